@@ -1,0 +1,169 @@
+/**
+ * The Zoho CRM operations this product needs, independent of how they are performed.
+ * `sdkGateway.ts` implements it on @zohocrm/typescript-sdk-8.0 (the only module importing the SDK);
+ * tests may use the emulator through the real implementation, or a fake gateway.
+ *
+ * Whole-call failures reject with a `ZohoError` (typed code). Batch writes resolve with one
+ * `RowResult` per input row, in input order, because Zoho fails rows individually inside 200/201/207.
+ */
+import type { ZohoErrorCode } from './errors.js';
+
+export interface ZohoUser {
+  id: string;
+  email: string;
+  fullName: string;
+  /** e.g. "Administrator", "Standard" */
+  profile: string;
+  isAdmin: boolean;
+  active: boolean;
+}
+
+export interface ZohoOrg {
+  id: string;
+  companyName: string;
+  /** IANA time zone, e.g. "America/Los_Angeles" */
+  timeZone: string;
+  /** ISO 3166 alpha-2 country of the org when Zoho knows it (used to read national phone numbers). */
+  countryCode: string | undefined;
+  edition: string | undefined;
+}
+
+export interface ZohoModule {
+  apiName: string;
+  pluralLabel: string;
+  singularLabel: string;
+  apiSupported: boolean;
+}
+
+export type ZohoFieldType =
+  | 'phone'
+  | 'text'
+  | 'textarea'
+  | 'email'
+  | 'website'
+  | 'picklist'
+  | 'multiselectpicklist'
+  | 'integer'
+  | 'double'
+  | 'currency'
+  | 'date'
+  | 'datetime'
+  | 'boolean'
+  | 'lookup'
+  | 'ownerlookup'
+  | 'autonumber'
+  | 'other';
+
+export interface ZohoField {
+  id: string;
+  apiName: string;
+  label: string;
+  type: ZohoFieldType;
+  /** Zoho's raw data_type, kept for messages. */
+  dataType: string;
+  mandatory: boolean;
+  readOnly: boolean;
+  custom: boolean;
+  maxLength: number | undefined;
+  /** picklist values (display values), for picklists only */
+  picklistValues: string[] | undefined;
+}
+
+export interface NewFieldSpec {
+  label: string;
+  type: 'website' | 'text';
+  length?: number;
+}
+
+/** A CRM record as plain data: field API name → JSON value. `id` is always present. */
+export interface ZohoRecord {
+  id: string;
+  [field: string]: unknown;
+}
+
+export type RowResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: ZohoErrorCode; zohoCode: string; message: string; field: string | undefined };
+
+export interface NewNote {
+  module: string;
+  recordId: string;
+  title: string;
+  content: string;
+}
+
+export interface NoteUpdate {
+  id: string;
+  title: string;
+  content: string;
+}
+
+export interface ZohoNote {
+  id: string;
+  title: string;
+  content: string;
+  parentModule: string;
+  parentId: string;
+  createdTime: string;
+  modifiedTime: string;
+}
+
+export interface AttachmentUpload {
+  fileName: string;
+  mimeType: string;
+  data: Buffer;
+}
+
+export interface ZohoGateway {
+  currentUser(): Promise<ZohoUser>;
+  org(): Promise<ZohoOrg>;
+  activeUsers(): Promise<ZohoUser[]>;
+  modules(): Promise<ZohoModule[]>;
+  fields(module: string): Promise<ZohoField[]>;
+  createField(module: string, spec: NewFieldSpec): Promise<ZohoField>;
+  /** Adds `value` to a picklist field's values (no-op when present). */
+  addPicklistValue(module: string, fieldApiName: string, value: string): Promise<void>;
+
+  /**
+   * COQL lookup: records of `module` whose any of `phoneFields` equals one of `values` (exact string,
+   * at most 50 values). Selects `id`, the phone fields and `extraFields`.
+   */
+  findByFieldValues(
+    module: string,
+    phoneFields: string[],
+    values: string[],
+    extraFields: string[],
+  ): Promise<ZohoRecord[]>;
+  /** Records by id (missing ids are simply absent from the answer). At most 100 ids. */
+  getRecords(module: string, ids: string[], fields: string[]): Promise<ZohoRecord[]>;
+  /** At most 100 rows. Values: field API name → string/number/boolean/null; owner as `Owner: {id}`. */
+  createRecords(module: string, rows: Record<string, unknown>[]): Promise<RowResult<{ id: string }>[]>;
+  updateRecords(
+    module: string,
+    rows: ({ id: string } & Record<string, unknown>)[],
+  ): Promise<RowResult<{ id: string }>[]>;
+
+  /** At most 100 notes a call. */
+  createNotes(notes: NewNote[]): Promise<RowResult<{ id: string }>[]>;
+  updateNotes(notes: NoteUpdate[]): Promise<RowResult<{ id: string }>[]>;
+  notesOf(module: string, recordId: string): Promise<ZohoNote[]>;
+  uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }>;
+}
+
+/** Calls counted by kind, for benchmarks and tests ("how many credits did this cost"). */
+export type ZohoCallKind =
+  | 'users'
+  | 'org'
+  | 'modules'
+  | 'fields'
+  | 'field_write'
+  | 'coql'
+  | 'search'
+  | 'record_get'
+  | 'record_create'
+  | 'record_update'
+  | 'note_create'
+  | 'note_update'
+  | 'note_list'
+  | 'attachment'
+  | 'token';
