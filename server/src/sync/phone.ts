@@ -1,0 +1,198 @@
+/**
+ * Phone numbers: normalising to E.164, WhatsApp's rewrites, and the spellings a human may have typed
+ * into a CRM phone field.
+ *
+ * Uses libphonenumber-js's `max` metadata: it is the only one that validates numbers by range (not just
+ * by length) and tells mobiles from fixed lines, which is what makes reading national numbers
+ * ("415.555.0123" with the org's country) and the Brazil/Mexico/Argentina rewrites safe.
+ */
+import {
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  type CountryCode,
+  type PhoneNumber,
+} from 'libphonenumber-js/max';
+
+/** A country code as Zoho hands it over (ISO 3166 alpha-2, any case) or libphonenumber's own type. */
+export type CountryLike = CountryCode | (string & {});
+
+/** Longer inputs are not phone numbers (free text pasted into a phone field); don't spend time on them. */
+const MAX_INPUT_LENGTH = 64;
+
+/**
+ * `raw` in E.164 (`+14155550123`), or undefined when it is not a usable phone number.
+ *
+ * Accepts: international numbers in any punctuation ("+1 (415) 555-0123"), the `00` international
+ * prefix ("0044 20 7946 0958") and the default country's own prefix ("011 44 …" from the US), national
+ * numbers with `defaultCountry` ("415.555.0123" + US), `tel:` URIs, `whatsapp:` prefixes and WhatsApp
+ * JIDs (`14155550123@s.whatsapp.net`, `…:12@s.whatsapp.net` device suffixes too). Group JIDs (`@g.us`)
+ * and other JIDs (`@lid`) are not phone numbers.
+ *
+ * Validation: national readings must be valid numbers (a national string is ambiguous, so only a
+ * real number in the country's plan counts). Explicitly international input (+, 00, JID) must be valid,
+ * or at least of a possible length: it comes from WhatsApp, so the number exists even when the bundled
+ * metadata has not caught up with a new range yet.
+ *
+ * Canonical form: a number WhatsApp spells the old way (Mexico's `+52 1 …`, Brazil's 8-digit mobile)
+ * is returned in its current valid form when that is the only valid one of its WhatsApp equivalents.
+ */
+export function toE164(raw: string, defaultCountry?: CountryLike): string | undefined {
+  const input = stripDecorations(raw);
+  if (input === undefined) return undefined;
+  const country = asCountryCode(defaultCountry);
+  const digits = input.replace(/\D/g, '');
+  if (digits.length < 3) return undefined;
+
+  if (input.startsWith('+')) return international(`+${digits}`);
+
+  // National reading first: with the org's country, libphonenumber also understands that country's
+  // own international prefix ("011 44 …" in the US, "00 44 …" in Germany).
+  if (country) {
+    const parsed = parsePhoneNumberFromString(input, country);
+    if (parsed?.isValid()) return parsed.number;
+  }
+  // "00" is the international prefix of most of the world (ITU recommendation).
+  if (digits.startsWith('00')) return international(`+${digits.slice(2)}`);
+  // Digits without a "+" that are not a national number: most often an international number typed
+  // without its "+" (or a JID's digits). Only a valid number counts: this reading is a guess.
+  const guessed = parsePhoneNumberFromString(`+${digits}`);
+  if (guessed?.isValid()) return guessed.number;
+  return undefined;
+}
+
+/** Strips URI schemes, JID suffixes and surrounding noise; undefined when nothing phone-like is left. */
+function stripDecorations(raw: string): string | undefined {
+  let text = raw.trim();
+  if (text === '' || text.length > MAX_INPUT_LENGTH) return undefined;
+  text = text.replace(/^(tel|whatsapp|wa):\/*/i, '');
+  text = text.split(';')[0] ?? ''; // tel: URI parameters (;ext=, ;phone-context=)
+  const jid = /^(\d+)(?::\d+)?@([a-z.]+)$/i.exec(text);
+  if (jid) {
+    const [, number, server = ''] = jid;
+    // Only personal JIDs carry a phone number; their digits are always international, without "+".
+    return /^(s\.whatsapp\.net|c\.us)$/i.test(server) ? `+${number}` : undefined;
+  }
+  if (text.includes('@')) return undefined; // an email or a group/LID JID
+  return text;
+}
+
+function international(e164Candidate: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(e164Candidate);
+  if (!parsed) return undefined;
+  if (parsed.isValid()) return parsed.number;
+  // WhatsApp's legacy spellings (Mexico's 521…, Brazil's 8-digit mobiles) are invalid today: return
+  // the valid form so every spelling of one person's number normalises to the same string.
+  for (const equivalent of whatsappEquivalents(parsed.number)) {
+    if (parsePhoneNumberFromString(equivalent)?.isValid()) return equivalent;
+  }
+  return parsed.isPossible() ? parsed.number : undefined;
+}
+
+function asCountryCode(country: CountryLike | undefined): CountryCode | undefined {
+  const upper = country?.trim().toUpperCase();
+  return upper && isSupportedCountry(upper) ? upper : undefined;
+}
+
+/**
+ * Every E.164 number WhatsApp may use for the same person as `e164`, the input first.
+ *
+ * - Brazil (+55): mobiles gained a leading 9 (2012–2016); WhatsApp accounts created before still use
+ *   the 8-digit form. Only 8-digit numbers starting 6–9 were mobiles (2–5 are fixed lines), so only
+ *   those pair up: +55 11 9 8765 4321 ↔ +55 11 8765 4321.
+ * - Mexico (+52): mobiles were dialled internationally with a 1 after +52 until 2019; WhatsApp still
+ *   uses it: +52 1 55 1234 5678 ↔ +52 55 1234 5678.
+ * - Argentina (+54): mobiles take a 9 after +54 internationally; CRM users often store them without
+ *   it: +54 9 11 2345 6789 ↔ +54 11 2345 6789. (Fixed and mobile lines share one numbering space there,
+ *   so the pair cannot be two different people.)
+ */
+export function whatsappEquivalents(e164: string): string[] {
+  const out = [e164];
+  let m: RegExpExecArray | null;
+  if ((m = /^\+55(\d{2})9([6-9]\d{7})$/.exec(e164))) out.push(`+55${m[1]}${m[2]}`);
+  else if ((m = /^\+55(\d{2})([6-9]\d{7})$/.exec(e164))) out.push(`+55${m[1]}9${m[2]}`);
+  else if ((m = /^\+521(\d{10})$/.exec(e164))) out.push(`+52${m[1]}`);
+  else if ((m = /^\+52(\d{10})$/.exec(e164))) out.push(`+521${m[1]}`);
+  else if ((m = /^\+549(\d{10})$/.exec(e164))) out.push(`+54${m[1]}`);
+  else if ((m = /^\+54(\d{10})$/.exec(e164))) out.push(`+549${m[1]}`);
+  return out;
+}
+
+/**
+ * The textual forms a human may have typed into a CRM phone field for `e164`, most likely first, for
+ * exact-match lookups (COQL `in`, which compares strings). Shown for +1 415 555 0123 with a US org:
+ *
+ *  1. `+14155550123`           E.164 (what this product writes)
+ *  2. `+1 415 555 0123`        international format
+ *  3. `(415) 555-0123`         national format          ┐
+ *  4. `4155550123`             national digits          │ only when the number is
+ *  5. `415-555-0123`           national, dashes         │ from the org's country
+ *  6. `415.555.0123`           national, dots           │
+ *  7. `+1 (415) 555-0123`      "+1" + national format   ┘ (NANP only)
+ *  8. `14155550123`            digits without "+"
+ *  9. `+1 415-555-0123`        international with dashes
+ * For a number from another country than the org's, instead of 3–7 (e.g. +44 20 7946 0958, US org):
+ *    `011 44 20 7946 0958`… as `01144 20 7946 0958` and `011442079460958` — the org's international
+ *    prefix ("00" in most countries: `0044 20 7946 0958`, `00442079460958`).
+ *
+ * At most 9 strings per number, so the equivalents of one chat (≤ 2 numbers) fit COQL's 50-value `in`
+ * together with other chats' numbers. Duplicates are removed; unparseable input yields just itself.
+ */
+export function storedFormatCandidates(e164: string, orgCountry?: CountryLike): string[] {
+  const number = parsePhoneNumberFromString(e164);
+  if (!number) return [e164];
+  const org = asCountryCode(orgCountry);
+  const cc = number.countryCallingCode;
+  const nsn = number.nationalNumber;
+  const groups = internationalGroups(number);
+  const domestic = org !== undefined && sameCountry(number, org);
+
+  const candidates: string[] = [number.number, number.formatInternational()];
+  if (domestic) {
+    const national = number.formatNational();
+    const nationalGroups = national.match(/\d+/g) ?? [];
+    candidates.push(national, nationalGroups.join(''), nationalGroups.join('-'), nationalGroups.join('.'));
+    if (cc === '1') candidates.push(`+1 ${national}`);
+  }
+  candidates.push(`${cc}${nsn}`, `+${cc} ${groups.join('-')}`);
+  if (org !== undefined && !domestic) {
+    const idd = iddPrefix(number, org);
+    if (idd) candidates.push(`${idd}${cc} ${groups.join(' ')}`, `${idd}${cc}${nsn}`);
+  }
+  return [...new Set(candidates.filter((c) => c.trim() !== ''))];
+}
+
+/** The number's digit groups as its international format shows them (`+1 415 555 0123` → 415,555,0123). */
+function internationalGroups(number: PhoneNumber): string[] {
+  return number
+    .formatInternational()
+    .replace(/^\+\d+\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+/** True when `org` would dial the number nationally (same country, or same shared calling code such as +1). */
+function sameCountry(number: PhoneNumber, org: CountryCode): boolean {
+  if (number.country === org) return true;
+  const orgExample = parsePhoneNumberFromString(number.nationalNumber, org);
+  // NANP: a US org dials a Canadian number nationally too.
+  return number.countryCallingCode === '1' && orgExample?.countryCallingCode === '1';
+}
+
+/** The org country's international dialling prefix ("011" from the US, "00" from most), or undefined. */
+function iddPrefix(number: PhoneNumber, org: CountryCode): string | undefined {
+  // libphonenumber formats "011 44 20 7946 0958" for a US caller: its first token is the prefix.
+  const formatted = number.format('IDD', { fromCountry: org });
+  const prefix = formatted?.split(' ')[0];
+  return prefix && /^\d+$/.test(prefix) && prefix !== number.countryCallingCode ? prefix : undefined;
+}
+
+/**
+ * True when both strings are the same phone number, or WhatsApp spellings of it. National numbers are
+ * read in `orgCountry`. Unparseable input is never "the same" as anything.
+ */
+export function samePhone(a: string, b: string, orgCountry?: CountryLike): boolean {
+  const ea = toE164(a, orgCountry);
+  const eb = toE164(b, orgCountry);
+  if (ea === undefined || eb === undefined) return false;
+  return whatsappEquivalents(ea).includes(eb) || whatsappEquivalents(eb).includes(ea);
+}
