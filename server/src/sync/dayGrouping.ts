@@ -10,7 +10,11 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 const timeFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Formatters are costly to build and used per message: one per zone, kept for the process lifetime. */
-function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, options: Intl.DateTimeFormatOptions) {
+function formatter(
+  cache: Map<string, Intl.DateTimeFormat>,
+  timeZone: string,
+  options: Intl.DateTimeFormatOptions,
+) {
   let f = cache.get(timeZone);
   if (!f) {
     // Throws RangeError for an unknown zone: a settings bug that must surface, not a silent UTC fallback.

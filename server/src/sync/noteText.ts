@@ -100,7 +100,8 @@ export function renderNoteContent(input: NoteContentInput): string {
 }
 
 function omittedNotice(count: number, hasLink: boolean): string {
-  const messages = count === 1 ? '1 earlier message of this day is' : `${count} earlier messages of this day are`;
+  const messages =
+    count === 1 ? '1 earlier message of this day is' : `${count} earlier messages of this day are`;
   return `[${messages} not shown in this note${hasLink ? '; the whole chat is in TimelinesAI (link below)' : ''}.]`;
 }
 

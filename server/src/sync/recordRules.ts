@@ -79,7 +79,11 @@ export function newRecordFields(
  * The owner of a created record: the active Zoho user whose email is the WhatsApp account owner's
  * (case-insensitive), else `fallbackUserId` (the user who made the master connection).
  */
-export function chooseOwner(users: ZohoUser[], accountEmail: string | undefined, fallbackUserId: string): string {
+export function chooseOwner(
+  users: ZohoUser[],
+  accountEmail: string | undefined,
+  fallbackUserId: string,
+): string {
   const wanted = accountEmail?.trim().toLowerCase();
   if (!wanted) return fallbackUserId;
   const match = users.find((u) => u.active && u.email.trim().toLowerCase() === wanted);
@@ -113,7 +117,8 @@ export function chatLinkUpdate(
 ): ({ id: string } & Record<string, unknown>) | undefined {
   if (!chatUrl) return undefined;
   const current = record[settings.chatLinkField];
-  if (typeof current === 'string' && current.trim() !== '' && sameChatLink(current, chatUrl)) return undefined;
+  if (typeof current === 'string' && current.trim() !== '' && sameChatLink(current, chatUrl))
+    return undefined;
   return { id: record.id, [settings.chatLinkField]: chatUrl };
 }
 

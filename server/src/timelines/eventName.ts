@@ -54,7 +54,9 @@ export function directionOfWord(word: string): Direction | undefined {
  * (`message:sent:received` is not a message event we can trust).
  */
 export function classifyEventName(name: string): EventNameMeaning {
-  const words = normaliseEventName(name).split(':').filter((w) => w !== '');
+  const words = normaliseEventName(name)
+    .split(':')
+    .filter((w) => w !== '');
   const messageWords = words.filter((w) => MESSAGE_WORDS.has(w));
   if (messageWords.length !== 1) return { kind: 'other' };
 

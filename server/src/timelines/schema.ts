@@ -47,20 +47,34 @@ const optionalText = z
     return trimmed ? trimmed : undefined;
   });
 
+const ID_TYPE = 'expected a string or a non-negative integer';
+
 /** Ids arrive as numbers (chat_id: 123456) or strings ("1000001"); we keep them as strings. */
 const optionalId = z
-  .union([z.string().max(200), z.number().int().nonnegative()], {
-    error: 'expected a string or a non-negative integer',
-  })
+  .union(
+    [
+      z.string().max(200, { error: 'longer than 200 characters' }),
+      z.number().int({ error: ID_TYPE }).nonnegative({ error: ID_TYPE }),
+    ],
+    { error: ID_TYPE },
+  )
   .nullish()
   .transform((value) => {
     const text = value === null || value === undefined ? undefined : String(value).trim();
     return text ? text : undefined;
   });
 
+const PHONE_TYPE = 'expected a string or a number';
+
 /** Phones are strings ("+123456789"), occasionally bare numbers (14155550123). */
 const optionalPhone = z
-  .union([z.string().max(100), z.number().int().nonnegative()], { error: 'expected a string or a number' })
+  .union(
+    [
+      z.string().max(100, { error: 'longer than 100 characters' }),
+      z.number().int({ error: PHONE_TYPE }).nonnegative({ error: PHONE_TYPE }),
+    ],
+    { error: PHONE_TYPE },
+  )
   .nullish()
   .transform((value) => {
     const text = value === null || value === undefined ? undefined : String(value).trim();
@@ -68,6 +82,8 @@ const optionalPhone = z
   });
 
 const optionalBoolean = z.boolean({ error: 'expected true or false' }).nullish();
+
+const SIZE_TYPE = 'expected a number of bytes';
 
 const attachmentWire = z.looseObject({
   temporary_download_url: optionalText,
@@ -77,7 +93,9 @@ const attachmentWire = z.looseObject({
   file_name: optionalText,
   name: optionalText,
   size: z
-    .union([z.number().nonnegative(), z.string().regex(/^\d+$/)], { error: 'expected a number of bytes' })
+    .union([z.number().nonnegative({ error: SIZE_TYPE }), z.string().regex(/^\d+$/, { error: SIZE_TYPE })], {
+      error: SIZE_TYPE,
+    })
     .nullish(),
   mimetype: optionalText,
   mime_type: optionalText,
@@ -91,7 +109,9 @@ const messageWire = z.looseObject({
   /** The REST API's name for the same id. */
   uid: optionalId,
   timestamp: z
-    .union([z.string().max(100), z.number()], { error: 'expected a date-time string or epoch seconds' })
+    .union([z.string().max(100, { error: 'longer than 100 characters' }), z.number()], {
+      error: 'expected a date-time string or epoch seconds',
+    })
     .nullish(),
   text: z.string({ error: 'expected a string' }).nullish(),
   direction: optionalText,
@@ -138,8 +158,14 @@ const messageEventWire = z.looseObject({
 
 /** For unsupported events: the same fields, but any of them may be malformed without failing the event. */
 const bestEffortIdsWire = z.looseObject({
-  chat: z.looseObject({ chat_id: optionalId.catch(undefined), id: optionalId.catch(undefined) }).nullish().catch(undefined),
-  message: z.looseObject({ message_uid: optionalId.catch(undefined), uid: optionalId.catch(undefined) }).nullish().catch(undefined),
+  chat: z
+    .looseObject({ chat_id: optionalId.catch(undefined), id: optionalId.catch(undefined) })
+    .nullish()
+    .catch(undefined),
+  message: z
+    .looseObject({ message_uid: optionalId.catch(undefined), uid: optionalId.catch(undefined) })
+    .nullish()
+    .catch(undefined),
 });
 
 type MessageEventWire = z.infer<typeof messageEventWire>;
@@ -258,7 +284,8 @@ function toMessageEvent(
   const chatRef = toChatRef(chat, problems);
   const attachments = toAttachments(message, problems);
 
-  if (messageId === undefined || sentAt === undefined || direction === undefined || !chatRef) return undefined;
+  if (messageId === undefined || sentAt === undefined || direction === undefined || !chatRef)
+    return undefined;
   return {
     kind: 'message',
     eventType,
@@ -302,7 +329,8 @@ function toChatRef(chat: ChatWire, problems: Problems): ChatRef | undefined {
     name: chat.full_name ?? chat.name,
     phone,
     isGroup:
-      chat.is_group === true || [chat.jid, chat.phone].some((value) => value?.toLowerCase().endsWith('@g.us')),
+      chat.is_group === true ||
+      [chat.jid, chat.phone].some((value) => value?.toLowerCase().endsWith('@g.us')),
     // TimelinesAI's chat URL is always this pattern: rebuild it when a relay dropped the field.
     url: url ?? `https://app.timelines.ai/chat/${encodeURIComponent(id)}/messages/`,
   };

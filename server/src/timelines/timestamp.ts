@@ -26,14 +26,18 @@ export type TimestampResult = { ok: true; iso: string } | { ok: false; problem: 
  */
 export function parseTimelinesTimestamp(value: unknown): TimestampResult {
   if (typeof value === 'number') return fromEpoch(value);
-  if (typeof value !== 'string') return { ok: false, problem: 'expected a date-time string or epoch seconds' };
+  if (typeof value !== 'string')
+    return { ok: false, problem: 'expected a date-time string or epoch seconds' };
 
   const text = value.trim();
   if (EPOCH_STRING.test(text)) return fromEpoch(Number(text));
 
   const m = DATE_TIME.exec(text);
   if (!m) {
-    return { ok: false, problem: `not a date-time in the form "YYYY-MM-DD HH:mm:ss +ZZZZ": "${preview(text)}"` };
+    return {
+      ok: false,
+      problem: `not a date-time in the form "YYYY-MM-DD HH:mm:ss +ZZZZ": "${preview(text)}"`,
+    };
   }
   const [, y, mo, d, h, mi, s = '0', fraction = '', zone] = m;
   if (zone === undefined) {
