@@ -7,6 +7,7 @@
  * ("415.555.0123" with the org's country) and the Brazil/Mexico/Argentina rewrites safe.
  */
 import {
+  getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
   type CountryCode,
@@ -43,7 +44,8 @@ export function toE164(raw: string, defaultCountry?: CountryLike): string | unde
   const digits = input.replace(/\D/g, '');
   if (digits.length < 3) return undefined;
 
-  if (input.startsWith('+')) return international(`+${digits}`);
+  // libphonenumber reads the raw text (not just its digits) so extensions ("ext. 12") are set apart.
+  if (input.startsWith('+')) return international(input);
 
   // National reading first: with the org's country, libphonenumber also understands that country's
   // own international prefix ("011 44 …" in the US, "00 44 …" in Germany).
@@ -52,12 +54,11 @@ export function toE164(raw: string, defaultCountry?: CountryLike): string | unde
     if (parsed?.isValid()) return parsed.number;
   }
   // "00" is the international prefix of most of the world (ITU recommendation).
-  if (digits.startsWith('00')) return international(`+${digits.slice(2)}`);
+  if (input.startsWith('00')) return international(`+${input.slice(2)}`);
   // Digits without a "+" that are not a national number: most often an international number typed
   // without its "+" (or a JID's digits). Only a valid number counts: this reading is a guess.
-  const guessed = parsePhoneNumberFromString(`+${digits}`);
-  if (guessed?.isValid()) return guessed.number;
-  return undefined;
+  if (!/^[\d\s().-]+$/.test(input)) return undefined;
+  return international(`+${digits}`, { acceptPossible: false });
 }
 
 /** Strips URI schemes, JID suffixes and surrounding noise; undefined when nothing phone-like is left. */
@@ -76,8 +77,12 @@ function stripDecorations(raw: string): string | undefined {
   return text;
 }
 
-function international(e164Candidate: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(e164Candidate);
+/**
+ * Reads text that starts with "+": a valid number, else its valid WhatsApp equivalent, else (when
+ * `acceptPossible`) a number of possible length.
+ */
+function international(text: string, { acceptPossible = true } = {}): string | undefined {
+  const parsed = parsePhoneNumberFromString(text);
   if (!parsed) return undefined;
   if (parsed.isValid()) return parsed.number;
   // WhatsApp's legacy spellings (Mexico's 521…, Brazil's 8-digit mobiles) are invalid today: return
@@ -85,7 +90,7 @@ function international(e164Candidate: string): string | undefined {
   for (const equivalent of whatsappEquivalents(parsed.number)) {
     if (parsePhoneNumberFromString(equivalent)?.isValid()) return equivalent;
   }
-  return parsed.isPossible() ? parsed.number : undefined;
+  return acceptPossible && parsed.isPossible() ? parsed.number : undefined;
 }
 
 function asCountryCode(country: CountryLike | undefined): CountryCode | undefined {
@@ -100,10 +105,11 @@ function asCountryCode(country: CountryLike | undefined): CountryCode | undefine
  *   the 8-digit form. Only 8-digit numbers starting 6–9 were mobiles (2–5 are fixed lines), so only
  *   those pair up: +55 11 9 8765 4321 ↔ +55 11 8765 4321.
  * - Mexico (+52): mobiles were dialled internationally with a 1 after +52 until 2019; WhatsApp still
- *   uses it: +52 1 55 1234 5678 ↔ +52 55 1234 5678.
+ *   uses it: +52 1 55 1234 5678 ↔ +52 55 1234 5678. (Mexican numbers never start with 0 or 1.)
  * - Argentina (+54): mobiles take a 9 after +54 internationally; CRM users often store them without
  *   it: +54 9 11 2345 6789 ↔ +54 11 2345 6789. (Fixed and mobile lines share one numbering space there,
- *   so the pair cannot be two different people.)
+ *   so the pair cannot be two different people; area codes never start with 9, so +54 9… is never a
+ *   10-digit number without the mobile 9.)
  */
 export function whatsappEquivalents(e164: string): string[] {
   const out = [e164];
@@ -111,9 +117,9 @@ export function whatsappEquivalents(e164: string): string[] {
   if ((m = /^\+55(\d{2})9([6-9]\d{7})$/.exec(e164))) out.push(`+55${m[1]}${m[2]}`);
   else if ((m = /^\+55(\d{2})([6-9]\d{7})$/.exec(e164))) out.push(`+55${m[1]}9${m[2]}`);
   else if ((m = /^\+521(\d{10})$/.exec(e164))) out.push(`+52${m[1]}`);
-  else if ((m = /^\+52(\d{10})$/.exec(e164))) out.push(`+521${m[1]}`);
+  else if ((m = /^\+52([2-9]\d{9})$/.exec(e164))) out.push(`+521${m[1]}`);
   else if ((m = /^\+549(\d{10})$/.exec(e164))) out.push(`+54${m[1]}`);
-  else if ((m = /^\+54(\d{10})$/.exec(e164))) out.push(`+549${m[1]}`);
+  else if ((m = /^\+54([1-8]\d{9})$/.exec(e164))) out.push(`+549${m[1]}`);
   return out;
 }
 
@@ -130,12 +136,15 @@ export function whatsappEquivalents(e164: string): string[] {
  *  7. `+1 (415) 555-0123`      "+1" + national format   ┘ (NANP only)
  *  8. `14155550123`            digits without "+"
  *  9. `+1 415-555-0123`        international with dashes
- * For a number from another country than the org's, instead of 3–7 (e.g. +44 20 7946 0958, US org):
- *    `011 44 20 7946 0958`… as `01144 20 7946 0958` and `011442079460958` — the org's international
- *    prefix ("00" in most countries: `0044 20 7946 0958`, `00442079460958`).
+ * For a number from another country than the org's, instead of 3–7, three spellings with the org's
+ * international prefix (e.g. +44 20 7946 0958): `011 44 20 7946 0958`, `01144 20 7946 0958`,
+ * `011442079460958` from the US; `00 44 20 7946 0958`, `0044 20 7946 0958`, `00442079460958` from
+ * most other countries. Without `orgCountry` only the international forms (1, 2, 8, 9) are listed.
  *
  * At most 9 strings per number, so the equivalents of one chat (≤ 2 numbers) fit COQL's 50-value `in`
- * together with other chats' numbers. Duplicates are removed; unparseable input yields just itself.
+ * together with other chats' numbers. Duplicates are removed, and so are spellings that `toE164` (with
+ * the same org country) would read as another number, so a lookup never finds what `matchRecords`
+ * then rejects. The input always comes first; unparseable input yields just itself.
  */
 export function storedFormatCandidates(e164: string, orgCountry?: CountryLike): string[] {
   const number = parsePhoneNumberFromString(e164);
@@ -156,9 +165,22 @@ export function storedFormatCandidates(e164: string, orgCountry?: CountryLike): 
   candidates.push(`${cc}${nsn}`, `+${cc} ${groups.join('-')}`);
   if (org !== undefined && !domestic) {
     const idd = iddPrefix(number, org);
-    if (idd) candidates.push(`${idd}${cc} ${groups.join(' ')}`, `${idd}${cc}${nsn}`);
+    if (idd) {
+      candidates.push(
+        `${idd} ${cc} ${groups.join(' ')}`,
+        `${idd}${cc} ${groups.join(' ')}`,
+        `${idd}${cc}${nsn}`,
+      );
+    }
   }
-  return [...new Set(candidates.filter((c) => c.trim() !== ''))];
+  // Keep only spellings that matchRecords will read back as this number: "442079460958" in a German
+  // org is a German number, so looking it up would find records that can never match.
+  const same = new Set(whatsappEquivalents(number.number));
+  const readsBack = (c: string) => {
+    const back = toE164(c, org);
+    return back !== undefined && same.has(back);
+  };
+  return [...new Set([number.number, ...candidates.filter(readsBack)])];
 }
 
 /** The number's digit groups as its international format shows them (`+1 415 555 0123` → 415,555,0123). */
@@ -173,9 +195,8 @@ function internationalGroups(number: PhoneNumber): string[] {
 /** True when `org` would dial the number nationally (same country, or same shared calling code such as +1). */
 function sameCountry(number: PhoneNumber, org: CountryCode): boolean {
   if (number.country === org) return true;
-  const orgExample = parsePhoneNumberFromString(number.nationalNumber, org);
-  // NANP: a US org dials a Canadian number nationally too.
-  return number.countryCallingCode === '1' && orgExample?.countryCallingCode === '1';
+  // NANP: a US org dials a Canadian number nationally too (same calling code, same national format).
+  return number.countryCallingCode === '1' && getCountryCallingCode(org) === '1';
 }
 
 /** The org country's international dialling prefix ("011" from the US, "00" from most), or undefined. */
