@@ -1,0 +1,503 @@
+/**
+ * COQL (CRM Object Query Language) as Zoho v7+ accepts it, for the subset a sync engine uses:
+ * `select f1, f2 from Module where (A in ('x','y') or B = 'z') and Modified_Time >= '…'
+ *  order by id asc limit N offset M`. Up to 50 values in `in`, 25 conditions, 2,000 rows a call.
+ */
+import type { FieldDef, RecordRec } from './types.js';
+import type { ModuleState } from './state.js';
+import { rawValue } from './records.js';
+import { parseZohoDateTime } from './time.js';
+
+export class CoqlError extends Error {
+  constructor(
+    readonly code: string,
+    readonly details: Record<string, unknown>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Lit = string | number | boolean | null;
+
+export type Cond =
+  | { kind: 'cmp'; field: string; op: '=' | '!=' | '<' | '>' | '<=' | '>='; value: Lit; pos: number }
+  | { kind: 'in'; field: string; not: boolean; values: Lit[]; pos: number }
+  | { kind: 'like'; field: string; not: boolean; pattern: string; pos: number }
+  | { kind: 'null'; field: string; not: boolean; pos: number }
+  | { kind: 'between'; field: string; not: boolean; lo: Lit; hi: Lit; pos: number };
+
+export type Expr = Cond | { kind: 'and' | 'or'; items: Expr[] };
+
+export interface CoqlQuery {
+  fields: { name: string; pos: number }[];
+  module: string;
+  where: Expr | undefined;
+  orderBy: { field: string; desc: boolean; pos: number }[];
+  limit: number;
+  offset: number;
+}
+
+export const COQL_MAX_IN = 50;
+export const COQL_MAX_LIMIT = 2000;
+export const COQL_MAX_CONDITIONS = 25;
+
+interface Tok {
+  t: 'ident' | 'str' | 'num' | 'op' | 'lp' | 'rp' | 'comma' | 'eof';
+  v: string;
+  pos: number;
+}
+
+function syntax(near: string, pos: number, clause: string): CoqlError {
+  return new CoqlError('SYNTAX_ERROR', { clause, near, line: 1, column: pos + 1 }, 'error occured while parsing the query');
+}
+
+function tokenize(q: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < q.length) {
+    const c = q.charAt(i);
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c === '(') {
+      out.push({ t: 'lp', v: c, pos: i++ });
+    } else if (c === ')') {
+      out.push({ t: 'rp', v: c, pos: i++ });
+    } else if (c === ',') {
+      out.push({ t: 'comma', v: c, pos: i++ });
+    } else if (c === "'") {
+      let s = '';
+      i++;
+      for (;;) {
+        if (i >= q.length) throw syntax(q.slice(start, start + 20), start, 'where');
+        const ch = q.charAt(i);
+        if (ch === '\\' && i + 1 < q.length) {
+          s += q.charAt(i + 1);
+          i += 2;
+        } else if (ch === "'") {
+          if (q.charAt(i + 1) === "'") {
+            s += "'";
+            i += 2;
+          } else {
+            i++;
+            break;
+          }
+        } else {
+          s += ch;
+          i++;
+        }
+      }
+      out.push({ t: 'str', v: s, pos: start });
+    } else if (/[=!<>]/.test(c)) {
+      const two = q.slice(i, i + 2);
+      if (['!=', '<=', '>=', '<>'].includes(two)) {
+        out.push({ t: 'op', v: two === '<>' ? '!=' : two, pos: i });
+        i += 2;
+      } else if (c === '!') {
+        throw syntax(two, i, 'where');
+      } else {
+        out.push({ t: 'op', v: c, pos: i++ });
+      }
+    } else if (/[-0-9]/.test(c) && /^-?\d/.test(q.slice(i, i + 2))) {
+      const m = /^-?\d+(\.\d+)?/.exec(q.slice(i));
+      const v = m ? m[0] : c;
+      out.push({ t: 'num', v, pos: i });
+      i += v.length;
+    } else if (/[A-Za-z_$]/.test(c)) {
+      const m = /^[A-Za-z_$][A-Za-z0-9_$.]*/.exec(q.slice(i));
+      const v = m ? m[0] : c;
+      out.push({ t: 'ident', v, pos: i });
+      i += v.length;
+    } else {
+      throw syntax(q.slice(i, i + 20), i, 'select');
+    }
+  }
+  out.push({ t: 'eof', v: '', pos: q.length });
+  return out;
+}
+
+class Parser {
+  private i = 0;
+  conditions = 0;
+  constructor(private toks: Tok[]) {}
+
+  peek(): Tok {
+    return this.toks[this.i] ?? { t: 'eof', v: '', pos: 0 };
+  }
+  next(): Tok {
+    const t = this.peek();
+    this.i++;
+    return t;
+  }
+  isKw(kw: string): boolean {
+    const t = this.peek();
+    return t.t === 'ident' && t.v.toLowerCase() === kw;
+  }
+  expectKw(kw: string, clause: string): Tok {
+    const t = this.next();
+    if (t.t !== 'ident' || t.v.toLowerCase() !== kw) throw syntax(t.v, t.pos, clause);
+    return t;
+  }
+
+  parse(): CoqlQuery {
+    this.expectKw('select', 'select');
+    const fields: { name: string; pos: number }[] = [];
+    for (;;) {
+      const t = this.next();
+      if (t.t !== 'ident' || t.v.toLowerCase() === 'from') throw syntax(t.v, t.pos, 'select');
+      fields.push({ name: t.v, pos: t.pos });
+      if (this.peek().t === 'comma') {
+        this.next();
+        continue;
+      }
+      break;
+    }
+    this.expectKw('from', 'from');
+    const m = this.next();
+    if (m.t !== 'ident') throw syntax(m.v, m.pos, 'from');
+    let where: Expr | undefined;
+    if (this.isKw('where')) {
+      this.next();
+      where = this.parseOr();
+    }
+    const orderBy: CoqlQuery['orderBy'] = [];
+    if (this.isKw('order')) {
+      this.next();
+      this.expectKw('by', 'order by');
+      for (;;) {
+        const f = this.next();
+        if (f.t !== 'ident') throw syntax(f.v, f.pos, 'order by');
+        let desc = false;
+        if (this.isKw('asc')) this.next();
+        else if (this.isKw('desc')) {
+          this.next();
+          desc = true;
+        }
+        orderBy.push({ field: f.v, desc, pos: f.pos });
+        if (this.peek().t === 'comma') {
+          this.next();
+          continue;
+        }
+        break;
+      }
+    }
+    let limit = 200;
+    let offset = 0;
+    if (this.isKw('limit')) {
+      this.next();
+      const a = this.next();
+      if (a.t !== 'num') throw syntax(a.v, a.pos, 'limit');
+      if (this.peek().t === 'comma') {
+        this.next();
+        const b = this.next();
+        if (b.t !== 'num') throw syntax(b.v, b.pos, 'limit');
+        offset = Number(a.v);
+        limit = Number(b.v);
+      } else {
+        limit = Number(a.v);
+      }
+      if (this.isKw('offset')) {
+        this.next();
+        const o = this.next();
+        if (o.t !== 'num') throw syntax(o.v, o.pos, 'offset');
+        offset = Number(o.v);
+      }
+    }
+    const end = this.next();
+    if (end.t !== 'eof') throw syntax(end.v, end.pos, 'limit');
+    if (!Number.isInteger(limit) || limit < 1) throw syntax(String(limit), 0, 'limit');
+    if (limit > COQL_MAX_LIMIT) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'limit', limit: COQL_MAX_LIMIT }, 'limit exceeded');
+    if (!Number.isInteger(offset) || offset < 0) throw syntax(String(offset), 0, 'offset');
+    if (offset + limit > 100000) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'offset', limit: 100000 }, 'limit exceeded');
+    return { fields, module: m.v, where, orderBy, limit, offset };
+  }
+
+  parseOr(): Expr {
+    const items = [this.parseAnd()];
+    while (this.isKw('or')) {
+      this.next();
+      items.push(this.parseAnd());
+    }
+    return items.length === 1 ? (items[0] as Expr) : { kind: 'or', items };
+  }
+
+  parseAnd(): Expr {
+    const items = [this.parseFactor()];
+    while (this.isKw('and')) {
+      this.next();
+      items.push(this.parseFactor());
+    }
+    return items.length === 1 ? (items[0] as Expr) : { kind: 'and', items };
+  }
+
+  parseFactor(): Expr {
+    if (this.peek().t === 'lp') {
+      this.next();
+      const e = this.parseOr();
+      const r = this.next();
+      if (r.t !== 'rp') throw syntax(r.v, r.pos, 'where');
+      return e;
+    }
+    return this.parseCond();
+  }
+
+  literal(): Lit {
+    const t = this.next();
+    if (t.t === 'str') return t.v;
+    if (t.t === 'num') return Number(t.v);
+    if (t.t === 'ident') {
+      const k = t.v.toLowerCase();
+      if (k === 'true') return true;
+      if (k === 'false') return false;
+      if (k === 'null') return null;
+    }
+    throw syntax(t.v, t.pos, 'where');
+  }
+
+  parseCond(): Cond {
+    const f = this.next();
+    if (f.t !== 'ident') throw syntax(f.v, f.pos, 'where');
+    this.conditions++;
+    if (this.conditions > COQL_MAX_CONDITIONS) {
+      throw new CoqlError('LIMIT_EXCEEDED', { clause: 'where', limit: COQL_MAX_CONDITIONS }, 'limit exceeded');
+    }
+    const t = this.peek();
+    if (t.t === 'op') {
+      this.next();
+      return { kind: 'cmp', field: f.v, op: t.v as '=', value: this.literal(), pos: f.pos };
+    }
+    let not = false;
+    if (this.isKw('not')) {
+      this.next();
+      not = true;
+    }
+    if (this.isKw('in')) {
+      this.next();
+      const lp = this.next();
+      if (lp.t !== 'lp') throw syntax(lp.v, lp.pos, 'where');
+      const values: Lit[] = [];
+      for (;;) {
+        values.push(this.literal());
+        const sep = this.next();
+        if (sep.t === 'comma') continue;
+        if (sep.t === 'rp') break;
+        throw syntax(sep.v, sep.pos, 'where');
+      }
+      if (values.length > COQL_MAX_IN) {
+        throw new CoqlError('LIMIT_EXCEEDED', { clause: 'where', operator: 'in', limit: COQL_MAX_IN, column_name: f.v }, 'limit exceeded');
+      }
+      return { kind: 'in', field: f.v, not, values, pos: f.pos };
+    }
+    if (this.isKw('like')) {
+      this.next();
+      const p = this.next();
+      if (p.t !== 'str') throw syntax(p.v, p.pos, 'where');
+      return { kind: 'like', field: f.v, not, pattern: p.v, pos: f.pos };
+    }
+    if (this.isKw('between')) {
+      this.next();
+      const lo = this.literal();
+      this.expectKw('and', 'where');
+      const hi = this.literal();
+      return { kind: 'between', field: f.v, not, lo, hi, pos: f.pos };
+    }
+    if (!not && this.isKw('is')) {
+      this.next();
+      let isNot = false;
+      if (this.isKw('not')) {
+        this.next();
+        isNot = true;
+      }
+      this.expectKw('null', 'where');
+      return { kind: 'null', field: f.v, not: isNot, pos: f.pos };
+    }
+    throw syntax(t.v, t.pos, 'where');
+  }
+}
+
+export function parseCoql(q: string): CoqlQuery {
+  if (typeof q !== 'string' || q.trim() === '') {
+    throw new CoqlError('SYNTAX_ERROR', { clause: 'select', line: 1, column: 1 }, 'error occured while parsing the query');
+  }
+  return new Parser(tokenize(q)).parse();
+}
+
+// ------------------------------------------------------------------ evaluation
+
+function invalidColumn(name: string, pos: number, clause: string): CoqlError {
+  return new CoqlError('INVALID_QUERY', { column_name: name, clause, line: 1, column: pos + 1, reason: 'column given seems to be invalid' }, 'Invalid query formed');
+}
+
+function resolve(mod: ModuleState, name: string, pos: number, clause: string): FieldDef | 'id' {
+  if (name.toLowerCase() === 'id') return 'id';
+  const f = mod.field(name);
+  if (!f) throw invalidColumn(name, pos, clause);
+  return f;
+}
+
+function comparable(f: FieldDef | 'id', lit: Lit, pos: number): unknown {
+  if (lit === null) return null;
+  if (f === 'id') return String(lit);
+  if (f.dataType === 'datetime') {
+    const ms = typeof lit === 'string' ? parseZohoDateTime(lit) : undefined;
+    if (ms === undefined) {
+      throw new CoqlError('INVALID_QUERY', { column_name: f.apiName, clause: 'where', line: 1, column: pos + 1, reason: 'invalid value given for the datetime field' }, 'Invalid query formed');
+    }
+    return ms;
+  }
+  if (['integer', 'bigint', 'double', 'currency', 'percent'].includes(f.dataType)) return typeof lit === 'number' ? lit : Number(lit);
+  if (f.dataType === 'boolean') return lit === true || lit === 'true';
+  return typeof lit === 'string' ? lit.toLowerCase() : String(lit).toLowerCase();
+}
+
+function recValue(f: FieldDef | 'id', rec: RecordRec): unknown {
+  if (f === 'id') return rec.id;
+  const v = rawValue(f, rec);
+  if (typeof v === 'string') return v.toLowerCase();
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x.toLowerCase() : x));
+  return v;
+}
+
+function cmp(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'string' && typeof b === 'string' && /^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function eq(v: unknown, lit: unknown): boolean {
+  if (Array.isArray(v)) return v.some((x) => cmp(x, lit) === 0);
+  return v !== null && v !== undefined && cmp(v, lit) === 0;
+}
+
+function likeToRegex(p: string): RegExp {
+  const esc = p.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(`^${esc}$`, 's');
+}
+
+export type Pred = (rec: RecordRec) => boolean;
+
+/** Compiles the where-expression (resolving fields, throwing INVALID_QUERY for unknown ones). */
+export function compile(mod: ModuleState, e: Expr): Pred {
+  if (e.kind === 'and') {
+    const ps = e.items.map((x) => compile(mod, x));
+    return (r) => ps.every((p) => p(r));
+  }
+  if (e.kind === 'or') {
+    const ps = e.items.map((x) => compile(mod, x));
+    return (r) => ps.some((p) => p(r));
+  }
+  const f = resolve(mod, e.field, e.pos, 'where');
+  switch (e.kind) {
+    case 'cmp': {
+      const lit = comparable(f, e.value, e.pos);
+      if (lit === null) return (r) => (e.op === '=' ? recValue(f, r) === null : recValue(f, r) !== null);
+      switch (e.op) {
+        case '=':
+          return (r) => eq(recValue(f, r), lit);
+        case '!=':
+          return (r) => !eq(recValue(f, r), lit);
+        default: {
+          const op = e.op;
+          return (r) => {
+            const v = recValue(f, r);
+            if (v === null || v === undefined) return false;
+            const c = cmp(v, lit);
+            return op === '<' ? c < 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : c >= 0;
+          };
+        }
+      }
+    }
+    case 'in': {
+      const lits = e.values.map((x) => comparable(f, x, e.pos));
+      return (r) => {
+        const v = recValue(f, r);
+        const hit = lits.some((l) => eq(v, l));
+        return e.not ? !hit && v !== null : hit;
+      };
+    }
+    case 'like': {
+      const re = likeToRegex(e.pattern);
+      return (r) => {
+        const v = recValue(f, r);
+        const hit = typeof v === 'string' && re.test(v);
+        return e.not ? !hit : hit;
+      };
+    }
+    case 'null':
+      return (r) => {
+        const v = recValue(f, r);
+        const isNull = v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+        return e.not ? !isNull : isNull;
+      };
+    case 'between': {
+      const lo = comparable(f, e.lo, e.pos);
+      const hi = comparable(f, e.hi, e.pos);
+      return (r) => {
+        const v = recValue(f, r);
+        if (v === null || v === undefined) return false;
+        const inside = cmp(v, lo) >= 0 && cmp(v, hi) <= 0;
+        return e.not ? !inside : inside;
+      };
+    }
+  }
+}
+
+/** Candidate record ids from the value index, or undefined when the expression needs a scan. */
+export function candidates(mod: ModuleState, e: Expr): Set<string> | undefined {
+  if (e.kind === 'or') {
+    const out = new Set<string>();
+    for (const it of e.items) {
+      const c = candidates(mod, it);
+      if (!c) return undefined;
+      for (const id of c) out.add(id);
+    }
+    return out;
+  }
+  if (e.kind === 'and') {
+    let best: Set<string> | undefined;
+    for (const it of e.items) {
+      const c = candidates(mod, it);
+      if (c && (!best || c.size < best.size)) best = c;
+    }
+    return best;
+  }
+  if (e.kind !== 'cmp' && e.kind !== 'in') return undefined;
+  if (e.kind === 'cmp' && e.op !== '=') return undefined;
+  if (e.kind === 'in' && e.not) return undefined;
+  const f = mod.field(e.field);
+  if (!f || f.readOnly || f.apiName === 'Owner' || f.dataType === 'datetime') return undefined;
+  const lits = e.kind === 'cmp' ? [e.value] : e.values;
+  const out = new Set<string>();
+  for (const l of lits) {
+    if (l === null) return undefined;
+    for (const id of mod.lookup(f.apiName, l) ?? []) out.add(id);
+  }
+  return out;
+}
+
+export function sorter(mod: ModuleState, orderBy: CoqlQuery['orderBy']): (a: RecordRec, b: RecordRec) => number {
+  const keys = orderBy.map((o) => ({ f: resolve(mod, o.field, o.pos, 'order by'), desc: o.desc }));
+  if (keys.length === 0) keys.push({ f: 'id', desc: false });
+  return (a, b) => {
+    for (const k of keys) {
+      const va = recValue(k.f, a);
+      const vb = recValue(k.f, b);
+      let c: number;
+      if (va === null || va === undefined) c = vb === null || vb === undefined ? 0 : -1;
+      else if (vb === null || vb === undefined) c = 1;
+      else c = cmp(va, vb);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return 0;
+  };
+}
+
+export function resolveSelect(mod: ModuleState, q: CoqlQuery): (FieldDef | 'id')[] {
+  if (q.fields.length > 50) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'select', limit: 50 }, 'limit exceeded');
+  return q.fields.map((f) => resolve(mod, f.name, f.pos, 'select'));
+}

@@ -1,0 +1,160 @@
+/**
+ * The admin API (SPEC §7). Every route needs a session; changes need the workspace owner.
+ */
+import express, { Router, type Request } from 'express';
+import type { ConnectionService } from '../workspace/connection.js';
+import type { GatewayRegistry } from '../workspace/gateways.js';
+import type { ActivationService } from '../workspace/activation.js';
+import { settingsInput, type SettingsService } from '../workspace/settings.js';
+import type { Secrets } from '../store/crypto.js';
+import type { Store } from '../store/store.js';
+import type { Workspace } from '../store/schema.js';
+import { logOf } from '../store/syncLog.js';
+import { isZohoError } from '../zoho/errors.js';
+import type { ZohoGateway } from '../zoho/gateway.js';
+import { ApiError } from './errors.js';
+import { requireOwner, requireSession } from './sessions.js';
+
+export interface AdminDeps {
+  store: Store;
+  secrets: Secrets;
+  gateways: GatewayRegistry;
+  connection: ConnectionService;
+  settings: SettingsService;
+  activation: ActivationService;
+}
+
+const MODULE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+
+export function workspaceView(ws: Workspace, connection: ConnectionService, req: Request) {
+  const session = req.session!;
+  return {
+    workspace: {
+      id: ws.id,
+      orgId: ws.orgId,
+      orgName: ws.orgName,
+      ownerEmail: ws.owner.email,
+      connection: { status: ws.connection.status, connectedAt: ws.connection.connectedAt, problem: ws.connection.problem ?? null },
+      connected: ws.connection.status === 'connected',
+      active: ws.active,
+      activatedAt: ws.activatedAt ?? null,
+      testRecordId: ws.testRecordId ?? null,
+      settings: ws.settings,
+      timeZone: ws.settings?.timeZone ?? ws.timeZone,
+      orgTimeZone: ws.timeZone,
+      webhookUrl: session.role === 'owner' ? connection.webhookUrl(ws) : null,
+    },
+    you: { email: session.email, isOwner: session.role === 'owner' },
+  };
+}
+
+export function adminRoutes(deps: AdminDeps): Router {
+  const router = Router();
+  router.use('/api', express.json({ limit: '100kb' }), requireSession(deps.secrets, deps.store));
+
+  const zohoOf = (ws: Workspace): ZohoGateway => {
+    const zoho = deps.gateways.for(ws);
+    if (!zoho) {
+      throw new ApiError(409, 'NOT_CONNECTED', 'Zoho CRM is not connected: click "Connect Zoho CRM" first.');
+    }
+    return zoho;
+  };
+  const moduleParam = (req: Request): string => {
+    const m = String(req.params.module ?? '');
+    if (!MODULE_NAME.test(m)) throw new ApiError(400, 'INVALID_MODULE', `"${m}" is not a Zoho module API name.`);
+    return m;
+  };
+  /** Zoho failures on admin reads become messages the admin can act on. */
+  const zohoCall = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isZohoError(e)) throw e;
+      const status = e.code === 'auth' ? 401 : e.code === 'permission' ? 403 : e.code === 'not_found' ? 404 : e.code === 'validation' ? 422 : 503;
+      const hint =
+        e.code === 'auth'
+          ? 'Reconnect Zoho CRM.'
+          : e.code === 'rate_limited' || e.code === 'temporary'
+            ? 'Try again in a minute.'
+            : '';
+      throw new ApiError(status, `ZOHO_${e.code.toUpperCase()}`, `Zoho answered ${e.zohoCode ?? e.code}: ${e.message}. ${hint}`.trim(), e.field);
+    }
+  };
+
+  router.get('/api/workspace', (req, res) => {
+    res.json(workspaceView(req.workspace!, deps.connection, req));
+  });
+
+  router.get('/api/zoho/modules', async (req, res) => {
+    const ws = req.workspace!;
+    const modules = await zohoCall(() => deps.settings.modules(ws, zohoOf(ws)));
+    res.json({ modules });
+  });
+
+  router.get('/api/zoho/modules/:module/fields', async (req, res) => {
+    const ws = req.workspace!;
+    const module = moduleParam(req);
+    const { fields, candidates } = await zohoCall(() => deps.settings.fields(ws, zohoOf(ws), module));
+    res.json({ fields, candidates });
+  });
+
+  router.put('/api/settings', requireOwner, async (req, res) => {
+    const ws = req.workspace!;
+    const parsed = settingsInput.safeParse(req.body);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0]!;
+      const field = String(first.path[0] ?? '');
+      throw new ApiError(
+        400,
+        'INVALID_SETTINGS',
+        parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        field || undefined,
+      );
+    }
+    if (ws.active) throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: click "Deactivate and edit settings" first.');
+    const settings = await zohoCall(() => deps.settings.save(ws, zohoOf(ws), parsed.data));
+    res.json({ settings });
+  });
+
+  router.post('/api/zoho/modules/:module/chat-link-field', requireOwner, async (req, res) => {
+    const ws = req.workspace!;
+    const module = moduleParam(req);
+    if (ws.active) throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: deactivate it to change fields.');
+    const field = await zohoCall(() => deps.settings.createChatLinkField(ws, zohoOf(ws), module));
+    res.status(201).json({ field: { apiName: field.apiName, label: field.label, type: field.type } });
+  });
+
+  router.post('/api/activate', requireOwner, async (req, res) => {
+    const ws = req.workspace!;
+    const result = await deps.activation.activate(ws, zohoOf(ws));
+    res.json({ ...workspaceView(ws, deps.connection, req), testRecordId: result.testRecordId });
+  });
+
+  router.post('/api/deactivate', requireOwner, async (req, res) => {
+    const ws = req.workspace!;
+    await deps.activation.deactivate(ws);
+    res.json(workspaceView(ws, deps.connection, req));
+  });
+
+  router.post('/api/disconnect', requireOwner, async (req, res) => {
+    await deps.connection.disconnect(req.workspace!);
+    res.json({ status: 'disconnected' });
+  });
+
+  router.get('/api/sync-log', (req, res) => {
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
+    const entries = logOf(deps.store.data, req.workspace!.id, limit).map((e) => ({
+      at: e.at,
+      chatId: e.chatId,
+      messageId: e.messageId,
+      outcome: e.outcome,
+      reason: e.reason,
+      recordId: e.recordId,
+      noteId: e.noteId,
+      ...(e.willRetry !== undefined ? { willRetry: e.willRetry } : {}),
+    }));
+    res.json({ entries });
+  });
+
+  return router;
+}

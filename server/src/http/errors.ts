@@ -1,0 +1,58 @@
+/**
+ * API errors: every failure answers `{"error":{"code","message"}}` (plus `field` when one setting
+ * is to blame) with a fitting status. Messages are written for the person who has to act.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../log.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'NOT_FOUND', `No such endpoint: ${req.method} ${req.path}`));
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) return;
+    if (err instanceof ApiError) {
+      res.status(err.status).json({
+        error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+      });
+      return;
+    }
+    // body-parser errors carry a `type`; answer them as the client's fault, with what to do.
+    const bp = err as BodyParserError;
+    if (bp?.type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is over 1 MB.' } });
+      return;
+    }
+    if (bp?.type === 'entity.parse.failed') {
+      res.status(400).json({
+        error: { code: 'INVALID_JSON', message: 'The request body is not valid JSON: send a JSON object.' },
+      });
+      return;
+    }
+    if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500) {
+      res.status(bp.status).json({ error: { code: 'BAD_REQUEST', message: bp.message ?? 'Bad request' } });
+      return;
+    }
+    log.error({ err, path: req.path, method: req.method }, 'unhandled error');
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error; it has been logged.' } });
+  };
+}

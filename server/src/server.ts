@@ -1,0 +1,174 @@
+/**
+ * The composition root: builds the store, the Zoho gateways, the services, the worker and the HTTP
+ * app, and binds them to a port. In sandbox mode (no ZOHO_CLIENT_ID) the Zoho CRM emulator runs in
+ * the same process under /zoho and the sandbox pages under /sandbox.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { adminRoutes } from './http/adminRoutes.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { oauthRoutes } from './http/oauthRoutes.js';
+import { webhookRoutes } from './http/webhookRoutes.js';
+import { AttachmentFetcher } from './jobs/attachments.js';
+import { Housekeeping } from './jobs/housekeeping.js';
+import { Intake } from './jobs/intake.js';
+import { SyncWorker } from './jobs/worker.js';
+import { Secrets } from './store/crypto.js';
+import { Store } from './store/store.js';
+import { ActivationService } from './workspace/activation.js';
+import { ConnectionService } from './workspace/connection.js';
+import { GatewayRegistry, type ZohoApp } from './workspace/gateways.js';
+import { MetadataCache } from './workspace/metadataCache.js';
+import { SettingsService } from './workspace/settings.js';
+import { createZohoEmulator, type ZohoEmulator } from './emulator/index.js';
+import { sandboxRoutes, SANDBOX_CLIENT } from './sandbox/sandboxRoutes.js';
+import type { ZohoCallKind } from './zoho/gateway.js';
+
+export interface RunningServer {
+  url: string;
+  config: Config;
+  store: Store;
+  worker: SyncWorker;
+  emulator: ZohoEmulator | undefined;
+  /** Zoho calls made by the connector, by kind (benchmarks and tests) */
+  zohoCalls: Map<ZohoCallKind, number>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** a different search-lag safety window (tests with a small emulator lag) */
+  searchLagSafetyMs?: number;
+  maxConcurrency?: number;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const dataDir = path.dirname(path.resolve(config.dataFile));
+  mkdirSync(dataDir, { recursive: true });
+
+  // Bind first: with PORT=0 the public URL is only known once listening.
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+
+  const secretKey = config.secretKey ?? sandboxSecret(dataDir);
+  const secrets = new Secrets(secretKey);
+  const store = await Store.open(config.dataFile);
+
+  let emulator: ZohoEmulator | undefined;
+  let app: ZohoApp;
+  let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
+  const attachmentHosts = [...config.attachmentHosts];
+  if (config.zoho.mode === 'sandbox') {
+    emulator = createZohoEmulator({ persistFile: path.join(dataDir, 'zoho-emulator.json') });
+    emulator.setBaseUrl(`${publicUrl}/zoho`);
+    emulator.registerClient(SANDBOX_CLIENT);
+    emulator.seedDefaultSandbox();
+    app = SANDBOX_CLIENT;
+    overrides = { accountsUrl: `${publicUrl}/zoho`, apiUrl: `${publicUrl}/zoho` };
+    attachmentHosts.push('localhost', '127.0.0.1', new URL(publicUrl).hostname);
+  } else {
+    app = { clientId: config.zoho.clientId, clientSecret: config.zoho.clientSecret };
+    overrides = { accountsUrl: config.zoho.accountsUrl, apiUrl: config.zoho.apiUrl };
+  }
+
+  const zohoCalls = new Map<ZohoCallKind, number>();
+  const gateways = new GatewayRegistry(store, secrets, app, {
+    onCall: (_ws, kind) => zohoCalls.set(kind, (zohoCalls.get(kind) ?? 0) + 1),
+    ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+  });
+  const metadata = new MetadataCache();
+  let worker: SyncWorker | undefined;
+  const files = new AttachmentFetcher(
+    store,
+    log,
+    { dir: path.join(dataDir, 'attachments'), allowedHosts: attachmentHosts },
+    (wsId) => worker?.schedule(wsId, 0),
+  );
+  worker = new SyncWorker(store, gateways, metadata, files, log, {
+    flushWindowMs: config.flushWindowMs,
+    ...(options.searchLagSafetyMs !== undefined ? { searchLagSafetyMs: options.searchLagSafetyMs } : {}),
+  });
+  const connection = new ConnectionService({
+    store,
+    secrets,
+    gateways,
+    app,
+    publicUrl,
+    overrides,
+    onConnected: (wsId) => worker?.requeueWaiting(wsId),
+  });
+  const settings = new SettingsService(store, metadata);
+  const activation = new ActivationService(store, metadata, (wsId) => worker?.requeueWaiting(wsId));
+  const intake = new Intake(store, secrets, {
+    onQueued: (ws, q) => {
+      if (q.files.length) files.ensure(q);
+      worker?.schedule(ws.id);
+    },
+  });
+  const housekeeping = new Housekeeping(store);
+
+  const web = express();
+  web.disable('x-powered-by');
+  web.set('trust proxy', false);
+  web.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  web.use(webhookRoutes(intake));
+  web.use(oauthRoutes(connection));
+  web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
+  if (emulator) {
+    web.use('/zoho', emulator.router);
+    web.use(sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
+  }
+  web.use(notFound);
+  web.use(errorHandler(log));
+  server.on('request', web);
+
+  worker.start();
+  housekeeping.start();
+
+  let closed = false;
+  return {
+    url: publicUrl,
+    config,
+    store,
+    worker,
+    emulator,
+    zohoCalls,
+    async close() {
+      if (closed) return;
+      closed = true;
+      housekeeping.stop();
+      await worker?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.flush();
+      await emulator?.close?.();
+      log.flush?.();
+    },
+  };
+}
+
+/** The sandbox keeps its own SECRET_KEY beside the data file, so tokens survive restarts. */
+function sandboxSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+

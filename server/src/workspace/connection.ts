@@ -1,0 +1,249 @@
+/**
+ * The master connection (SPEC §1): Zoho's OAuth authorization-code flow, owned by the backend.
+ * The first CRM administrator to connect an org becomes the workspace owner; anyone else who
+ * connects later gets a read-only session and their tokens are revoked at once (never stored).
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../http/errors.js';
+import { issueSession } from '../http/sessions.js';
+import { randomToken, type Secrets } from '../store/crypto.js';
+import type { Store } from '../store/store.js';
+import type { Workspace, ZohoTokens } from '../store/schema.js';
+import { isZohoError } from '../zoho/errors.js';
+import { resolveZohoHosts } from '../zoho/hosts.js';
+import { exchangeCode, revokeToken } from '../zoho/oauth.js';
+import type { GatewayRegistry, ZohoApp } from './gateways.js';
+
+/** What the connector asks of Zoho: records, notes and attachments, field settings, users, org, COQL. */
+export const ZOHO_SCOPES = [
+  'ZohoCRM.modules.ALL',
+  'ZohoCRM.settings.ALL',
+  'ZohoCRM.users.READ',
+  'ZohoCRM.org.READ',
+  'ZohoCRM.coql.READ',
+].join(',');
+
+const STATE_TTL_MS = 10 * 60 * 1000;
+
+export interface ConnectionDeps {
+  store: Store;
+  secrets: Secrets;
+  gateways: GatewayRegistry;
+  app: ZohoApp;
+  publicUrl: string;
+  overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
+  /** called when a workspace (re)connects, so queued events resume */
+  onConnected?: (workspaceId: string) => void;
+}
+
+interface OAuthState {
+  t: 'oauth-state';
+  nonce: string;
+  exp: number;
+  /** the widget origin to post the session to, when started from the widget */
+  origin: string | undefined;
+}
+
+export interface CallbackResult {
+  workspaceId: string;
+  sessionToken: string;
+  webhookUrl: string;
+  role: 'owner' | 'viewer';
+  origin: string | undefined;
+}
+
+export class ConnectionService {
+  readonly #usedNonces = new Map<string, number>();
+
+  constructor(private readonly deps: ConnectionDeps) {}
+
+  get redirectUri(): string {
+    return `${this.deps.publicUrl}/oauth/zoho/callback`;
+  }
+
+  webhookUrl(ws: Workspace): string {
+    return `${this.deps.publicUrl}/webhooks/timelines/${this.deps.secrets.open<string>(ws.webhookToken)}`;
+  }
+
+  /** The accounts-server authorization URL to redirect the admin's browser to. */
+  authorizationUrl(origin: string | undefined): string {
+    const hosts = resolveZohoHosts({}, this.deps.overrides);
+    if (!hosts.ok) throw new ApiError(500, 'ZOHO_HOSTS', hosts.error);
+    const state: OAuthState = {
+      t: 'oauth-state',
+      nonce: randomToken(16),
+      exp: Date.now() + STATE_TTL_MS,
+      origin: origin && isHttpOrigin(origin) ? origin : undefined,
+    };
+    const url = new URL(`${hosts.accountsUrl}/oauth/v2/auth`);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', this.deps.app.clientId);
+    url.searchParams.set('scope', ZOHO_SCOPES);
+    url.searchParams.set('redirect_uri', this.redirectUri);
+    url.searchParams.set('access_type', 'offline');
+    url.searchParams.set('prompt', 'consent');
+    url.searchParams.set('state', this.deps.secrets.sign(state));
+    return url.toString();
+  }
+
+  async handleCallback(query: Record<string, unknown>): Promise<CallbackResult> {
+    const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
+    const state = this.#checkState(str('state'));
+    const denied = str('error');
+    if (denied) {
+      throw new ApiError(400, 'ACCESS_DENIED', `Zoho did not grant access (${denied}). Click "Connect Zoho CRM" again and approve.`);
+    }
+    const code = str('code');
+    if (!code) throw new ApiError(400, 'MISSING_CODE', 'The callback has no `code`: start again from "Connect Zoho CRM".');
+
+    const accounts = resolveZohoHosts(
+      { accountsServer: str('accounts-server'), location: str('location') },
+      this.deps.overrides,
+    );
+    if (!accounts.ok) throw new ApiError(400, 'FOREIGN_ACCOUNTS_SERVER', accounts.error);
+
+    let tokens: { accessToken: string; refreshToken: string; apiDomain: string | undefined; expiresAt: number };
+    try {
+      tokens = await exchangeCode({
+        accountsUrl: accounts.accountsUrl,
+        clientId: this.deps.app.clientId,
+        clientSecret: this.deps.app.clientSecret,
+        code,
+        redirectUri: this.redirectUri,
+      });
+    } catch (e) {
+      throw new ApiError(
+        400,
+        'CODE_EXCHANGE_FAILED',
+        `Zoho refused the authorization code (${isZohoError(e) ? (e.zohoCode ?? e.message) : 'network error'}). Start again from "Connect Zoho CRM"${isZohoError(e) && e.zohoCode === 'NO_REFRESH_TOKEN' ? ' after removing this app from your Zoho connected apps' : ''}.`,
+      );
+    }
+    const hosts = resolveZohoHosts(
+      { accountsServer: accounts.accountsUrl, apiDomain: tokens.apiDomain, location: str('location') },
+      this.deps.overrides,
+    );
+    if (!hosts.ok) throw new ApiError(400, 'FOREIGN_API_DOMAIN', hosts.error);
+
+    const probe = this.deps.gateways.forAccessToken(`callback:${randomUUID()}`, hosts.apiUrl, hosts.accountsUrl, tokens.accessToken);
+    const [user, org] = await Promise.all([probe.currentUser(), probe.org()]);
+    const { store, secrets } = this.deps;
+    let ws = store.data.workspaces.find((w) => w.orgId === org.id);
+
+    const revokeFresh = async () => {
+      await revokeToken({ accountsUrl: hosts.accountsUrl, token: tokens.refreshToken }).catch(() => undefined);
+    };
+
+    if (!ws) {
+      if (!user.isAdmin) {
+        await revokeFresh();
+        throw new ApiError(
+          403,
+          'NOT_ADMIN',
+          `Only a Zoho CRM administrator can make the master connection for ${org.companyName}. Ask an administrator to click "Connect Zoho CRM" first.`,
+        );
+      }
+      const webhookToken = randomToken(24);
+      ws = {
+        id: randomUUID(),
+        orgId: org.id,
+        orgName: org.companyName,
+        timeZone: org.timeZone,
+        countryCode: org.countryCode,
+        edition: org.edition,
+        owner: { userId: user.id, email: user.email, name: user.fullName },
+        webhookTokenDigest: secrets.digest(webhookToken),
+        webhookToken: secrets.seal(webhookToken),
+        connection: this.#connection(hosts, tokens),
+        sessionEpoch: 1,
+        settings: null,
+        active: false,
+        activatedAt: undefined,
+        testRecordId: undefined,
+        createdAt: new Date().toISOString(),
+      };
+      store.data.workspaces.push(ws);
+    } else if (user.id === ws.owner.userId) {
+      // The previous refresh token is replaced: revoke it so it cannot be used any more.
+      const previous = this.#storedRefreshToken(ws);
+      if (previous && previous !== tokens.refreshToken) {
+        await revokeToken({ accountsUrl: ws.connection.accountsUrl, token: previous }).catch(() => undefined);
+      }
+      ws.connection = this.#connection(hosts, tokens);
+      ws.orgName = org.companyName;
+      ws.timeZone = org.timeZone;
+      ws.countryCode = org.countryCode;
+      ws.edition = org.edition;
+      this.deps.gateways.drop(ws.id);
+    } else {
+      // Someone else from the same org: they may look, not connect. Their tokens are not kept.
+      await revokeFresh();
+    }
+    await store.commit();
+    if (user.id === ws.owner.userId) this.deps.onConnected?.(ws.id);
+    return {
+      workspaceId: ws.id,
+      sessionToken: issueSession(secrets, ws, user),
+      webhookUrl: this.webhookUrl(ws),
+      role: user.id === ws.owner.userId ? 'owner' : 'viewer',
+      origin: state.origin,
+    };
+  }
+
+  /** Revokes the tokens at Zoho, forgets them, and ends every session of the workspace. */
+  async disconnect(ws: Workspace): Promise<void> {
+    const sealed = ws.connection.tokens;
+    if (sealed) {
+      const tokens = this.deps.secrets.open<ZohoTokens>(sealed);
+      await revokeToken({ accountsUrl: ws.connection.accountsUrl, token: tokens.refreshToken }).catch(() => undefined);
+    }
+    ws.connection = { ...ws.connection, status: 'disconnected', tokens: null, problem: undefined };
+    ws.sessionEpoch += 1;
+    this.deps.gateways.drop(ws.id);
+    await this.deps.store.commit();
+  }
+
+  #connection(
+    hosts: { accountsUrl: string; apiUrl: string },
+    tokens: { accessToken: string; refreshToken: string; expiresAt: number },
+  ): Workspace['connection'] {
+    const stored: ZohoTokens = {
+      accessToken: tokens.accessToken,
+      expiresAt: tokens.expiresAt,
+      refreshToken: tokens.refreshToken,
+    };
+    return {
+      status: 'connected',
+      accountsUrl: hosts.accountsUrl,
+      apiUrl: hosts.apiUrl,
+      tokens: this.deps.secrets.seal(stored),
+      connectedAt: new Date().toISOString(),
+      problem: undefined,
+    };
+  }
+
+  #storedRefreshToken(ws: Workspace): string | undefined {
+    if (!ws.connection.tokens) return undefined;
+    return this.deps.secrets.open<ZohoTokens>(ws.connection.tokens).refreshToken || undefined;
+  }
+
+  #checkState(raw: string | undefined): OAuthState {
+    const bad = () =>
+      new ApiError(400, 'INVALID_STATE', 'The OAuth `state` is missing, forged, reused or expired: start again from "Connect Zoho CRM".');
+    if (!raw) throw bad();
+    const state = this.deps.secrets.verify<OAuthState>(raw);
+    const now = Date.now();
+    if (!state || state.t !== 'oauth-state' || state.exp < now || this.#usedNonces.has(state.nonce)) throw bad();
+    for (const [nonce, exp] of this.#usedNonces) if (exp < now) this.#usedNonces.delete(nonce);
+    this.#usedNonces.set(state.nonce, state.exp);
+    return state;
+  }
+}
+
+function isHttpOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Integration settings (SPEC §2): which module and fields the sync writes to. Offers only what fits
+ * (modules with a phone field, fields of the right types) and validates choices against Zoho's
+ * live metadata, so a bad choice is refused with a message naming the field.
+ */
+import { z } from 'zod';
+import { ApiError } from '../http/errors.js';
+import type { Store } from '../store/store.js';
+import type { Settings, Workspace } from '../store/schema.js';
+import type { ZohoField, ZohoGateway } from '../zoho/gateway.js';
+import { MetadataCache } from './metadataCache.js';
+
+export const CHAT_LINK_FIELD_LABEL = 'WhatsApp Chat';
+
+export const settingsInput = z
+  .object({
+    module: z.string().trim().min(1, 'choose a destination module').max(100),
+    phoneField: z.string().trim().min(1, 'choose the WhatsApp number field').max(100),
+    nameField: z.string().trim().min(1, 'choose the contact name field').max(100),
+    chatLinkField: z.string().trim().min(1, 'choose the chat link field').max(100),
+    leadSourceField: z.string().trim().min(1, 'choose the lead source field').max(100),
+    timeZone: z
+      .string()
+      .trim()
+      .max(64)
+      .optional()
+      .nullable()
+      .transform((v) => (v ? v : undefined))
+      .refine((v) => v === undefined || isTimeZone(v), { message: 'not an IANA time zone, e.g. Europe/Madrid' }),
+  })
+  .strict();
+
+export type SettingsInput = z.infer<typeof settingsInput>;
+
+export interface ModuleChoice {
+  apiName: string;
+  label: string;
+  phoneFields: { apiName: string; label: string }[];
+}
+
+export interface FieldCandidates {
+  phone: FieldChoice[];
+  name: FieldChoice[];
+  chatLink: FieldChoice[];
+  leadSource: FieldChoice[];
+}
+
+export interface FieldChoice {
+  apiName: string;
+  label: string;
+  type: string;
+}
+
+export const candidateRules = {
+  phone: (f: ZohoField) => f.type === 'phone' && !f.readOnly,
+  name: (f: ZohoField) => f.type === 'text' && !f.readOnly,
+  chatLink: (f: ZohoField) => (f.type === 'website' || f.type === 'text') && !f.readOnly,
+  leadSource: (f: ZohoField) => f.type === 'picklist' && !f.readOnly,
+} as const;
+
+const SETTING_RULE: Record<Exclude<keyof Settings, 'module' | 'timeZone'>, { rule: keyof typeof candidateRules; what: string; expected: string }> = {
+  phoneField: { rule: 'phone', what: 'WhatsApp number field', expected: 'a phone field' },
+  nameField: { rule: 'name', what: 'contact name field', expected: 'a single-line text field' },
+  chatLinkField: { rule: 'chatLink', what: 'chat link field', expected: 'a URL (website) or single-line text field' },
+  leadSourceField: { rule: 'leadSource', what: 'lead source field', expected: 'a picklist field' },
+};
+
+export function candidatesOf(fields: ZohoField[]): FieldCandidates {
+  const pick = (rule: keyof typeof candidateRules) =>
+    fields.filter(candidateRules[rule]).map((f) => ({ apiName: f.apiName, label: f.label, type: f.type }));
+  return { phone: pick('phone'), name: pick('name'), chatLink: pick('chatLink'), leadSource: pick('leadSource') };
+}
+
+export class SettingsService {
+  constructor(
+    private readonly store: Store,
+    readonly metadata: MetadataCache,
+  ) {}
+
+  /** API-supported modules that have at least one phone field. */
+  async modules(ws: Workspace, zoho: ZohoGateway): Promise<ModuleChoice[]> {
+    const modules = (await this.metadata.modules(ws.id, zoho)).filter((m) => m.apiSupported);
+    const withFields = await Promise.all(
+      modules.map(async (m) => {
+        try {
+          return { m, fields: await this.metadata.fields(ws.id, zoho, m.apiName) };
+        } catch {
+          return { m, fields: [] as ZohoField[] }; // modules whose fields cannot be read are not offered
+        }
+      }),
+    );
+    return withFields
+      .map(({ m, fields }) => ({
+        apiName: m.apiName,
+        label: m.pluralLabel,
+        phoneFields: fields.filter(candidateRules.phone).map((f) => ({ apiName: f.apiName, label: f.label })),
+      }))
+      .filter((m) => m.phoneFields.length > 0);
+  }
+
+  async fields(ws: Workspace, zoho: ZohoGateway, module: string): Promise<{ fields: ZohoField[]; candidates: FieldCandidates }> {
+    const fields = await this.metadata.fields(ws.id, zoho, module);
+    return { fields, candidates: candidatesOf(fields) };
+  }
+
+  /**
+   * Saves the settings. A different module than before clears the field choices that are not
+   * given anew (the UI sends them together), and every field is checked against live metadata.
+   */
+  async save(ws: Workspace, zoho: ZohoGateway, input: SettingsInput): Promise<Settings> {
+    if (ws.active) {
+      throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: deactivate it to edit the settings.');
+    }
+    const fields = await this.metadata.fields(ws.id, zoho, input.module, { fresh: true }).catch((e) => {
+      throw new ApiError(400, 'UNKNOWN_MODULE', `Zoho CRM has no module "${input.module}" this connection can use (${(e as Error).message}).`, 'module');
+    });
+    const problem = validateAgainst(fields, input);
+    if (problem) throw problem;
+    const settings: Settings = { ...input };
+    ws.settings = settings;
+    await this.store.commit();
+    return settings;
+  }
+
+  /** Creates the "WhatsApp Chat" URL field on the module, or returns the one that exists. */
+  async createChatLinkField(ws: Workspace, zoho: ZohoGateway, module: string): Promise<ZohoField> {
+    const fields = await this.metadata.fields(ws.id, zoho, module, { fresh: true });
+    const existing = fields.find((f) => f.label === CHAT_LINK_FIELD_LABEL && candidateRules.chatLink(f));
+    if (existing) return existing;
+    const created = await zoho.createField(module, { label: CHAT_LINK_FIELD_LABEL, type: 'website' });
+    this.metadata.invalidate(ws.id, module);
+    return created;
+  }
+}
+
+/** The first problem with the chosen fields, as an admin-readable error naming the setting. */
+export function validateAgainst(fields: ZohoField[], s: Settings): ApiError | undefined {
+  for (const [key, spec] of Object.entries(SETTING_RULE) as [keyof typeof SETTING_RULE, (typeof SETTING_RULE)[keyof typeof SETTING_RULE]][]) {
+    const apiName = s[key];
+    const field = fields.find((f) => f.apiName === apiName);
+    if (!field) {
+      return new ApiError(
+        400,
+        'FIELD_NOT_FOUND',
+        `The ${spec.what} "${apiName}" does not exist in ${s.module} (it may have been deleted in Zoho CRM). Choose another field.`,
+        key,
+      );
+    }
+    if (!candidateRules[spec.rule](field)) {
+      return new ApiError(
+        400,
+        'FIELD_TYPE_MISMATCH',
+        `The ${spec.what} must be ${spec.expected}; "${field.label}" (${field.apiName}) is ${field.readOnly ? 'read-only' : `a ${field.dataType} field`}. Choose another field.`,
+        key,
+      );
+    }
+  }
+  return undefined;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
