@@ -1,0 +1,160 @@
+/** Pure rules of the settings form: the draft, defaults, validation, where an error belongs. */
+import type { FieldCandidates, IntegrationSettings, ModuleFields, ModuleInfo, SettingKey } from '../api/client';
+
+export type FieldKey = 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField';
+
+export const FIELD_KEYS: readonly FieldKey[] = ['phoneField', 'nameField', 'chatLinkField', 'leadSourceField'];
+
+/** Which candidate list of GET /api/zoho/modules/:module/fields feeds each select. */
+export const CANDIDATES_OF: Record<FieldKey, keyof FieldCandidates> = {
+  phoneField: 'phone',
+  nameField: 'name',
+  chatLinkField: 'chatLink',
+  leadSourceField: 'leadSource',
+};
+
+/** The form's state; '' means "not chosen". timeZone '' means "the org's time zone". */
+export interface Draft {
+  module: string;
+  phoneField: string;
+  nameField: string;
+  chatLinkField: string;
+  leadSourceField: string;
+  timeZone: string;
+}
+
+export const EMPTY_DRAFT: Draft = {
+  module: '',
+  phoneField: '',
+  nameField: '',
+  chatLinkField: '',
+  leadSourceField: '',
+  timeZone: '',
+};
+
+const DRAFT_KEYS = Object.keys(EMPTY_DRAFT) as (keyof Draft)[];
+
+export function draftFromSettings(settings: IntegrationSettings | null | undefined): Draft {
+  if (!settings) return { ...EMPTY_DRAFT };
+  return {
+    module: settings.module ?? '',
+    phoneField: settings.phoneField ?? '',
+    nameField: settings.nameField ?? '',
+    chatLinkField: settings.chatLinkField ?? '',
+    leadSourceField: settings.leadSourceField ?? '',
+    timeZone: settings.timeZone ?? '',
+  };
+}
+
+export function settingsFromDraft(draft: Draft): IntegrationSettings {
+  return {
+    module: draft.module,
+    phoneField: draft.phoneField,
+    nameField: draft.nameField,
+    chatLinkField: draft.chatLinkField,
+    leadSourceField: draft.leadSourceField,
+    timeZone: draft.timeZone || null,
+  };
+}
+
+export function sameDraft(a: Draft, b: Draft): boolean {
+  return DRAFT_KEYS.every((k) => a[k] === b[k]);
+}
+
+/** Reads a draft back from storage; anything malformed is dropped. */
+export function parseDraft(value: unknown): Draft | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const draft = { ...EMPTY_DRAFT };
+  for (const k of DRAFT_KEYS) {
+    if (typeof v[k] === 'string') draft[k] = v[k];
+    else if (v[k] !== undefined && v[k] !== null) return null;
+  }
+  return draft;
+}
+
+/** Changing the destination clears the four field choices (they belong to the old module). */
+export function changeModule(draft: Draft, module: string): Draft {
+  return { ...EMPTY_DRAFT, module, timeZone: draft.timeZone };
+}
+
+const PREFERRED: Record<FieldKey, readonly string[]> = {
+  phoneField: ['Phone', 'Mobile'],
+  nameField: ['Last_Name', 'Name', 'Full_Name'],
+  chatLinkField: ['WhatsApp_Chat', 'WhatsApp_Chat_Link', 'WhatsApp_Link'],
+  leadSourceField: ['Lead_Source'],
+};
+
+/**
+ * The suggested field for a setting: Phone (else Mobile, else the first phone field), Last_Name,
+ * an existing "WhatsApp Chat" field, Lead_Source. The chat link and lead source have no fallback:
+ * guessing "Website" or an unrelated picklist would write data where nobody expects it.
+ */
+export function defaultField(key: FieldKey, meta: ModuleFields): string {
+  const candidates = meta.candidates[CANDIDATES_OF[key]] ?? [];
+  const preferred = PREFERRED[key].find((name) => candidates.includes(name));
+  if (preferred) return preferred;
+  if (key === 'chatLinkField') {
+    const byLabel = meta.fields.find((f) => candidates.includes(f.apiName) && /whats\s*app/i.test(f.label));
+    return byLabel?.apiName ?? '';
+  }
+  if (key === 'leadSourceField') {
+    const byLabel = meta.fields.find((f) => candidates.includes(f.apiName) && /lead\s*source/i.test(f.label));
+    return byLabel?.apiName ?? '';
+  }
+  return candidates[0] ?? '';
+}
+
+/** Fills the settings not chosen yet with their defaults; chosen ones are kept. */
+export function withDefaults(draft: Draft, meta: ModuleFields): Draft {
+  const next = { ...draft };
+  for (const key of FIELD_KEYS) if (!next[key]) next[key] = defaultField(key, meta);
+  return next;
+}
+
+/** Contacts when offered (the guide's "test contact"), else the first destination. */
+export function defaultModule(modules: readonly ModuleInfo[]): string {
+  return (modules.find((m) => m.apiName === 'Contacts') ?? modules[0])?.apiName ?? '';
+}
+
+export const REQUIRED_MESSAGE: Record<'module' | FieldKey, string> = {
+  module: 'Choose the module WhatsApp contacts are synced to.',
+  phoneField: 'Choose the field that holds the WhatsApp number.',
+  nameField: "Choose the field that holds the contact's name.",
+  chatLinkField: 'Choose a field for the chat link, or create one with “Create a field for me”.',
+  leadSourceField: 'Choose the lead source field.',
+};
+
+export function validateDraft(draft: Draft): Partial<Record<SettingKey, string>> {
+  const errors: Partial<Record<SettingKey, string>> = {};
+  if (!draft.module) errors.module = REQUIRED_MESSAGE.module;
+  else for (const key of FIELD_KEYS) if (!draft[key]) errors[key] = REQUIRED_MESSAGE[key];
+  return errors;
+}
+
+const ALIASES: Record<string, SettingKey> = {
+  module: 'module',
+  destination: 'module',
+  phone: 'phoneField',
+  phoneField: 'phoneField',
+  name: 'nameField',
+  nameField: 'nameField',
+  chatLink: 'chatLinkField',
+  chatLinkField: 'chatLinkField',
+  leadSource: 'leadSourceField',
+  leadSourceField: 'leadSourceField',
+  timeZone: 'timeZone',
+};
+
+/**
+ * The setting a backend error is about: its `field` is a setting key (`chatLinkField`), a short
+ * alias (`chatLink`), or the API name of the chosen Zoho field (`Lead_Source`).
+ */
+export function settingForError(field: string | undefined, draft: Draft): SettingKey | null {
+  if (!field) return null;
+  const alias = ALIASES[field];
+  if (alias) return alias;
+  const byValue = FIELD_KEYS.find((k) => draft[k] === field);
+  if (byValue) return byValue;
+  return draft.module === field ? 'module' : null;
+}
