@@ -11,7 +11,10 @@ export interface WidgetConfig {
   widgetOrigin: string;
 }
 
-export function resolveConfig(location: { href: string; origin: string }, buildTimeBackend?: string): WidgetConfig {
+export function resolveConfig(
+  location: { href: string; origin: string },
+  buildTimeBackend?: string,
+): WidgetConfig {
   const fromQuery = new URL(location.href).searchParams.get('backend');
   const backend = httpUrl(fromQuery) ?? httpUrl(buildTimeBackend) ?? new URL(location.origin);
   const path = backend.pathname.replace(/\/+$/, '');

@@ -15,7 +15,8 @@ export interface IntegrationSettings {
   timeZone?: string | null;
 }
 
-export type SettingKey = 'module' | 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField' | 'timeZone';
+export type SettingKey =
+  'module' | 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField' | 'timeZone';
 
 export interface Workspace {
   id: string;
@@ -28,8 +29,12 @@ export interface Workspace {
   settings: IntegrationSettings | null;
   /** The TimelinesAI webhook URL (contains the workspace's secret token); null when not shown to this user. */
   webhookUrl: string | null;
-  /** The org's IANA time zone (from Zoho's org info). */
+  /** The time zone Note days are cut in: the settings' override, else the org's. */
   timeZone: string;
+  /** The org's own IANA time zone (from Zoho's org info). */
+  orgTimeZone?: string;
+  activatedAt?: string | null;
+  testRecordId?: string | null;
 }
 
 export interface WorkspaceResponse {
@@ -60,12 +65,18 @@ export interface FieldInfo {
   picklistValues?: string[];
 }
 
+export interface FieldChoice {
+  apiName: string;
+  label: string;
+  type: string;
+}
+
 export interface FieldCandidates {
-  /** API names (of `fields`) acceptable for each setting, in the order to offer them. */
-  phone: string[];
-  name: string[];
-  chatLink: string[];
-  leadSource: string[];
+  /** The fields acceptable for each setting, in the order to offer them. */
+  phone: FieldChoice[];
+  name: FieldChoice[];
+  chatLink: FieldChoice[];
+  leadSource: FieldChoice[];
 }
 
 export interface ModuleFields {
@@ -88,7 +99,8 @@ export interface ApiClient {
   getWorkspace(): Promise<WorkspaceResponse>;
   listModules(): Promise<ModuleInfo[]>;
   getModuleFields(module: string): Promise<ModuleFields>;
-  saveSettings(settings: IntegrationSettings): Promise<Workspace>;
+  /** Saves the settings (inactive integration only); answers the settings as stored. */
+  saveSettings(settings: IntegrationSettings): Promise<IntegrationSettings>;
   createChatLinkField(module: string): Promise<FieldRef>;
   activate(): Promise<Workspace>;
   deactivate(): Promise<Workspace>;
@@ -132,7 +144,11 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, 'NETWORK', `Could not reach the sync service at ${base}. Check your connection and try again.`);
+      throw new ApiError(
+        0,
+        'NETWORK',
+        `Could not reach the sync service at ${base}. Check your connection and try again.`,
+      );
     }
     const text = await res.text();
     let json: unknown = undefined;
@@ -144,7 +160,8 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
       }
     }
     if (!res.ok) throw toApiError(res.status, json);
-    if (json === undefined) throw new ApiError(res.status, 'BAD_RESPONSE', 'The sync service sent an unreadable answer.');
+    if (json === undefined)
+      throw new ApiError(res.status, 'BAD_RESPONSE', 'The sync service sent an unreadable answer.');
     return json as T;
   }
 
@@ -154,14 +171,38 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
     baseUrl: base,
     getWorkspace: () => request<WorkspaceResponse>('GET', '/api/workspace'),
     listModules: async () => (await request<{ modules: ModuleInfo[] }>('GET', '/api/zoho/modules')).modules,
-    getModuleFields: (module) => request<ModuleFields>('GET', `/api/zoho/modules/${mod(module)}/fields`),
+    getModuleFields: async (module) =>
+      normaliseFields(await request<ModuleFields>('GET', `/api/zoho/modules/${mod(module)}/fields`)),
     saveSettings: async (settings) =>
-      (await request<{ workspace: Workspace }>('PUT', '/api/settings', settings)).workspace,
+      (await request<{ settings: IntegrationSettings }>('PUT', '/api/settings', settings)).settings,
     createChatLinkField: async (module) =>
-      (await request<{ field: FieldRef }>('POST', `/api/zoho/modules/${mod(module)}/chat-link-field`, {})).field,
+      (await request<{ field: FieldRef }>('POST', `/api/zoho/modules/${mod(module)}/chat-link-field`, {}))
+        .field,
     activate: async () => (await request<{ workspace: Workspace }>('POST', '/api/activate', {})).workspace,
-    deactivate: async () => (await request<{ workspace: Workspace }>('POST', '/api/deactivate', {})).workspace,
+    deactivate: async () =>
+      (await request<{ workspace: Workspace }>('POST', '/api/deactivate', {})).workspace,
     getSyncLog: async () => (await request<{ entries: SyncLogEntry[] }>('GET', '/api/sync-log')).entries,
+  };
+}
+
+/** Candidates may also come as bare API names: resolve them against `fields`. */
+function normaliseFields(answer: ModuleFields): ModuleFields {
+  const fields = Array.isArray(answer.fields) ? answer.fields : [];
+  const choice = (c: FieldChoice | string): FieldChoice => {
+    if (typeof c !== 'string') return c;
+    const f = fields.find((x) => x.apiName === c);
+    return { apiName: c, label: f?.label ?? c, type: f?.type ?? '' };
+  };
+  const list = (v: unknown) => (Array.isArray(v) ? (v as (FieldChoice | string)[]).map(choice) : []);
+  const c = (answer.candidates ?? {}) as Partial<Record<keyof FieldCandidates, unknown>>;
+  return {
+    fields,
+    candidates: {
+      phone: list(c.phone),
+      name: list(c.name),
+      chatLink: list(c.chatLink),
+      leadSource: list(c.leadSource),
+    },
   };
 }
 

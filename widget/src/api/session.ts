@@ -88,7 +88,13 @@ export interface ConnectOptions {
   closedPollMs?: number;
 }
 
-export function startConnect({ backendUrl, backendOrigin, widgetOrigin, win = window, closedPollMs = 500 }: ConnectOptions): ConnectAttempt {
+export function startConnect({
+  backendUrl,
+  backendOrigin,
+  widgetOrigin,
+  win = window,
+  closedPollMs = 500,
+}: ConnectOptions): ConnectAttempt {
   const url = `${backendUrl}/oauth/zoho/start?origin=${encodeURIComponent(widgetOrigin)}`;
   const popup = win.open(url, 'wzsync-zoho-connect', 'popup,width=600,height=720');
   let onClosed: () => void = () => undefined;
@@ -98,7 +104,10 @@ export function startConnect({ backendUrl, backendOrigin, widgetOrigin, win = wi
   const result = new Promise<Session>((resolve, reject) => {
     if (!popup) {
       reject(
-        new ConnectError('blocked', 'Your browser blocked the Zoho sign-in window. Allow pop-ups for this page, then try again.'),
+        new ConnectError(
+          'blocked',
+          'Your browser blocked the Zoho sign-in window. Allow pop-ups for this page, then try again.',
+        ),
       );
       return;
     }
@@ -135,7 +144,9 @@ export function startConnect({ backendUrl, backendOrigin, widgetOrigin, win = wi
         stop();
         const error = msg.error as { message?: unknown } | undefined;
         const message =
-          typeof error?.message === 'string' && error.message ? error.message : 'Zoho CRM did not grant access.';
+          typeof error?.message === 'string' && error.message
+            ? error.message
+            : 'Zoho CRM did not grant access.';
         reject(new ConnectError('refused', message));
       }
     }

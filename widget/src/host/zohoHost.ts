@@ -87,7 +87,10 @@ export function createZohoHost(win: Window = window, options: ZohoHostOptions = 
           }
         };
         const timeout = setTimeout(
-          () => settle(() => reject(new HostError('Zoho CRM did not answer. Open this page from inside Zoho CRM.'))),
+          () =>
+            settle(() =>
+              reject(new HostError('Zoho CRM did not answer. Open this page from inside Zoho CRM.')),
+            ),
           initTimeoutMs,
         );
         sdk.embeddedApp.on('PageLoad', (data) => settle(() => resolve(toPageContext(data))));
@@ -108,7 +111,11 @@ export function createZohoHost(win: Window = window, options: ZohoHostOptions = 
     return attempt;
   }
 
-  async function call<T>(what: string, fn: (sdk: ZohoSdk) => Promise<unknown>, map: (answer: unknown) => T): Promise<T> {
+  async function call<T>(
+    what: string,
+    fn: (sdk: ZohoSdk) => Promise<unknown>,
+    map: (answer: unknown) => T,
+  ): Promise<T> {
     const { sdk } = await start();
     let answer: unknown;
     try {
@@ -187,7 +194,10 @@ function sandboxShim(w: ZohoWindow): ZohoSdk | undefined {
 function injectScript(doc: Document, src: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const script = doc.createElement('script');
-    const timer = setTimeout(() => reject(new HostError('The Zoho CRM SDK took too long to load.')), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new HostError('The Zoho CRM SDK took too long to load.')),
+      timeoutMs,
+    );
     script.src = src;
     script.async = true;
     script.onload = () => {

@@ -45,8 +45,8 @@ function PanelContent() {
       <div class="empty-state">
         <p class="empty-title">No WhatsApp chat yet</p>
         <p class="muted">
-          When this {s.phone ? `number (${s.phone})` : 'contact'} chats with a WhatsApp number connected to TimelinesAI,
-          the chat link and a Note for every day of conversation appear here.
+          When this {s.phone ? `number (${s.phone})` : 'contact'} chats with a WhatsApp number connected to
+          TimelinesAI, the chat link and a Note for every day of conversation appear here.
         </p>
       </div>
     );
@@ -107,7 +107,13 @@ function DayItem({ day, expanded, onToggle }: { day: WhatsAppDay; expanded: bool
   return (
     <li class="day">
       <h3 class="day-heading">
-        <button type="button" class="day-toggle" aria-expanded={expanded} aria-controls={bodyId} onClick={onToggle}>
+        <button
+          type="button"
+          class="day-toggle"
+          aria-expanded={expanded}
+          aria-controls={bodyId}
+          onClick={onToggle}
+        >
           <span class="chevron" aria-hidden="true" />
           <span class="day-date">{heading}</span>
           <span class="day-title muted">{day.title}</span>

@@ -43,7 +43,11 @@ export function SyncLogCard({ pollMs = 15_000 }: { pollMs?: number }) {
       id="sync-log"
       title="Recent sync activity"
       actions={
-        <Button busy={log.status === 'loading'} busyLabel="Refreshing…" onClick={() => void c.refreshSyncLog()}>
+        <Button
+          busy={log.status === 'loading'}
+          busyLabel="Refreshing…"
+          onClick={() => void c.refreshSyncLog()}
+        >
           Refresh
         </Button>
       }
@@ -62,7 +66,9 @@ export function SyncLogCard({ pollMs = 15_000 }: { pollMs?: number }) {
         <p class="empty">No WhatsApp events received yet. Messages appear here within seconds of arriving.</p>
       ) : (
         <table class="log-table">
-          <caption class="visually-hidden">The latest WhatsApp events and what became of them, newest first</caption>
+          <caption class="visually-hidden">
+            The latest WhatsApp events and what became of them, newest first
+          </caption>
           <thead>
             <tr>
               <th scope="col">Time</th>
@@ -77,7 +83,9 @@ export function SyncLogCard({ pollMs = 15_000 }: { pollMs?: number }) {
                   <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 </td>
                 <td data-label="Outcome">
-                  <Badge tone={OUTCOME_TONE[e.outcome] ?? 'neutral'}>{OUTCOME_TEXT[e.outcome] ?? e.outcome}</Badge>
+                  <Badge tone={OUTCOME_TONE[e.outcome] ?? 'neutral'}>
+                    {OUTCOME_TEXT[e.outcome] ?? e.outcome}
+                  </Badge>
                 </td>
                 <td data-label="Details">{details(e)}</td>
               </tr>

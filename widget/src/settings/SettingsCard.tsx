@@ -1,9 +1,9 @@
 /** Integration settings: the editable form, or the locked / read-only summary. */
 import { useEffect, useMemo } from 'preact/hooks';
-import type { FieldInfo, ModuleFields, SettingKey } from '../api/client';
+import type { ModuleFields, SettingKey } from '../api/client';
 import { Alert, Badge, Button, Card, SelectField, type Option } from '../ui/components';
 import { useSettings } from './context';
-import { CANDIDATES_OF, FIELD_KEYS, type FieldKey } from './logic';
+import { CANDIDATES_OF, FIELD_KEYS, isWhatsAppLabel, type FieldKey } from './logic';
 import { isEditable, moduleLabel, type SettingsState } from './settingsController';
 
 export const FIELD_TEXT: Record<FieldKey, { label: string; hint: string }> = {
@@ -13,7 +13,7 @@ export const FIELD_TEXT: Record<FieldKey, { label: string; hint: string }> = {
   },
   nameField: {
     label: 'Contact name field',
-    hint: "Gets the WhatsApp chat name, or “New WhatsApp contact: <number>” when the chat has none.",
+    hint: 'Gets the WhatsApp chat name, or “New WhatsApp contact: <number>” when the chat has none.',
   },
   chatLinkField: {
     label: 'Chat link field',
@@ -57,24 +57,28 @@ export function SettingsCard() {
   );
 }
 
-function fieldOf(meta: ModuleFields | null | undefined, apiName: string): FieldInfo | undefined {
-  return meta?.fields.find((f) => f.apiName === apiName);
-}
-
-function fieldOptions(meta: ModuleFields | null | undefined, key: FieldKey, current: string, module: string): Option[] {
-  if (!meta) return current ? [{ value: current, label: current }] : [];
-  const names = meta.candidates[CANDIDATES_OF[key]] ?? [];
-  const fields = names.map((n) => fieldOf(meta, n) ?? { apiName: n, label: n });
+function fieldOptions(
+  meta: ModuleFields | null | undefined,
+  key: FieldKey,
+  current: string,
+  module: string,
+): Option[] {
+  const choices = meta?.candidates[CANDIDATES_OF[key]] ?? [];
   const labelCount = new Map<string, number>();
-  for (const f of fields) labelCount.set(f.label, (labelCount.get(f.label) ?? 0) + 1);
-  const options = fields.map((f) => ({
-    value: f.apiName,
-    label: (labelCount.get(f.label) ?? 0) > 1 ? `${f.label} (${f.apiName})` : f.label,
+  for (const c of choices) labelCount.set(c.label, (labelCount.get(c.label) ?? 0) + 1);
+  const options = choices.map((c) => ({
+    value: c.apiName,
+    label: (labelCount.get(c.label) ?? 0) > 1 ? `${c.label} (${c.apiName})` : c.label,
   }));
-  if (current && !names.includes(current)) {
-    options.unshift({ value: current, label: `${current} (not usable in ${module})` });
+  if (current && !choices.some((c) => c.apiName === current)) {
+    options.unshift({ value: current, label: meta ? `${current} (not usable in ${module})` : current });
   }
   return options;
+}
+
+/** A field's label from the module's metadata, else its API name. */
+function fieldLabel(meta: ModuleFields | null | undefined, apiName: string): string {
+  return meta?.fields.find((f) => f.apiName === apiName)?.label ?? apiName;
 }
 
 function timeZoneOptions(): Option[] {
@@ -107,7 +111,7 @@ function SettingsForm() {
     : fieldsState?.status === 'loading' && !meta
       ? 'Loading fields…'
       : 'Choose a field…';
-  const hasWhatsAppField = !!meta?.candidates.chatLink.some((n) => /whats\s*app/i.test(fieldOf(meta, n)?.label ?? n));
+  const hasWhatsAppField = !!meta?.candidates.chatLink.some((c) => isWhatsAppLabel(c.label));
 
   return (
     <form
@@ -139,7 +143,9 @@ function SettingsForm() {
           onChange={(v) => c.selectModule(v)}
         />
         {draft.module && fieldsState?.status === 'error' ? (
-          <Alert tone="error">Could not load the fields of {moduleLabel(s, draft.module)}: {fieldsState.error}</Alert>
+          <Alert tone="error">
+            Could not load the fields of {moduleLabel(s, draft.module)}: {fieldsState.error}
+          </Alert>
         ) : null}
         {FIELD_KEYS.map((key) => (
           <SelectField
@@ -169,7 +175,7 @@ function SettingsForm() {
           id={ID.timeZone}
           label="Time zone for Notes"
           value={draft.timeZone}
-          placeholder={`The organization's time zone (${ws.timeZone})`}
+          placeholder={`The organization's time zone (${ws.orgTimeZone ?? ws.timeZone})`}
           options={zones}
           hint="Messages are grouped into one Note per calendar day in this time zone."
           error={s.fieldErrors.timeZone}
@@ -201,7 +207,7 @@ function summaryValue(s: SettingsState, key: FieldKey): string {
   const apiName = settings?.[key];
   if (!settings || !apiName) return 'Not set';
   const meta = s.fields[settings.module]?.data;
-  return fieldOf(meta, apiName)?.label ?? apiName;
+  return fieldLabel(meta, apiName);
 }
 
 function SettingsSummary() {
@@ -231,7 +237,7 @@ function SettingsSummary() {
           ))}
           <div>
             <dt>Time zone for Notes</dt>
-            <dd>{settings.timeZone || `The organization's time zone (${ws.timeZone})`}</dd>
+            <dd>{settings.timeZone || `The organization's time zone (${ws.orgTimeZone ?? ws.timeZone})`}</dd>
           </div>
         </dl>
       ) : (

@@ -57,7 +57,12 @@ function ConnectionCard() {
 
   const connectButton = (label: string) => (
     <div class="actions">
-      <Button variant="primary" busy={s.connecting} busyLabel="Waiting for Zoho…" onClick={() => void c.connect()}>
+      <Button
+        variant="primary"
+        busy={s.connecting}
+        busyLabel="Waiting for Zoho…"
+        onClick={() => void c.connect()}
+      >
         {label}
       </Button>
       {s.connecting ? <Button onClick={() => c.cancelConnect()}>Cancel</Button> : null}
@@ -81,9 +86,9 @@ function ConnectionCard() {
     return (
       <Card id="connection" title="Zoho CRM connection" actions={<Badge tone="neutral">Not connected</Badge>}>
         <p>
-          Connect your Zoho CRM organization so WhatsApp chats from TimelinesAI can be synced. Use a CRM administrator
-          account: the first person to connect an organization becomes the workspace owner, the only one who can change
-          the settings.
+          Connect your Zoho CRM organization so WhatsApp chats from TimelinesAI can be synced. Use a CRM
+          administrator account: the first person to connect an organization becomes the workspace owner, the
+          only one who can change the settings.
         </p>
         {s.crmUser ? (
           <p class="muted">
@@ -100,10 +105,14 @@ function ConnectionCard() {
     return (
       <Card id="connection" title="Zoho CRM connection" actions={<Badge tone="warning">Disconnected</Badge>}>
         <Alert tone="warning">
-          The connection to {ws.orgName} was lost (its Zoho authorization was revoked or expired). WhatsApp events that
-          arrive meanwhile are kept and synced once you reconnect.
+          The connection to {ws.orgName} was lost (its Zoho authorization was revoked or expired). WhatsApp
+          events that arrive meanwhile are kept and synced once you reconnect.
         </Alert>
-        {s.you?.isOwner ? connectButton('Reconnect Zoho CRM') : <p>Ask the workspace owner ({ws.ownerEmail}) to reconnect.</p>}
+        {s.you?.isOwner ? (
+          connectButton('Reconnect Zoho CRM')
+        ) : (
+          <p>Ask the workspace owner ({ws.ownerEmail}) to reconnect.</p>
+        )}
         {connectStatus}
       </Card>
     );

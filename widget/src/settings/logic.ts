@@ -1,9 +1,20 @@
 /** Pure rules of the settings form: the draft, defaults, validation, where an error belongs. */
-import type { FieldCandidates, IntegrationSettings, ModuleFields, ModuleInfo, SettingKey } from '../api/client';
+import type {
+  FieldCandidates,
+  IntegrationSettings,
+  ModuleFields,
+  ModuleInfo,
+  SettingKey,
+} from '../api/client';
 
 export type FieldKey = 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField';
 
-export const FIELD_KEYS: readonly FieldKey[] = ['phoneField', 'nameField', 'chatLinkField', 'leadSourceField'];
+export const FIELD_KEYS: readonly FieldKey[] = [
+  'phoneField',
+  'nameField',
+  'chatLinkField',
+  'leadSourceField',
+];
 
 /** Which candidate list of GET /api/zoho/modules/:module/fields feeds each select. */
 export const CANDIDATES_OF: Record<FieldKey, keyof FieldCandidates> = {
@@ -92,17 +103,15 @@ const PREFERRED: Record<FieldKey, readonly string[]> = {
  */
 export function defaultField(key: FieldKey, meta: ModuleFields): string {
   const candidates = meta.candidates[CANDIDATES_OF[key]] ?? [];
-  const preferred = PREFERRED[key].find((name) => candidates.includes(name));
+  const preferred = PREFERRED[key].find((name) => candidates.some((c) => c.apiName === name));
   if (preferred) return preferred;
-  if (key === 'chatLinkField') {
-    const byLabel = meta.fields.find((f) => candidates.includes(f.apiName) && /whats\s*app/i.test(f.label));
-    return byLabel?.apiName ?? '';
-  }
-  if (key === 'leadSourceField') {
-    const byLabel = meta.fields.find((f) => candidates.includes(f.apiName) && /lead\s*source/i.test(f.label));
-    return byLabel?.apiName ?? '';
-  }
-  return candidates[0] ?? '';
+  if (key === 'chatLinkField') return candidates.find((c) => isWhatsAppLabel(c.label))?.apiName ?? '';
+  if (key === 'leadSourceField') return candidates.find((c) => /lead\s*source/i.test(c.label))?.apiName ?? '';
+  return candidates[0]?.apiName ?? '';
+}
+
+export function isWhatsAppLabel(label: string): boolean {
+  return /whats\s*app/i.test(label);
 }
 
 /** Fills the settings not chosen yet with their defaults; chosen ones are kept. */

@@ -192,7 +192,8 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     try {
       answer = await api.getWorkspace();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) expireSession('Your session has expired. Connect Zoho CRM again.');
+      if (err instanceof ApiError && err.status === 401)
+        expireSession('Your session has expired. Connect Zoho CRM again.');
       else set({ phase: 'error', loadError: err instanceof Error ? err.message : String(err) });
       return;
     }
@@ -362,11 +363,21 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
               ? meta.fields
               : [
                   ...meta.fields,
-                  { apiName: field.apiName, label: field.label, type: 'website', mandatory: false, readOnly: false, custom: true },
+                  {
+                    apiName: field.apiName,
+                    label: field.label,
+                    type: 'website',
+                    mandatory: false,
+                    readOnly: false,
+                    custom: true,
+                  },
                 ],
             candidates: {
               ...meta.candidates,
-              chatLink: [field.apiName, ...meta.candidates.chatLink.filter((n) => n !== field.apiName)],
+              chatLink: [
+                { apiName: field.apiName, label: field.label, type: 'website' },
+                ...meta.candidates.chatLink.filter((c) => c.apiName !== field.apiName),
+              ],
             },
           };
           return { fields: { ...st.fields, [module]: { status: 'ready', data: next, error: null } } };
@@ -393,7 +404,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       set({ busy: 'activating', fieldErrors: {}, formError: null, notice: null });
       try {
         const saved = await api.saveSettings(settingsFromDraft(s.draft));
-        set({ workspace: saved });
+        set((st) => ({ workspace: st.workspace && { ...st.workspace, settings: saved } }));
         const ws = await api.activate();
         drafts.clear(ws.id);
         set({
@@ -423,7 +434,8 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
           draft,
           draftRestored: false,
           fieldErrors: {},
-          notice: 'The integration is paused: new WhatsApp messages are logged as skipped until you activate it again.',
+          notice:
+            'The integration is paused: new WhatsApp messages are logged as skipped until you activate it again.',
         });
         if (get().modules.status !== 'ready') void loadModules();
         if (draft.module) void loadFields(draft.module);

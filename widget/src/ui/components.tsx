@@ -28,7 +28,15 @@ type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'class'> & {
   busyLabel?: string;
 };
 
-export function Button({ variant = 'secondary', busy = false, busyLabel, children, disabled, type, ...rest }: ButtonProps) {
+export function Button({
+  variant = 'secondary',
+  busy = false,
+  busyLabel,
+  children,
+  disabled,
+  type,
+  ...rest
+}: ButtonProps) {
   return (
     <button
       {...rest}
@@ -71,7 +79,10 @@ export function Alert(props: {
   );
 }
 
-export function Badge(props: { tone: 'success' | 'neutral' | 'warning' | 'error'; children: ComponentChildren }) {
+export function Badge(props: {
+  tone: 'success' | 'neutral' | 'warning' | 'error';
+  children: ComponentChildren;
+}) {
   return <span class={`badge badge-${props.tone}`}>{props.children}</span>;
 }
 
@@ -172,7 +183,11 @@ export function CopyField(props: { id: string; label: string; value: string; hin
         <Button onClick={copy}>Copy</Button>
       </div>
       <p class="field-hint copy-status" role="status">
-        {state === 'copied' ? 'Copied to the clipboard.' : state === 'failed' ? 'Press Ctrl+C (⌘C) to copy the selected URL.' : ''}
+        {state === 'copied'
+          ? 'Copied to the clipboard.'
+          : state === 'failed'
+            ? 'Press Ctrl+C (⌘C) to copy the selected URL.'
+            : ''}
       </p>
       {props.hint ? (
         <p id={`${props.id}-hint`} class="field-hint">
