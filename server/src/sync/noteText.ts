@@ -68,16 +68,18 @@ export function noteTitle(contactName: string, day: string): string {
  */
 export function renderNoteContent(input: NoteContentInput): string {
   const max = input.maxLength ?? NOTE_CONTENT_MAX_LENGTH;
-  const footer = input.chatUrl ? `\n\nChat in TimelinesAI: ${oneLine(input.chatUrl)}` : '';
+  const linkLine = input.chatUrl ? `Chat in TimelinesAI: ${oneLine(input.chatUrl)}` : '';
+  // Budgets count the blank line before the link even when nothing precedes it: simpler, and safe.
+  const footer = linkLine ? `\n\n${linkLine}` : '';
   const blocks = orderedUnique(input.messages).map((line) => renderMessage(line, input.timeZone));
   const earlier = Math.max(0, Math.floor(input.earlierMessagesNotShown ?? 0));
 
   const all = blocks.join('\n');
-  if (earlier === 0 && all.length + footer.length <= max) return all + footer;
+  if (earlier === 0 && all.length + footer.length <= max) return assemble([all], linkLine);
 
   // Reserve room for the notice as long as it can get (all messages left out), then fill the rest
   // with as many of the newest messages as fit.
-  const longestNotice = omittedNotice(earlier + blocks.length, input.chatUrl !== undefined);
+  const longestNotice = omittedNotice(earlier + blocks.length, linkLine !== '');
   const budget = Math.max(0, max - footer.length - longestNotice.length - 1);
   const kept: string[] = [];
   let used = 0;
@@ -95,8 +97,14 @@ export function renderNoteContent(input: NoteContentInput): string {
     }
   }
   const omitted = earlier + blocks.length - kept.length;
-  const head = omitted > 0 ? `${omittedNotice(omitted, input.chatUrl !== undefined)}\n` : '';
-  return sliceWhole(`${head}${kept.join('\n')}${footer}`, max);
+  const head = omitted > 0 ? omittedNotice(omitted, linkLine !== '') : '';
+  return sliceWhole(assemble([head, ...kept], linkLine), max);
+}
+
+/** Message lines one per line, then a blank line and the chat link; empty parts leave no blank lines. */
+function assemble(lines: string[], linkLine: string): string {
+  const body = lines.filter((l) => l !== '').join('\n');
+  return [body, linkLine].filter((part) => part !== '').join('\n\n');
 }
 
 function omittedNotice(count: number, hasLink: boolean): string {
