@@ -182,8 +182,8 @@ class Problems {
   add(path: string, problem: string): void {
     this.list.push(`${path}: ${problem}`);
   }
-  addZod(error: z.ZodError, prefix: readonly PropertyKey[] = []): void {
-    for (const issue of error.issues) this.add(formatPath([...prefix, ...issue.path]), issue.message);
+  addZod(error: z.ZodError): void {
+    for (const issue of error.issues) this.add(formatPath(issue.path), issue.message);
   }
   toError(): string {
     const shown = this.list.slice(0, MAX_REPORTED_PROBLEMS);
@@ -284,8 +284,9 @@ function toMessageEvent(
   const chatRef = toChatRef(chat, problems);
   const attachments = toAttachments(message, problems);
 
-  if (messageId === undefined || sentAt === undefined || direction === undefined || !chatRef)
+  if (messageId === undefined || sentAt === undefined || direction === undefined || !chatRef) {
     return undefined;
+  }
   return {
     kind: 'message',
     eventType,
