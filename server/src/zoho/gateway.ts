@@ -125,8 +125,9 @@ export interface ZohoGateway {
   addPicklistValue(module: string, fieldApiName: string, value: string): Promise<void>;
 
   /**
-   * COQL lookup: records of `module` whose any of `phoneFields` equals one of `values` (exact string,
-   * at most 50 values). Selects `id`, the phone fields and `extraFields`.
+   * COQL lookup: records of `module` whose any of `phoneFields` equals one of `values` (exact string).
+   * Selects `id`, the phone fields and `extraFields`. Zoho takes 50 values per `in`: more values are
+   * split into several COQL calls (one per 50), and results are merged (each record once).
    */
   findByFieldValues(
     module: string,
@@ -134,16 +135,21 @@ export interface ZohoGateway {
     values: string[],
     extraFields: string[],
   ): Promise<ZohoRecord[]>;
-  /** Records by id (missing ids are simply absent from the answer). At most 100 ids. */
+  /** Records by id (missing ids are simply absent from the answer). One call per 100 ids. */
   getRecords(module: string, ids: string[], fields: string[]): Promise<ZohoRecord[]>;
-  /** At most 100 rows. Values: field API name → string/number/boolean/null; owner as `Owner: {id}`. */
+  /**
+   * One call per 100 rows (Zoho's limit), results in input order. Values: field API name →
+   * string/number/boolean/null (picklist values as plain strings); owner as `Owner: {id}`.
+   * If a later chunk fails as a whole after earlier ones were written, its rows come back as failed
+   * rows (never a throw that would hide the ids already created).
+   */
   createRecords(module: string, rows: Record<string, unknown>[]): Promise<RowResult<{ id: string }>[]>;
   updateRecords(
     module: string,
     rows: ({ id: string } & Record<string, unknown>)[],
   ): Promise<RowResult<{ id: string }>[]>;
 
-  /** At most 100 notes a call. */
+  /** One call per 100 notes; same chunk semantics as `createRecords`. */
   createNotes(notes: NewNote[]): Promise<RowResult<{ id: string }>[]>;
   updateNotes(notes: NoteUpdate[]): Promise<RowResult<{ id: string }>[]>;
   notesOf(module: string, recordId: string): Promise<ZohoNote[]>;
@@ -166,4 +172,6 @@ export type ZohoCallKind =
   | 'note_update'
   | 'note_list'
   | 'attachment'
+  /** the SDK's own metadata read before related-record calls (GET settings/related_lists) */
+  | 'related_lists'
   | 'token';
