@@ -27,7 +27,7 @@ export type Cond =
   | { kind: 'null'; field: string; not: boolean; pos: number }
   | { kind: 'between'; field: string; not: boolean; lo: Lit; hi: Lit; pos: number };
 
-export type Expr = Cond | { kind: 'and' | 'or'; items: Expr[] };
+export type Expr = Cond | { kind: 'and'; items: Expr[] } | { kind: 'or'; items: Expr[] };
 
 export interface CoqlQuery {
   fields: { name: string; pos: number }[];
@@ -221,7 +221,7 @@ class Parser {
       this.next();
       items.push(this.parseAnd());
     }
-    return items.length === 1 ? (items[0] as Expr) : { kind: 'or', items };
+    return items.length === 1 ? (items[0] as Expr) : { kind: 'or' as const, items };
   }
 
   parseAnd(): Expr {
@@ -230,7 +230,7 @@ class Parser {
       this.next();
       items.push(this.parseFactor());
     }
-    return items.length === 1 ? (items[0] as Expr) : { kind: 'and', items };
+    return items.length === 1 ? (items[0] as Expr) : { kind: 'and' as const, items };
   }
 
   parseFactor(): Expr {
@@ -383,13 +383,9 @@ export type Pred = (rec: RecordRec) => boolean;
 
 /** Compiles the where-expression (resolving fields, throwing INVALID_QUERY for unknown ones). */
 export function compile(mod: ModuleState, e: Expr): Pred {
-  if (e.kind === 'and') {
+  if (e.kind === 'and' || e.kind === 'or') {
     const ps = e.items.map((x) => compile(mod, x));
-    return (r) => ps.every((p) => p(r));
-  }
-  if (e.kind === 'or') {
-    const ps = e.items.map((x) => compile(mod, x));
-    return (r) => ps.some((p) => p(r));
+    return e.kind === 'and' ? (r) => ps.every((p) => p(r)) : (r) => ps.some((p) => p(r));
   }
   const f = resolve(mod, e.field, e.pos, 'where');
   switch (e.kind) {

@@ -3,12 +3,12 @@ import type { FieldDef, NoteRec, RecordRec, UserRec, AttachmentRec } from './typ
 import { fullName, userFullName, type ModuleState, type OrgState } from './state.js';
 import { formatZohoDateTime, isValidDate, parseZohoDateTime } from './time.js';
 
-export interface RowError {
+export type RowError = {
   code: string;
   details: Record<string, unknown>;
   message: string;
   status: 'error';
-}
+};
 
 export function rowError(code: string, message: string, details: Record<string, unknown> = {}): RowError {
   return { code, details, message, status: 'error' };

@@ -75,7 +75,7 @@ export interface UserRec {
 
 export interface RecordRec {
   id: string;
-  /** field API name → stored JSON value (system fields Owner/Created_*/Modified_* are kept apart). */
+  /** field API name → stored JSON value (system fields Owner, Created_By, Modified_By and times are kept apart). */
   values: Record<string, unknown>;
   ownerId: string;
   createdById: string;

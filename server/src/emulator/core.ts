@@ -1,0 +1,33 @@
+/** What the route modules share: state, clock, switches, counters. */
+import type { Request } from 'express';
+import type { EmuState } from './state.js';
+
+export interface Injection {
+  remaining: number;
+  status: 429 | 500 | 502 | 503;
+  pathIncludes: string | undefined;
+}
+
+export interface Switches {
+  latencyMs: number;
+  concurrencyCap: number | undefined;
+  searchLagSec: number;
+  injections: Injection[];
+}
+
+export interface EmuCore {
+  state: EmuState;
+  switches: Switches;
+  now(): number;
+  /** The URL the emulator is reachable at (its accounts server and API domain). */
+  baseUrl(req?: Request): string;
+  count(orgId: string | undefined, kind: string): void;
+  /** Something persistent changed: schedule a snapshot. */
+  changed(): void;
+  /** The next injected failure for this request path, if any (consumes one). `crm`: a CRM API call. */
+  takeInjection(path: string, crm: boolean): Injection | undefined;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}
