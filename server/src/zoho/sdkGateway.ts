@@ -210,10 +210,14 @@ function installTransport(): void {
 
 // ------------------------------------------------------------------------------- SDK set-up
 
-/** The SDK must never persist tokens: this store keeps nothing. */
+/**
+ * The SDK must never persist tokens: this store keeps nothing. `findToken` answers the token it is
+ * asked about (the SDK refuses a token with a user signature that no store knows, unless it also
+ * carries a refresh token or grant code, which ours never do).
+ */
 class NoTokenStore implements Z.TokenStore.TokenStore {
-  async findToken(): Promise<null> {
-    return null;
+  async findToken(token: Z.Token.Token): Promise<Z.Token.Token> {
+    return token;
   }
   async findTokenById(): Promise<null> {
     return null;
@@ -608,12 +612,15 @@ function rowResult(row: unknown): RowResult<{ id: string }> {
   const details = isObj(row.details) ? row.details : {};
   if (str(row.status).toLowerCase() === 'success' && optStr(details.id)) return { ok: true, value: { id: str(details.id) } };
   const zohoCode = optStr(row.code) ?? 'UNKNOWN';
+  const field = fieldOfDetails(details);
+  // Zoho's answer for an update of a record that no longer exists: INVALID_DATA on `id`.
+  const gone = zohoCode === 'INVALID_DATA' && field === 'id';
   return {
     ok: false,
-    code: codeFor(zohoCode, undefined),
+    code: gone ? 'not_found' : codeFor(zohoCode, undefined),
     zohoCode,
     message: optStr(row.message) ?? zohoCode,
-    field: fieldOfDetails(details),
+    field,
   };
 }
 
