@@ -6,6 +6,8 @@ export interface Injection {
   remaining: number;
   status: 429 | 500 | 502 | 503;
   pathIncludes: string | undefined;
+  /** Body format: Zoho JSON, or an HTML page as a load balancer answers. */
+  body: 'json' | 'html';
 }
 
 export interface Switches {

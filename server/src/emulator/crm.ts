@@ -1371,9 +1371,12 @@ async function attachmentRoutes(ctx: Ctx, moduleName: string, id: string, aid: s
   throw Errors.invalidMethod();
 }
 
-function injected(res: Response, status: number): void {
-  if (status === 429) return sendError(res, Errors.tooMany());
-  if (status === 500) return sendJson(res, 500, { code: 'INTERNAL_ERROR', details: {}, message: 'Internal Server Error', status: 'error' });
+function injected(res: Response, status: number, body: 'json' | 'html'): void {
+  if (body === 'json') {
+    if (status === 429) return sendError(res, Errors.tooMany());
+    const code = status === 500 ? 'INTERNAL_ERROR' : status === 502 ? 'BAD_GATEWAY' : 'SERVICE_UNAVAILABLE';
+    return sendJson(res, status, { code, details: {}, message: status === 500 ? 'Internal Server Error' : 'Service temporarily unavailable', status: 'error' });
+  }
   res
     .status(status)
     .type('text/html')
@@ -1412,7 +1415,7 @@ export function crmRouter(core: EmuCore): Router {
       const inj = core.takeInjection(req.originalUrl, true);
       if (inj) {
         core.count(org.org.id, 'injected');
-        return injected(res, inj.status);
+        return injected(res, inj.status, inj.body);
       }
       core.count(org.org.id, classify(req.method, segs));
       await route({ core, req, res, org, user: auth.user, token: auth.token, segs });

@@ -46,11 +46,12 @@ export interface EmulatorControls {
   searchLagSec: number;
   /**
    * The next `n` matching requests fail with `status`. Without `pathIncludes`: CRM API calls only;
-   * with it: any request (accounts included) whose URL contains it. 429 and 500 answer Zoho JSON,
-   * 502/503 an HTML page as a proxy would. A GET answered 429/5xx is retried by the SDK's HTTP client
-   * (got: 2 retries), so it consumes up to 3 injections.
+   * with it: any request (accounts included) whose URL contains it. `body` defaults to Zoho JSON for
+   * 429/500 and to an HTML page (as Zoho's load balancer answers) for 502/503; the SDK cannot parse
+   * the HTML and throws an SDKException without a status code. A GET answered 429/5xx is retried by
+   * the SDK's HTTP client (got: 2 retries, ~1 s and ~2 s apart), so it consumes up to 3 injections.
    */
-  failNext(n: number, status: InjectedStatus, opts?: { pathIncludes?: string }): void;
+  failNext(n: number, status: InjectedStatus, opts?: { pathIncludes?: string; body?: 'json' | 'html' }): void;
   /** Pending injections (remaining count summed). */
   pendingFailures(): number;
   clearFailures(): void;
@@ -196,7 +197,7 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
   router.use('/oauth', (req: Request, res: Response, next: NextFunction) => {
     const inj = core.takeInjection(req.originalUrl, false);
     if (!inj) return next();
-    if (inj.status === 429 || inj.status === 500) {
+    if (inj.body === 'json') {
       return sendJson(res, inj.status, { error: inj.status === 429 ? 'Access Denied' : 'internal_error', error_description: 'injected failure' });
     }
     res.status(inj.status).type('text/html').send(`<html><body><h1>${inj.status}</h1></body></html>`);
@@ -253,7 +254,7 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     },
     failNext(n, status, o) {
       if (n <= 0) return;
-      const inj: Injection = { remaining: n, status, pathIncludes: o?.pathIncludes };
+      const inj: Injection = { remaining: n, status, pathIncludes: o?.pathIncludes, body: o?.body ?? (status === 502 || status === 503 ? 'html' : 'json') };
       switches.injections.push(inj);
     },
     pendingFailures() {
