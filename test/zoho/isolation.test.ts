@@ -178,6 +178,18 @@ describe('tokens through the gateway', () => {
     expect(c.calls.get('org')).toBeGreaterThanOrEqual(21);
   });
 
+  it('a 401 on the SDK\'s silent metadata read also refreshes once and the write goes through once', async () => {
+    const o = seedOrg(env, 'Silent Co', 'silent.test');
+    const c = gatewayWithManager(env, o, (t) => ({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() + 3_600_000 }));
+    env.emu.controls.expireAllAccessTokens(o.orgId);
+    env.emu.stats.reset();
+    const rows = await c.gw.createRecords('Leads', [{ Last_Name: 'After refresh' }]);
+    expect(rows).toMatchObject([{ ok: true }]);
+    expect(env.emu.stats.tokenRefreshes()).toBe(1);
+    expect(env.emu.state.records(o.orgId, 'Leads').map((r) => r.Last_Name)).toEqual(['After refresh']);
+    expect(c.calls.get('record_create')).toBe(1);
+  });
+
   it('a refused refresh token puts the connection in state revoked and every call fails with auth', async () => {
     const o = seedOrg(env, 'Revoked Co', 'revoked.test');
     const c = gatewayWithManager(env, o, (t) => ({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() + 3_600_000 }));

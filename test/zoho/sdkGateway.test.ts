@@ -235,6 +235,49 @@ describe('SDK gateway round trips against the emulator', () => {
     expect(emuCalls).toMatchObject({ fields: 2, record_create: 2, record_update: 1, record_get: 1, note_create: 1, related_lists: 1, note_list: 2 });
   });
 
+  it('reads a module\'s metadata once for 10 concurrent first writes, and again only after the TTL', async () => {
+    const o = seedOrg(env, 'Warm Co', 'warm.test');
+    const c = gatewayWithToken(env, o);
+    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => c.gw.createRecords('Contacts', [{ Last_Name: `C${i}` }])));
+    expect(all.every((r) => r[0]?.ok)).toBe(true);
+    expect(Object.fromEntries(c.calls)).toEqual({ fields: 1, record_create: 10 });
+
+    const o2 = seedOrg(env, 'No Cache Co', 'nocache.test');
+    let fieldsCalls = 0;
+    const { accessToken } = env.emu.issueToken({ orgId: o2.orgId, userId: o2.admin.id });
+    const noCache = createSdkGateway({
+      apiUrl: env.url,
+      accountsUrl: env.url,
+      orgKey: o2.orgId,
+      tokens: { accessToken: async () => accessToken, invalidate: () => undefined },
+      metadataTtlMs: 0,
+      onCall: (k) => {
+        if (k === 'fields') fieldsCalls++;
+      },
+    });
+    await noCache.createRecords('Leads', [{ Last_Name: 'a' }]);
+    await noCache.createRecords('Leads', [{ Last_Name: 'b' }]);
+    expect(fieldsCalls).toBe(2);
+  });
+
+  it('maps a call slower than the timeout to temporary', async () => {
+    const o = seedOrg(env, 'Slow Co', 'slow.test');
+    const { accessToken } = env.emu.issueToken({ orgId: o.orgId, userId: o.admin.id });
+    const slow = createSdkGateway({
+      apiUrl: env.url,
+      accountsUrl: env.url,
+      orgKey: o.orgId,
+      tokens: { accessToken: async () => accessToken, invalidate: () => undefined },
+      timeoutMs: 100,
+    });
+    env.emu.controls.latencyMs = 400;
+    try {
+      await expect(slow.org()).rejects.toMatchObject({ code: 'temporary', zohoCode: 'ETIMEDOUT' });
+    } finally {
+      env.emu.controls.latencyMs = 0;
+    }
+  });
+
   it('never writes tokens or metadata next to the project', () => {
     for (const p of ['sdk_tokens.txt', 'resources', 'zcrm_oauthtokens.txt']) {
       expect(fs.existsSync(path.join(process.cwd(), p))).toBe(false);

@@ -98,16 +98,25 @@ interface CallContext {
 
 const als = new AsyncLocalStorage<CallContext>();
 
-/** Access tokens recently used per org (the transport guard accepts these only). */
+/**
+ * Access tokens recently used per org (the transport guard accepts these only). Bounded: the last
+ * 4 tokens of the 1,000 most recently active orgs (callback probes use one-off org keys).
+ */
 const orgTokens = new Map<string, string[]>();
+const MAX_ORGS_REMEMBERED = 1000;
 
 function rememberToken(orgKey: string, token: string): void {
   const list = orgTokens.get(orgKey) ?? [];
-  if (list[list.length - 1] === token) return;
   const next = list.filter((t) => t !== token);
   next.push(token);
   while (next.length > 4) next.shift();
+  orgTokens.delete(orgKey); // re-insert: Map order = least recently used first
   orgTokens.set(orgKey, next);
+  while (orgTokens.size > MAX_ORGS_REMEMBERED) {
+    const oldest = orgTokens.keys().next().value;
+    if (oldest === undefined || oldest === orgKey) break;
+    orgTokens.delete(oldest);
+  }
 }
 
 class TransportGuardError extends Error {
@@ -258,9 +267,8 @@ function resourcePathFor(orgKey: string): string {
       }
     });
   }
-  const dir = path.join(baseResourceDir, orgHash(orgKey));
-  fs.mkdirSync(path.join(dir, 'resources'), { recursive: true });
-  return dir + path.sep;
+  // The SDK creates `<dir>/resources` itself the first time it caches metadata for this org.
+  return path.join(baseResourceDir, orgHash(orgKey)) + path.sep;
 }
 
 interface InstallTarget {
