@@ -355,6 +355,7 @@ async function send(event) {
       }),
     });
     if (code >= 200 && code < 300 && body && body.ok) {
+      await refreshState();
       const inactive = ui.lastState && !ui.lastState.active;
       status.dataset.tone = 'ok';
       status.textContent = inactive
