@@ -250,6 +250,36 @@ const offLogger = new Z.LogBuilder().level(Z.Levels.OFF).filePath(null).build();
 
 let baseResourceDir: string | undefined;
 
+/**
+ * Removes cache directories of processes that are gone (killed workers never run 'exit' handlers).
+ * Only `zoho-sdk-<pid>-*` directories whose pid is not alive are touched.
+ */
+function sweepStaleResourceDirs(): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const m = /^zoho-sdk-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive (or not ours to judge)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+}
+
 function orgHash(orgKey: string): string {
   return createHash('sha256').update(orgKey).digest('hex').slice(0, 24);
 }
@@ -257,7 +287,8 @@ function orgHash(orgKey: string): string {
 /** `<tmp>/zoho-sdk-XXXX/<orgHash>/` — with the trailing separator the SDK's related-list cache needs. */
 function resourcePathFor(orgKey: string): string {
   if (!baseResourceDir) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-sdk-'));
+    sweepStaleResourceDirs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zoho-sdk-${process.pid}-`));
     baseResourceDir = dir;
     process.once('exit', () => {
       try {
