@@ -319,12 +319,20 @@ async function refreshDetail() {
 }
 
 let refreshing = false;
+let refreshAgain = false;
+/** One refresh at a time; a request made meanwhile runs once the current one ends (the view may have changed). */
 async function refresh() {
-  if (refreshing) return;
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
   refreshing = true;
   try {
-    await refreshState();
-    if (ui.view === 'records') await Promise.all([refreshRecords(), refreshDetail()]);
+    do {
+      refreshAgain = false;
+      await refreshState();
+      if (ui.view === 'records') await Promise.all([refreshRecords(), refreshDetail()]);
+    } while (refreshAgain);
   } finally {
     refreshing = false;
   }
