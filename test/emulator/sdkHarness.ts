@@ -59,17 +59,35 @@ export interface SdkInitOptions {
   findUser?: boolean;
 }
 
+/**
+ * One store and one resource directory per process: re-initializing the SDK with a token it has
+ * seen can pick up the previous Initializer (Initializer.LOCAL, keyed by API URL + user signature
+ * or token tail) with its store and resource path, so they must stay the same.
+ */
+const sharedStore = new MemoryTokenStore();
+let sharedResourceDir: string | undefined;
+/**
+ * One OAuthToken object per access token: after its first initialize() it carries the user
+ * signature that names the SDK's caches; a fresh object for the same token would not, and the SDK
+ * then looks for its fields cache under another file name (ENOENT inside record calls).
+ */
+const tokens = new Map<string, OAuthToken>();
+
 export async function initSdk(baseUrl: string, accessToken: string, opts: SdkInitOptions = {}): Promise<{ resourceDir: string }> {
   // The trailing separator matters: the SDK builds one cache path as resourcePath + "resources/".
-  const resourceDir = opts.resourceDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-sdk-')) + path.sep;
+  sharedResourceDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-sdk-')) + path.sep;
+  const resourceDir = opts.resourceDir ?? sharedResourceDir;
   const environment = new Environment(baseUrl, `${baseUrl}/oauth/v2/token`, baseUrl);
-  const token = new OAuthBuilder().accessToken(accessToken).findUser(opts.findUser ?? true).build();
+  const findUser = opts.findUser ?? true;
+  const key = `${findUser}:${accessToken}`;
+  const token = tokens.get(key) ?? new OAuthBuilder().accessToken(accessToken).findUser(findUser).build();
+  tokens.set(key, token);
   const logger = new LogBuilder().level(Levels.OFF).filePath(null).build();
   const sdkConfig = new SDKConfigBuilder().pickListValidation(opts.pickListValidation ?? true).autoRefreshFields(false).build();
   await new InitializeBuilder()
     .environment(environment)
     .token(token)
-    .store(new MemoryTokenStore())
+    .store(sharedStore)
     .SDKConfig(sdkConfig)
     .resourcePath(resourceDir)
     .logger(logger)
