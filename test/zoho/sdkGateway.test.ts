@@ -346,12 +346,17 @@ describe('SDK gateway error mapping', () => {
     await expect(gw.addPicklistValue('Leads', 'Gone_Source', 'TimelinesAI')).rejects.toMatchObject({ code: 'not_found', field: 'Gone_Source' });
   });
 
-  it('maps an unknown module to not_found and refuses invalid API names before calling Zoho', async () => {
+  it('maps an unknown module to not_found, an unknown COQL column to validation naming it, and refuses invalid API names before calling Zoho', async () => {
     const o = seedOrg(env, 'Module Co', 'module.test');
     const c = gatewayWithToken(env, o);
     await expect(c.gw.fields('Nope')).rejects.toMatchObject({ code: 'not_found', zohoCode: 'INVALID_MODULE' });
     await expect(c.gw.findByFieldValues('Leads', ["Phone) or (1=1"], ['x'], [])).rejects.toMatchObject({ code: 'validation' });
     expect(c.calls.get('coql')).toBeUndefined();
+    await expect(c.gw.findByFieldValues('Leads', ['No_Such_Phone'], ['+34600000000'], [])).rejects.toMatchObject({
+      code: 'validation',
+      zohoCode: 'INVALID_QUERY',
+      field: 'No_Such_Phone',
+    });
   });
 
   it('refuses an SDK request made outside a gateway call (transport guard)', async () => {

@@ -380,8 +380,13 @@ const NOT_FOUND_CODES = new Set([
 ]);
 const TEMPORARY_CODES = new Set(['INTERNAL_ERROR', 'SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TEMPORARILY_UNAVAILABLE']);
 
-function codeFor(zohoCode: string | undefined, status: number | undefined): ZohoErrorCode {
+function codeFor(zohoCode: string | undefined, status: number | undefined, details?: unknown): ZohoErrorCode {
   const c = (zohoCode ?? '').toUpperCase();
+  // LIMIT_EXCEEDED also names request-shape limits (100 rows, 50 values in a COQL `in`, 2,000 rows):
+  // those answers point at the part of the request (clause, api_name) and are the request's fault.
+  if (c === 'LIMIT_EXCEEDED' && isObj(details) && ('clause' in details || 'api_name' in details || 'json_path' in details)) {
+    return 'validation';
+  }
   if (AUTH_CODES.has(c)) return 'auth';
   if (PERMISSION_CODES.has(c)) return 'permission';
   if (RATE_CODES.has(c)) return 'rate_limited';
@@ -419,12 +424,17 @@ function isObj(v: unknown): v is Json {
 
 function fieldOfDetails(details: unknown): string | undefined {
   if (!isObj(details)) return undefined;
-  const f = details.api_name ?? details.field ?? details.param_name;
+  const f = details.api_name ?? details.field ?? details.param_name ?? details.column_name;
   return typeof f === 'string' ? f : undefined;
 }
 
 /** Zoho's error body: `{code, details, message, status}` or `{data:[{…}]}` or `{fields:[…]}`. */
-function errorOfBody(json: unknown): { zohoCode: string | undefined; message: string | undefined; field: string | undefined } {
+function errorOfBody(json: unknown): {
+  zohoCode: string | undefined;
+  message: string | undefined;
+  field: string | undefined;
+  details: unknown;
+} {
   let e: unknown = json;
   if (isObj(json)) {
     for (const k of ['data', 'fields', 'users', 'org', 'modules', 'notes']) {
@@ -435,11 +445,12 @@ function errorOfBody(json: unknown): { zohoCode: string | undefined; message: st
       }
     }
   }
-  if (!isObj(e)) return { zohoCode: undefined, message: undefined, field: undefined };
+  if (!isObj(e)) return { zohoCode: undefined, message: undefined, field: undefined, details: undefined };
   return {
     zohoCode: typeof e.code === 'string' ? e.code : undefined,
     message: typeof e.message === 'string' ? e.message : undefined,
     field: fieldOfDetails(e.details),
+    details: e.details,
   };
 }
 
@@ -449,8 +460,8 @@ function errorFromHttp(
   json: unknown,
   headers: Record<string, string | string[] | undefined> | Map<string, string>,
 ): ZohoError {
-  const { zohoCode, message, field } = errorOfBody(json);
-  const code = codeFor(zohoCode, status);
+  const { zohoCode, message, field, details } = errorOfBody(json);
+  const code = codeFor(zohoCode, status, details);
   return new ZohoError(`${what}: Zoho answered ${zohoCode ?? `HTTP ${status}`}${message ? ` (${message})` : ''}`.slice(0, 300), {
     code,
     zohoCode,
@@ -531,7 +542,7 @@ function toZohoError(e: unknown, ctx: CallContext | undefined, what: string): Zo
     // API_EXCEPTION from the SDK's own metadata reads carries Zoho's code in details.
     const dcode = typeof parts.details?.code === 'string' ? parts.details.code : undefined;
     if (dcode) {
-      return new ZohoError(`${what}: Zoho answered ${dcode}`, { code: codeFor(dcode, undefined), zohoCode: dcode });
+      return new ZohoError(`${what}: Zoho answered ${dcode}`, { code: codeFor(dcode, undefined, parts.details), zohoCode: dcode });
     }
     const field = typeof parts.details?.field === 'string' ? parts.details.field : undefined;
     const clientSide = ['TYPE_ERROR', 'UNACCEPTED_VALUES_ERROR', 'MANDATORY_VALUE_ERROR', 'MAXIMUM_LENGTH_ERROR', 'MINIMUM_LENGTH_ERROR', 'UNIQUE_KEY_ERROR'];
@@ -656,7 +667,8 @@ function rowResult(row: unknown): RowResult<{ id: string }> {
   const gone = zohoCode === 'INVALID_DATA' && field === 'id';
   return {
     ok: false,
-    code: gone ? 'not_found' : codeFor(zohoCode, undefined),
+    // A row is never rate-limited: a row-level LIMIT_EXCEEDED is about the row's content.
+    code: gone ? 'not_found' : zohoCode === 'LIMIT_EXCEEDED' ? 'validation' : codeFor(zohoCode, undefined, details),
     zohoCode,
     message: optStr(row.message) ?? zohoCode,
     field,
