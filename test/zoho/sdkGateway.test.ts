@@ -110,6 +110,12 @@ describe('SDK gateway round trips against the emulator', () => {
 
     const found = await gw.findByFieldValues('Leads', ['Phone', 'Mobile'], ['+34600111222', "+1 (555) o'brien"], ['Last_Name']);
     expect(found).toEqual([{ id, Phone: '+34600111222', Mobile: null, Last_Name: 'New WhatsApp contact: +34600111222' }]);
+
+    // Nothing found: Zoho answers 204 No Content.
+    await expect(gw.findByFieldValues('Leads', ['Phone'], ['+10000000000'], [])).resolves.toEqual([]);
+    await expect(gw.getRecords('Leads', ['5725767999999999999'], ['Last_Name'])).resolves.toEqual([]);
+    await expect(gw.notesOf('Leads', id)).resolves.toEqual([]);
+    await expect(gw.findByFieldValues('Leads', ['Phone'], [], [])).resolves.toEqual([]);
   });
 
   it('updates records and reports a record that no longer exists as a not_found row', async () => {

@@ -107,8 +107,8 @@ const MAX_ORGS_REMEMBERED = 1000;
 
 function rememberToken(orgKey: string, token: string): void {
   const list = orgTokens.get(orgKey) ?? [];
-  const next = list.filter((t) => t !== token);
-  next.push(token);
+  // Order = first seen: a call that still holds an older token must not make it look newer.
+  const next = list.includes(token) ? list : [...list, token];
   while (next.length > 4) next.shift();
   orgTokens.delete(orgKey); // re-insert: Map order = least recently used first
   orgTokens.set(orgKey, next);
