@@ -356,6 +356,8 @@ describe('SDK gateway error mapping', () => {
     const o = seedOrg(env, 'Module Co', 'module.test');
     const c = gatewayWithToken(env, o);
     await expect(c.gw.fields('Nope')).rejects.toMatchObject({ code: 'not_found', zohoCode: 'INVALID_MODULE' });
+    // …also when the SDK's silent metadata read is the request that fails.
+    await expect(c.gw.createRecords('Nope', [{ Last_Name: 'x' }])).rejects.toMatchObject({ code: 'not_found', zohoCode: 'INVALID_MODULE' });
     await expect(c.gw.findByFieldValues('Leads', ["Phone) or (1=1"], ['x'], [])).rejects.toMatchObject({ code: 'validation' });
     expect(c.calls.get('coql')).toBeUndefined();
     await expect(c.gw.findByFieldValues('Leads', ['No_Such_Phone'], ['+34600000000'], [])).rejects.toMatchObject({
