@@ -157,7 +157,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         server.closeAllConnections();
       });
       await store.flush();
-      await emulator?.close?.();
+      await emulator?.flush();
       log.flush?.();
     },
   };

@@ -12,6 +12,7 @@ import type { Workspace } from '../store/schema.js';
 import { logOf } from '../store/syncLog.js';
 import { isZohoError } from '../zoho/errors.js';
 import type { ZohoGateway } from '../zoho/gateway.js';
+import { apiCors } from './cors.js';
 import { ApiError } from './errors.js';
 import { requireOwner, requireSession } from './sessions.js';
 
@@ -50,7 +51,7 @@ export function workspaceView(ws: Workspace, connection: ConnectionService, req:
 
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
-  router.use('/api', express.json({ limit: '100kb' }), requireSession(deps.secrets, deps.store));
+  router.use('/api', apiCors, express.json({ limit: '100kb' }), requireSession(deps.secrets, deps.store));
 
   const zohoOf = (ws: Workspace): ZohoGateway => {
     const zoho = deps.gateways.for(ws);

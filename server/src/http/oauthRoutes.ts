@@ -19,13 +19,18 @@ export function oauthRoutes(connection: ConnectionService): Router {
     try {
       const result = await connection.handleCallback(req.query as Record<string, unknown>);
       if (wantsJson) {
-        res.json({ workspaceId: result.workspaceId, sessionToken: result.sessionToken, webhookUrl: result.webhookUrl, role: result.role });
+        res.json({
+          workspaceId: result.workspaceId,
+          sessionToken: result.sessionToken,
+          webhookUrl: result.role === 'owner' ? result.webhookUrl : null,
+          role: result.role,
+        });
       } else {
         res.type('html').send(callbackPage(result));
       }
     } catch (e) {
       if (wantsJson || !(e instanceof ApiError)) throw e;
-      res.status(e.status).type('html').send(errorPage(e.message));
+      res.status(e.status).type('html').send(errorPage(e, connection.originOfState(req.query.state)));
     }
   });
 
@@ -59,8 +64,12 @@ if(o&&window.opener){window.opener.postMessage(m,o);setTimeout(function(){window
 </body></html>`;
 }
 
-function errorPage(message: string): string {
+/** The failure is shown in the popup and, when the flow came from the widget, posted to it. */
+function errorPage(e: ApiError, origin: string | undefined): string {
+  const message = { type: 'zoho-connect-error', error: { code: e.code, message: e.message } };
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Zoho CRM connection failed</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2330}.e{color:#b42318}</style></head>
-<body><h1>Zoho CRM connection failed</h1><p class="e" role="alert">${escapeHtml(message)}</p></body></html>`;
+<body><h1>Zoho CRM connection failed</h1><p class="e" role="alert">${escapeHtml(e.message)}</p>
+<script>(function(){var o=${scriptJson(origin ?? null)};if(o&&window.opener){window.opener.postMessage(${scriptJson(message)},o);}})();</script>
+</body></html>`;
 }

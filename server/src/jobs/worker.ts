@@ -409,7 +409,7 @@ class BatchRun {
         l.createIntentAt = undefined;
         if (!ours && l.chatUrl) {
           const update = chatLinkUpdate(match, this.s, l.chatUrl);
-          if (update) linkUpdates.push({ link: l, row: { id: match.id, ...update } });
+          if (update) linkUpdates.push({ link: l, row: update });
         }
       }
     });
@@ -427,13 +427,12 @@ class BatchRun {
   async #createRecords(links: ChatLink[]): Promise<void> {
     if (links.length === 0) return;
     const users = await this.worker._metadata.activeUsers(this.ws.id, this.zoho);
+    const accountEmail = new Map(this.batch.map((q) => [q.event.chat.id, q.event.account.email]));
     const rows = links.map((l) => {
-      const events = this.batch.filter((q) => q.event.chat.id === l.chatId);
-      const latest = events[events.length - 1]!.event;
-      const owner = chooseOwner(users, latest.account.email, this.ws.owner.userId);
+      const owner = chooseOwner(users, accountEmail.get(l.chatId), this.ws.owner.userId);
       return newRecordFields(
         this.s,
-        { id: l.chatId, name: l.chatName, phone: l.e164, isGroup: false, url: l.chatUrl },
+        { name: l.chatName, phone: l.e164, url: l.chatUrl },
         l.e164!,
         owner,
       );
@@ -593,6 +592,14 @@ class BatchRun {
     if (updates.length) {
       const parts = chunk(updates, WRITE_ROWS);
       const rendered = new Map(updates.map((d) => [d, this.#render(d)]));
+      // Days whose older lines were pruned from the store (retention): the Note keeps them, so the
+      // late lines are appended to its current content instead of replacing it.
+      for (const d of updates.filter((x) => x.prunedLines > 0)) {
+        const notes = await this.zoho.notesOf(this.s.module, recordOf(d));
+        const current = notes.find((n) => n.id === d.noteId)?.content ?? '';
+        const late = renderNoteContent({ chatUrl: undefined, messages: d.lines, timeZone: this.#tz });
+        rendered.set(d, { title: rendered.get(d)!.title, content: `${current}\n\nAdded later:\n${late}` });
+      }
       const results = await Promise.all(
         parts.map((p) => this.zoho.updateNotes(p.map((d) => ({ id: d.noteId!, ...rendered.get(d)! })))),
       );
@@ -602,6 +609,10 @@ class BatchRun {
           if (r?.ok) {
             d.dirty = false;
             d.title = rendered.get(d)!.title;
+            if (d.prunedLines > 0) {
+              d.prunedLines += d.lines.length;
+              d.lines = [];
+            }
           } else if (r) this.#failDay(d, r);
         }),
       );

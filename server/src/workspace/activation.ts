@@ -50,7 +50,7 @@ export class ActivationService {
 
     const row = newRecordFields(
       settings,
-      { id: '0', name: TEST_RECORD_NAME, phone: TEST_RECORD_PHONE, isGroup: false, url: TEST_RECORD_CHAT_URL },
+      { name: TEST_RECORD_NAME, phone: TEST_RECORD_PHONE, url: TEST_RECORD_CHAT_URL },
       TEST_RECORD_PHONE,
       ws.owner.userId,
     );

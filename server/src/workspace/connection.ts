@@ -86,6 +86,13 @@ export class ConnectionService {
     return url.toString();
   }
 
+  /** The widget origin carried by a genuine state (even a used one), for posting errors back. */
+  originOfState(raw: unknown): string | undefined {
+    if (typeof raw !== 'string') return undefined;
+    const state = this.deps.secrets.verify<OAuthState>(raw);
+    return state?.t === 'oauth-state' ? state.origin : undefined;
+  }
+
   async handleCallback(query: Record<string, unknown>): Promise<CallbackResult> {
     const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
     const state = this.#checkState(str('state'));

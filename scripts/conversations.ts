@@ -1,0 +1,105 @@
+/**
+ * A generated, realistic set of TimelinesAI webhook payloads: several 1:1 chats over several days,
+ * both directions, attachments, a group chat, a rename and redeliveries. Deterministic for a seed,
+ * so demos, tests and benchmarks can check the CRM against what was sent.
+ */
+import { timelinesMessagePayload, timelinesTimestamp } from '../server/src/sandbox/messages.js';
+
+export interface ConversationOptions {
+  chats: number;
+  messages: number;
+  days: number;
+  attachmentRate: number;
+  groupRate: number;
+  renameRate: number;
+  redeliveryRate: number;
+  filesBaseUrl: string;
+  seed?: number;
+  /** the last day of the conversation (UTC); default today */
+  end?: Date;
+  accountEmail?: string;
+}
+
+export interface GeneratedChat {
+  chatId: string;
+  phone: string;
+  names: string[];
+  isGroup: boolean;
+}
+
+export interface Conversation {
+  chats: GeneratedChat[];
+  /** in delivery order (redeliveries included) */
+  payloads: ReturnType<typeof timelinesMessagePayload>[];
+  /** distinct messages sent (without redeliveries) */
+  messageCount: number;
+}
+
+const FIRST = ['Ana', 'Luis', 'Marta', 'John', 'Priya', 'Chen', 'Fatima', 'Olga', 'Pedro', 'Sara', 'Tom', 'Yuki'];
+const LAST = ['García', 'Smith', 'Khan', 'Müller', 'Rossi', 'Silva', 'Novak', 'Kim', 'Dubois', 'Costa'];
+const LINES = [
+  'Hi! Is the offer still valid?',
+  'Yes, until Friday. Shall I send the brochure?',
+  'Please do, and the price list too.',
+  'Sent. Let me know if you have questions.',
+  'Can we meet on Tuesday at 10:00?',
+  'Tuesday works. See you then 👍',
+  'Thanks for the call today.',
+  'Here is the signed contract.',
+];
+// Country codes and national number shapes that libphonenumber accepts as valid mobiles.
+const PREFIXES = ['+1415555', '+34612', '+447700', '+4915112', '+5511987', '+52155', '+5491123'];
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function phoneFor(i: number): string {
+  const prefix = PREFIXES[i % PREFIXES.length]!;
+  const total = prefix.startsWith('+1') ? 12 : prefix.startsWith('+44') ? 13 : prefix.startsWith('+49') ? 14 : prefix.startsWith('+55') ? 14 : prefix.startsWith('+52') ? 14 : prefix.startsWith('+54') ? 14 : 12;
+  const digits = String(1000000 + i).padStart(7, '0');
+  return (prefix + digits).slice(0, total).padEnd(total, '0');
+}
+
+export function generateConversation(o: ConversationOptions): Conversation {
+  const rnd = mulberry32(o.seed ?? 42);
+  const end = o.end ?? new Date();
+  const endDay = Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate());
+  const chats: GeneratedChat[] = Array.from({ length: o.chats }, (_, i) => {
+    const isGroup = rnd() < o.groupRate;
+    const name = rnd() < 0.15 ? '' : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;
+    return { chatId: String(100000 + i), phone: phoneFor(i), names: [name], isGroup };
+  });
+  const payloads: Conversation['payloads'] = [];
+  for (let m = 0; m < o.messages; m++) {
+    const chat = chats[Math.floor(rnd() * chats.length)]!;
+    if (chat.names.length === 1 && rnd() < o.renameRate / Math.max(1, o.messages / o.chats)) {
+      chat.names.push(`${chat.names[0] || 'Client'} (${['ACME', 'Globex', 'Initech'][m % 3]})`);
+    }
+    const day = Math.floor(rnd() * o.days);
+    const at = new Date(endDay - day * 86_400_000 + Math.floor(rnd() * 86_400_000));
+    const payload = timelinesMessagePayload({
+      phone: chat.phone,
+      name: chat.names[chat.names.length - 1],
+      text: `${LINES[m % LINES.length]} (#${m})`,
+      direction: rnd() < 0.5 ? 'received' : 'sent',
+      attachment: rnd() < o.attachmentRate,
+      chatId: chat.chatId,
+      isGroup: chat.isGroup,
+      timestamp: timelinesTimestamp(at),
+      messageId: `msg-${o.seed ?? 42}-${m}`,
+      accountEmail: o.accountEmail ?? 'admin@sandbox.test',
+      filesBaseUrl: o.filesBaseUrl,
+    });
+    payloads.push(payload);
+    if (rnd() < o.redeliveryRate) payloads.push(payload);
+  }
+  return { chats, payloads, messageCount: o.messages };
+}
