@@ -5,7 +5,7 @@
  * - Access-token mode: `OAuthBuilder().accessToken(t)` with a fixed `UserSignature` per org,
  *   `findUser(false)` and a no-op token store: the SDK never refreshes, never calls
  *   /users?type=CurrentUser on its own, and never writes tokens to disk (its default FileStore
- *   writes plain-text tokens next to node_modules).
+ *   writes plain-text tokens to `sdk_tokens.txt` in the project root).
  * - Process-global state: every call runs in the process-wide `sdkLane` (one org at a time), and the
  *   SDK is re-initialised (`Initializer.initialize`) when the lane switches org or a call brings a
  *   new access token.
@@ -16,11 +16,13 @@
  *   the call that caused it (defence in depth against cross-org mix-ups).
  * - Logger: level OFF (at INFO it logs URLs with phone numbers).
  * - Field metadata: the SDK reads `settings/fields?module=X` before record operations and caches it
- *   in `<resourcePath>/resources/<base64(apiUrl + user signature)>.json`. Each org gets its own
- *   directory under one temp dir of this process (removed at exit); with a fixed signature per org
- *   the file name does not change with every new access token, so a module's metadata is fetched
- *   once per org per hour (our TTL), not once per token. Picklist validation is off: values the
- *   cached metadata does not know yet (TimelinesAI just added) are left for Zoho to judge.
+ *   in `<resourcePath>/resources/<base64(apiUrl + user signature)>.json` (default resource path:
+ *   the project root). Each org gets its own directory under `<tmp>/zoho-sdk-<pid>-*` (removed at
+ *   exit; directories of dead processes are swept at start); with a fixed signature per org the
+ *   file name does not change with every new access token, so a module's metadata is fetched once
+ *   per org per hour (our TTL, single flight), not once per token. Picklist validation is off:
+ *   values the cached metadata does not know yet (TimelinesAI just added) are left for Zoho to
+ *   judge, and Zoho's per-row INVALID_DATA comes back as a RowResult.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
