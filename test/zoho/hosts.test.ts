@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dataCentreOf, isZohoAccountsUrl, isZohoApiUrl, resolveZohoHosts, ZOHO_DATA_CENTRES } from '../../server/src/zoho/hosts.js';
+import {
+  dataCentreOf,
+  isZohoAccountsUrl,
+  isZohoApiUrl,
+  resolveZohoHosts,
+  ZOHO_DATA_CENTRES,
+} from '../../server/src/zoho/hosts.js';
 
 describe('resolveZohoHosts without overrides (real Zoho)', () => {
   it('defaults to the US data centre when the callback names none', () => {
@@ -12,14 +18,34 @@ describe('resolveZohoHosts without overrides (real Zoho)', () => {
     });
   });
 
-  it.each(Object.entries(ZOHO_DATA_CENTRES))('accepts the %s data centre from accounts-server, location and api_domain', (dc, hosts) => {
-    const r = resolveZohoHosts({ accountsServer: hosts.accountsUrl, location: dc, apiDomain: hosts.apiUrl }, {});
-    expect(r).toEqual({ ok: true, accountsUrl: hosts.accountsUrl, apiUrl: hosts.apiUrl, fileUploadUrl: hosts.fileUploadUrl, dataCentre: dc });
-  });
+  it.each(Object.entries(ZOHO_DATA_CENTRES))(
+    'accepts the %s data centre from accounts-server, location and api_domain',
+    (dc, hosts) => {
+      const r = resolveZohoHosts(
+        { accountsServer: hosts.accountsUrl, location: dc, apiDomain: hosts.apiUrl },
+        {},
+      );
+      expect(r).toEqual({
+        ok: true,
+        accountsUrl: hosts.accountsUrl,
+        apiUrl: hosts.apiUrl,
+        fileUploadUrl: hosts.fileUploadUrl,
+        dataCentre: dc,
+      });
+    },
+  );
 
   it('accepts Zoho hosts with a trailing slash and in upper case', () => {
-    const r = resolveZohoHosts({ accountsServer: 'https://ACCOUNTS.zoho.eu/', apiDomain: 'https://www.zohoapis.eu/' }, {});
-    expect(r).toMatchObject({ ok: true, accountsUrl: 'https://accounts.zoho.eu', apiUrl: 'https://www.zohoapis.eu', dataCentre: 'eu' });
+    const r = resolveZohoHosts(
+      { accountsServer: 'https://ACCOUNTS.zoho.eu/', apiDomain: 'https://www.zohoapis.eu/' },
+      {},
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      accountsUrl: 'https://accounts.zoho.eu',
+      apiUrl: 'https://www.zohoapis.eu',
+      dataCentre: 'eu',
+    });
   });
 
   it.each([
@@ -42,12 +68,17 @@ describe('resolveZohoHosts without overrides (real Zoho)', () => {
   });
 
   it('refuses a location that disagrees with the accounts server, and an unknown location', () => {
-    expect(resolveZohoHosts({ accountsServer: 'https://accounts.zoho.eu', location: 'us' }, {}).ok).toBe(false);
+    expect(resolveZohoHosts({ accountsServer: 'https://accounts.zoho.eu', location: 'us' }, {}).ok).toBe(
+      false,
+    );
     expect(resolveZohoHosts({ location: 'mars' }, {}).ok).toBe(false);
   });
 
   it('refuses an api_domain of another data centre than the accounts server', () => {
-    const r = resolveZohoHosts({ accountsServer: 'https://accounts.zoho.eu', apiDomain: 'https://www.zohoapis.com' }, {});
+    const r = resolveZohoHosts(
+      { accountsServer: 'https://accounts.zoho.eu', apiDomain: 'https://www.zohoapis.com' },
+      {},
+    );
     expect(r.ok).toBe(false);
   });
 
@@ -74,8 +105,15 @@ describe('resolveZohoHosts with overrides (tests, sandbox, emulator)', () => {
   });
 
   it('accepts a callback naming the override accounts server', () => {
-    const r = resolveZohoHosts({ accountsServer: 'http://127.0.0.1:4100', location: 'us', apiDomain: 'http://127.0.0.1:4100' }, overrides);
-    expect(r).toMatchObject({ ok: true, accountsUrl: 'http://127.0.0.1:4100', apiUrl: 'http://127.0.0.1:4100' });
+    const r = resolveZohoHosts(
+      { accountsServer: 'http://127.0.0.1:4100', location: 'us', apiDomain: 'http://127.0.0.1:4100' },
+      overrides,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      accountsUrl: 'http://127.0.0.1:4100',
+      apiUrl: 'http://127.0.0.1:4100',
+    });
   });
 
   it('refuses a callback naming another accounts server, even a real Zoho one', () => {
@@ -89,8 +127,15 @@ describe('resolveZohoHosts with overrides (tests, sandbox, emulator)', () => {
   });
 
   it('keeps a path prefix of an override (an emulator mounted under a path)', () => {
-    const r = resolveZohoHosts({}, { accountsUrl: 'http://localhost:3000/zoho-emulator/', apiUrl: 'http://localhost:3000/zoho-emulator' });
-    expect(r).toMatchObject({ ok: true, accountsUrl: 'http://localhost:3000/zoho-emulator', apiUrl: 'http://localhost:3000/zoho-emulator' });
+    const r = resolveZohoHosts(
+      {},
+      { accountsUrl: 'http://localhost:3000/zoho-emulator/', apiUrl: 'http://localhost:3000/zoho-emulator' },
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      accountsUrl: 'http://localhost:3000/zoho-emulator',
+      apiUrl: 'http://localhost:3000/zoho-emulator',
+    });
   });
 
   it('refuses an override that is not an http(s) URL or carries credentials', () => {

@@ -9,7 +9,14 @@ import { ZohoError } from '../../server/src/zoho/errors.js';
 import type { ZohoGateway } from '../../server/src/zoho/gateway.js';
 import { createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdkGateway.js';
 import { sdkLane } from '../../server/src/zoho/sdkLane.js';
-import { CLIENT_ID, gatewayWithManager, gatewayWithToken, seedOrg, startEmulator, type Env } from './helpers.js';
+import {
+  CLIENT_ID,
+  gatewayWithManager,
+  gatewayWithToken,
+  seedOrg,
+  startEmulator,
+  type Env,
+} from './helpers.js';
 
 let env: Env;
 
@@ -39,9 +46,16 @@ interface OrgFixture {
 function fixture(tag: 'A' | 'B'): OrgFixture {
   const domain = `org${tag.toLowerCase()}.test`;
   const org = seedOrg(env, `Org ${tag}`, domain);
-  env.emu.state.addField(org.orgId, 'Leads', { apiName: `Only_${tag}`, label: `Only ${tag}`, dataType: 'text', length: 50 });
+  env.emu.state.addField(org.orgId, 'Leads', {
+    apiName: `Only_${tag}`,
+    label: `Only ${tag}`,
+    dataType: 'text',
+    length: 50,
+  });
   const phones = Array.from({ length: 5 }, (_, i) => `+34${tag === 'A' ? '61' : '62'}000000${i}`);
-  const leadIds = phones.map((Phone, i) => env.emu.state.createRecord(org.orgId, 'Leads', { Last_Name: `${tag} lead ${i}`, Phone }));
+  const leadIds = phones.map((Phone, i) =>
+    env.emu.state.createRecord(org.orgId, 'Leads', { Last_Name: `${tag} lead ${i}`, Phone }),
+  );
   const { gw } = gatewayWithToken(env, org);
   return { org, gw, tag, domain, leadIds, phones };
 }
@@ -62,21 +76,30 @@ async function callAndCheck(f: OrgFixture, i: number): Promise<string[]> {
       break;
     }
     case 2: {
-      const found = await f.gw.findByFieldValues('Leads', ['Phone', 'Mobile'], [...f.phones, '+34610000000', '+34620000000'], ['Last_Name']);
+      const found = await f.gw.findByFieldValues(
+        'Leads',
+        ['Phone', 'Mobile'],
+        [...f.phones, '+34610000000', '+34620000000'],
+        ['Last_Name'],
+      );
       for (const r of found) if (!f.leadIds.includes(r.id)) bad(`lookup answered foreign record ${r.id}`);
       if (found.length !== 5) bad(`lookup found ${found.length}`);
       break;
     }
     case 3: {
       const got = await f.gw.getRecords('Leads', f.leadIds, ['Last_Name']);
-      if (got.length !== 5 || got.some((r) => !String(r.Last_Name).startsWith(`${f.tag} lead`))) bad(`getRecords ${JSON.stringify(got)}`);
+      if (got.length !== 5 || got.some((r) => !String(r.Last_Name).startsWith(`${f.tag} lead`)))
+        bad(`getRecords ${JSON.stringify(got)}`);
       break;
     }
     case 4: {
-      const rows = await f.gw.createRecords('Leads', [{ Last_Name: `${f.tag} created ${i}`, [`Only_${f.tag}`]: f.tag }]);
+      const rows = await f.gw.createRecords('Leads', [
+        { Last_Name: `${f.tag} created ${i}`, [`Only_${f.tag}`]: f.tag },
+      ]);
       const r = rows[0];
       if (!r?.ok) bad(`create failed ${JSON.stringify(r)}`);
-      else if (!env.emu.state.record(f.org.orgId, 'Leads', r.value.id)) bad(`created id ${r.value.id} is not in the org`);
+      else if (!env.emu.state.record(f.org.orgId, 'Leads', r.value.id))
+        bad(`created id ${r.value.id} is not in the org`);
       break;
     }
     case 5: {
@@ -87,7 +110,8 @@ async function callAndCheck(f: OrgFixture, i: number): Promise<string[]> {
     }
     default: {
       const users = await f.gw.activeUsers();
-      if (users.some((u) => !u.email.endsWith(`@${f.domain}`))) bad(`users ${users.map((u) => u.email).join(',')}`);
+      if (users.some((u) => !u.email.endsWith(`@${f.domain}`)))
+        bad(`users ${users.map((u) => u.email).join(',')}`);
       break;
     }
   }
@@ -119,7 +143,7 @@ describe('two orgs through one process-global SDK', () => {
     expect(sdkTransportStats.guardRefusals).toBe(refusalsBefore);
   });
 
-  it('runs one org\'s calls concurrently up to maxConcurrency without tripping Zoho\'s concurrency limit', async () => {
+  it("runs one org's calls concurrently up to maxConcurrency without tripping Zoho's concurrency limit", async () => {
     const o = seedOrg(env, 'Busy Co', 'busy.test');
     const c = gatewayWithToken(env, o, { maxConcurrency: 3 });
     await c.gw.org(); // installs this org in the SDK
@@ -153,7 +177,11 @@ describe('two orgs through one process-global SDK', () => {
 describe('tokens through the gateway', () => {
   it('20 concurrent calls with an expired access token cause exactly one refresh', async () => {
     const o = seedOrg(env, 'Expired Co', 'expired.test');
-    const c = gatewayWithManager(env, o, (t) => ({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() - 1000 }));
+    const c = gatewayWithManager(env, o, (t) => ({
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      expiresAt: Date.now() - 1000,
+    }));
     env.emu.stats.reset();
     const users = await Promise.all(Array.from({ length: 20 }, () => c.gw.currentUser()));
     expect(users.every((u) => u.email === 'admin@expired.test')).toBe(true);
@@ -164,7 +192,11 @@ describe('tokens through the gateway', () => {
 
   it('401 INVALID_TOKEN from Zoho (token expired early): one refresh, each call retried once and answered', async () => {
     const o = seedOrg(env, 'Early Co', 'early.test');
-    const c = gatewayWithManager(env, o, (t) => ({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() + 3_600_000 }));
+    const c = gatewayWithManager(env, o, (t) => ({
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      expiresAt: Date.now() + 3_600_000,
+    }));
     await c.gw.org();
     env.emu.controls.expireAllAccessTokens(o.orgId);
     env.emu.stats.reset();
@@ -178,9 +210,13 @@ describe('tokens through the gateway', () => {
     expect(c.calls.get('org')).toBeGreaterThanOrEqual(21);
   });
 
-  it('a 401 on the SDK\'s silent metadata read also refreshes once and the write goes through once', async () => {
+  it("a 401 on the SDK's silent metadata read also refreshes once and the write goes through once", async () => {
     const o = seedOrg(env, 'Silent Co', 'silent.test');
-    const c = gatewayWithManager(env, o, (t) => ({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() + 3_600_000 }));
+    const c = gatewayWithManager(env, o, (t) => ({
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      expiresAt: Date.now() + 3_600_000,
+    }));
     env.emu.controls.expireAllAccessTokens(o.orgId);
     env.emu.stats.reset();
     const rows = await c.gw.createRecords('Leads', [{ Last_Name: 'After refresh' }]);
@@ -192,11 +228,17 @@ describe('tokens through the gateway', () => {
 
   it('a refused refresh token puts the connection in state revoked and every call fails with auth', async () => {
     const o = seedOrg(env, 'Revoked Co', 'revoked.test');
-    const c = gatewayWithManager(env, o, (t) => ({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() + 3_600_000 }));
+    const c = gatewayWithManager(env, o, (t) => ({
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      expiresAt: Date.now() + 3_600_000,
+    }));
     await c.gw.org();
     env.emu.controls.revokeAll(o.orgId);
     env.emu.stats.reset();
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => c.gw.createRecords('Leads', [{ Last_Name: 'queued' }])));
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => c.gw.createRecords('Leads', [{ Last_Name: 'queued' }])),
+    );
     for (const r of results) {
       expect(r.status).toBe('rejected');
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ZohoError);
@@ -224,7 +266,11 @@ describe('tokens through the gateway', () => {
         if (k === 'org') orgCalls++;
       },
     });
-    await expect(gw.org()).rejects.toMatchObject({ code: 'auth', zohoCode: 'INVALID_TOKEN', httpStatus: 401 });
+    await expect(gw.org()).rejects.toMatchObject({
+      code: 'auth',
+      zohoCode: 'INVALID_TOKEN',
+      httpStatus: 401,
+    });
     expect(invalidations).toBe(1);
     expect(orgCalls).toBe(2);
   });

@@ -31,18 +31,36 @@ describe('SDK gateway round trips against the emulator', () => {
       isAdmin: true,
       active: true,
     });
-    await expect(gw.org()).resolves.toMatchObject({ id: org.orgId, companyName: 'Round Trip Co', timeZone: org.timeZone, countryCode: org.countryCode });
+    await expect(gw.org()).resolves.toMatchObject({
+      id: org.orgId,
+      companyName: 'Round Trip Co',
+      timeZone: org.timeZone,
+      countryCode: org.countryCode,
+    });
     const users = await gw.activeUsers();
     expect(users.map((u) => u.email).sort()).toEqual(['admin@roundtrip.test', 'rep@roundtrip.test']);
-    expect(users.find((u) => u.email === 'rep@roundtrip.test')).toMatchObject({ isAdmin: false, profile: 'Standard', active: true });
+    expect(users.find((u) => u.email === 'rep@roundtrip.test')).toMatchObject({
+      isAdmin: false,
+      profile: 'Standard',
+      active: true,
+    });
     const modules = await gw.modules();
     expect(modules.map((m) => m.apiName)).toEqual(expect.arrayContaining(['Leads', 'Contacts', 'Notes']));
-    expect(modules.find((m) => m.apiName === 'Leads')).toMatchObject({ pluralLabel: 'Leads', singularLabel: 'Lead', apiSupported: true });
+    expect(modules.find((m) => m.apiName === 'Leads')).toMatchObject({
+      pluralLabel: 'Leads',
+      singularLabel: 'Lead',
+      apiSupported: true,
+    });
   });
 
   it('leaves disabled users out of activeUsers', async () => {
     const o = seedOrg(env, 'Disabled Co', 'disabled.test');
-    env.emu.state.addUser(o.orgId, { email: 'gone@disabled.test', lastName: 'Gone', profile: 'Standard', status: 'disabled' });
+    env.emu.state.addUser(o.orgId, {
+      email: 'gone@disabled.test',
+      lastName: 'Gone',
+      profile: 'Standard',
+      status: 'disabled',
+    });
     const { gw } = gatewayWithToken(env, o);
     const users = await gw.activeUsers();
     expect(users.map((u) => u.email)).not.toContain('gone@disabled.test');
@@ -51,7 +69,12 @@ describe('SDK gateway round trips against the emulator', () => {
   it('describes fields with type, mandatory flag, length and picklist values', async () => {
     const { gw } = gatewayWithToken(env, org);
     const fields = await gw.fields('Leads');
-    expect(fields.find((f) => f.apiName === 'Last_Name')).toMatchObject({ type: 'text', mandatory: true, maxLength: 80, custom: false });
+    expect(fields.find((f) => f.apiName === 'Last_Name')).toMatchObject({
+      type: 'text',
+      mandatory: true,
+      maxLength: 80,
+      custom: false,
+    });
     expect(fields.find((f) => f.apiName === 'Phone')).toMatchObject({ type: 'phone', dataType: 'phone' });
     expect(fields.find((f) => f.apiName === 'Owner')).toMatchObject({ type: 'ownerlookup' });
     const source = fields.find((f) => f.apiName === 'Lead_Source');
@@ -63,7 +86,12 @@ describe('SDK gateway round trips against the emulator', () => {
     const o = seedOrg(env, 'Fields Co', 'fields.test');
     const c = gatewayWithToken(env, o);
     const field = await c.gw.createField('Leads', { label: 'WhatsApp Chat', type: 'website' });
-    expect(field).toMatchObject({ apiName: 'WhatsApp_Chat', label: 'WhatsApp Chat', type: 'website', custom: true });
+    expect(field).toMatchObject({
+      apiName: 'WhatsApp_Chat',
+      label: 'WhatsApp Chat',
+      type: 'website',
+      custom: true,
+    });
     expect(env.emu.state.fields(o.orgId, 'Leads').map((f) => f.apiName)).toContain('WhatsApp_Chat');
 
     c.reset();
@@ -71,7 +99,8 @@ describe('SDK gateway round trips against the emulator', () => {
     expect(Object.fromEntries(c.calls)).toEqual({ fields: 1, field_write: 1 });
     await c.gw.addPicklistValue('Leads', 'Lead_Source', 'TimelinesAI');
     expect(Object.fromEntries(c.calls)).toEqual({ fields: 2, field_write: 1 });
-    const values = env.emu.state.fields(o.orgId, 'Leads').find((f) => f.apiName === 'Lead_Source')?.picklistValues ?? [];
+    const values =
+      env.emu.state.fields(o.orgId, 'Leads').find((f) => f.apiName === 'Lead_Source')?.picklistValues ?? [];
     expect(values.filter((v) => v === 'TimelinesAI')).toHaveLength(1);
     expect(values).toContain('Cold Call'); // existing values kept
   });
@@ -104,12 +133,28 @@ describe('SDK gateway round trips against the emulator', () => {
       Owner: { id: o.rep!.id },
     });
 
-    const got = await gw.getRecords('Leads', [id, '5725767999999999999'], ['Last_Name', 'Lead_Source', 'Owner']);
+    const got = await gw.getRecords(
+      'Leads',
+      [id, '5725767999999999999'],
+      ['Last_Name', 'Lead_Source', 'Owner'],
+    );
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ id, Last_Name: 'New WhatsApp contact: +34600111222', Lead_Source: 'TimelinesAI', Owner: { id: o.rep!.id } });
+    expect(got[0]).toMatchObject({
+      id,
+      Last_Name: 'New WhatsApp contact: +34600111222',
+      Lead_Source: 'TimelinesAI',
+      Owner: { id: o.rep!.id },
+    });
 
-    const found = await gw.findByFieldValues('Leads', ['Phone', 'Mobile'], ['+34600111222', "+1 (555) o'brien"], ['Last_Name']);
-    expect(found).toEqual([{ id, Phone: '+34600111222', Mobile: null, Last_Name: 'New WhatsApp contact: +34600111222' }]);
+    const found = await gw.findByFieldValues(
+      'Leads',
+      ['Phone', 'Mobile'],
+      ['+34600111222', "+1 (555) o'brien"],
+      ['Last_Name'],
+    );
+    expect(found).toEqual([
+      { id, Phone: '+34600111222', Mobile: null, Last_Name: 'New WhatsApp contact: +34600111222' },
+    ]);
 
     // Nothing found: Zoho answers 204 No Content.
     await expect(gw.findByFieldValues('Leads', ['Phone'], ['+10000000000'], [])).resolves.toEqual([]);
@@ -121,7 +166,10 @@ describe('SDK gateway round trips against the emulator', () => {
   it('updates records and reports a record that no longer exists as a not_found row', async () => {
     const o = seedOrg(env, 'Update Co', 'update.test');
     const { gw } = gatewayWithToken(env, o);
-    const id = env.emu.state.createRecord(o.orgId, 'Contacts', { Last_Name: 'Before', Mobile: '+34611000000' });
+    const id = env.emu.state.createRecord(o.orgId, 'Contacts', {
+      Last_Name: 'Before',
+      Mobile: '+34611000000',
+    });
     const gone = env.emu.state.createRecord(o.orgId, 'Contacts', { Last_Name: 'Gone' });
     env.emu.state.deleteRecord(o.orgId, 'Contacts', gone);
     const results = await gw.updateRecords('Contacts', [
@@ -130,10 +178,13 @@ describe('SDK gateway round trips against the emulator', () => {
     ]);
     expect(results[0]).toEqual({ ok: true, value: { id } });
     expect(results[1]).toMatchObject({ ok: false, code: 'not_found', zohoCode: 'INVALID_DATA', field: 'id' });
-    expect(env.emu.state.record(o.orgId, 'Contacts', id)).toMatchObject({ Last_Name: 'After', Mobile: '+34611000000' });
+    expect(env.emu.state.record(o.orgId, 'Contacts', id)).toMatchObject({
+      Last_Name: 'After',
+      Mobile: '+34611000000',
+    });
   });
 
-  it('returns per-row failures with our code, Zoho\'s code and the field, next to successful rows', async () => {
+  it("returns per-row failures with our code, Zoho's code and the field, next to successful rows", async () => {
     const o = seedOrg(env, 'Rows Co', 'rows.test');
     const { gw } = gatewayWithToken(env, o);
     const results = await gw.createRecords('Leads', [
@@ -143,8 +194,18 @@ describe('SDK gateway round trips against the emulator', () => {
       { Last_Name: 'Bad number', No_of_Employees: 'many' },
     ]);
     expect(results[0]).toMatchObject({ ok: true });
-    expect(results[1]).toMatchObject({ ok: false, code: 'validation', zohoCode: 'MANDATORY_NOT_FOUND', field: 'Last_Name' });
-    expect(results[2]).toMatchObject({ ok: false, code: 'validation', zohoCode: 'INVALID_DATA', field: 'Email' });
+    expect(results[1]).toMatchObject({
+      ok: false,
+      code: 'validation',
+      zohoCode: 'MANDATORY_NOT_FOUND',
+      field: 'Last_Name',
+    });
+    expect(results[2]).toMatchObject({
+      ok: false,
+      code: 'validation',
+      zohoCode: 'INVALID_DATA',
+      field: 'Email',
+    });
     // Rejected before sending (the SDK would throw for the whole batch): a row error, not a throw.
     expect(results[3]).toMatchObject({ ok: false, code: 'validation', field: 'No_of_Employees' });
     expect(env.emu.state.records(o.orgId, 'Leads').map((r) => r.Last_Name)).toEqual(['Fine']);
@@ -153,13 +214,18 @@ describe('SDK gateway round trips against the emulator', () => {
   it('splits more than 100 rows into calls of 100 and keeps the input order', async () => {
     const o = seedOrg(env, 'Bulk Co', 'bulk.test');
     const c = gatewayWithToken(env, o);
-    const rows = Array.from({ length: 150 }, (_, i) => ({ Last_Name: `Bulk ${i}`, Phone: `+3460000${String(i).padStart(4, '0')}` }));
+    const rows = Array.from({ length: 150 }, (_, i) => ({
+      Last_Name: `Bulk ${i}`,
+      Phone: `+3460000${String(i).padStart(4, '0')}`,
+    }));
     const results = await c.gw.createRecords('Leads', rows);
     expect(results).toHaveLength(150);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(c.calls.get('record_create')).toBe(2);
     const byId = new Map(env.emu.state.records(o.orgId, 'Leads').map((r) => [String(r.id), r.Last_Name]));
-    results.forEach((r, i) => expect(byId.get((r as { ok: true; value: { id: string } }).value.id)).toBe(`Bulk ${i}`));
+    results.forEach((r, i) =>
+      expect(byId.get((r as { ok: true; value: { id: string } }).value.id)).toBe(`Bulk ${i}`),
+    );
 
     c.reset();
     const values = rows.map((r) => r.Phone).concat(['+99999999999']);
@@ -174,21 +240,32 @@ describe('SDK gateway round trips against the emulator', () => {
     expect(c.calls.get('record_get')).toBe(2);
   });
 
-  it('creates and updates notes, lists a record\'s notes, and uploads an attachment to a note', async () => {
+  it("creates and updates notes, lists a record's notes, and uploads an attachment to a note", async () => {
     const o = seedOrg(env, 'Notes Co', 'notes.test');
     const { gw } = gatewayWithToken(env, o);
     const lead = env.emu.state.createRecord(o.orgId, 'Leads', { Last_Name: 'Noted' });
     const created = await gw.createNotes([
-      { module: 'Leads', recordId: lead, title: 'WhatsApp chat with Noted (01/02/2026)', content: '10:00 Noted: hola' },
+      {
+        module: 'Leads',
+        recordId: lead,
+        title: 'WhatsApp chat with Noted (01/02/2026)',
+        content: '10:00 Noted: hola',
+      },
       { module: 'Leads', recordId: '5725767999999999999', title: 't', content: 'orphan' },
     ]);
     expect(created[0]).toMatchObject({ ok: true });
     expect(created[1]).toMatchObject({ ok: false });
     const noteId = (created[0] as { ok: true; value: { id: string } }).value.id;
 
-    await expect(gw.updateNotes([{ id: noteId, title: 'WhatsApp chat with Noted (01/02/2026)', content: '10:00 Noted: hola\n10:05 Ada: hi' }])).resolves.toEqual([
-      { ok: true, value: { id: noteId } },
-    ]);
+    await expect(
+      gw.updateNotes([
+        {
+          id: noteId,
+          title: 'WhatsApp chat with Noted (01/02/2026)',
+          content: '10:00 Noted: hola\n10:05 Ada: hi',
+        },
+      ]),
+    ).resolves.toEqual([{ ok: true, value: { id: noteId } }]);
     const notes = await gw.notesOf('Leads', lead);
     expect(notes).toEqual([
       {
@@ -203,7 +280,11 @@ describe('SDK gateway round trips against the emulator', () => {
     ]);
 
     const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
-    const att = await gw.uploadNoteAttachment(noteId, { fileName: '../../etc/photo 1.jpg', mimeType: 'image/jpeg', data: bytes });
+    const att = await gw.uploadNoteAttachment(noteId, {
+      fileName: '../../etc/photo 1.jpg',
+      mimeType: 'image/jpeg',
+      data: bytes,
+    });
     expect(att.id).toMatch(/^\d+$/);
     const stored = env.emu.state.attachments(o.orgId, noteId);
     expect(stored).toHaveLength(1);
@@ -211,11 +292,15 @@ describe('SDK gateway round trips against the emulator', () => {
     expect(Buffer.compare(stored[0]!.data, bytes)).toBe(0);
 
     // A voice note without extension gets one from its MIME type.
-    await gw.uploadNoteAttachment(noteId, { fileName: 'voice', mimeType: 'audio/ogg', data: Buffer.from('OggS') });
+    await gw.uploadNoteAttachment(noteId, {
+      fileName: 'voice',
+      mimeType: 'audio/ogg',
+      data: Buffer.from('OggS'),
+    });
     expect(env.emu.state.attachments(o.orgId, noteId).map((a) => a.fileName)).toContain('voice.ogg');
   });
 
-  it('counts every HTTP call, including the SDK\'s silent metadata reads (first write per module costs one more)', async () => {
+  it("counts every HTTP call, including the SDK's silent metadata reads (first write per module costs one more)", async () => {
     const o = seedOrg(env, 'Counting Co', 'counting.test');
     const c = gatewayWithToken(env, o);
     env.emu.stats.reset();
@@ -223,7 +308,9 @@ describe('SDK gateway round trips against the emulator', () => {
     expect(Object.fromEntries(c.calls)).toEqual({ fields: 1, record_create: 1 });
     c.reset();
     await c.gw.createRecords('Leads', [{ Last_Name: 'Two' }]);
-    await c.gw.updateRecords('Leads', [{ id: env.emu.state.records(o.orgId, 'Leads')[0]!.id as string, Last_Name: 'Uno' }]);
+    await c.gw.updateRecords('Leads', [
+      { id: env.emu.state.records(o.orgId, 'Leads')[0]!.id as string, Last_Name: 'Uno' },
+    ]);
     await c.gw.getRecords('Leads', [env.emu.state.records(o.orgId, 'Leads')[0]!.id as string], ['Last_Name']);
     expect(Object.fromEntries(c.calls)).toEqual({ record_create: 1, record_update: 1, record_get: 1 });
     c.reset();
@@ -238,13 +325,23 @@ describe('SDK gateway round trips against the emulator', () => {
     expect(Object.fromEntries(c.calls)).toEqual({ note_list: 1 });
     // Our counts are the emulator's counts: nothing is hidden from onCall.
     const emuCalls = env.emu.stats.calls(o.orgId);
-    expect(emuCalls).toMatchObject({ fields: 2, record_create: 2, record_update: 1, record_get: 1, note_create: 1, related_lists: 1, note_list: 2 });
+    expect(emuCalls).toMatchObject({
+      fields: 2,
+      record_create: 2,
+      record_update: 1,
+      record_get: 1,
+      note_create: 1,
+      related_lists: 1,
+      note_list: 2,
+    });
   });
 
-  it('reads a module\'s metadata once for 10 concurrent first writes, and again only after the TTL', async () => {
+  it("reads a module's metadata once for 10 concurrent first writes, and again only after the TTL", async () => {
     const o = seedOrg(env, 'Warm Co', 'warm.test');
     const c = gatewayWithToken(env, o);
-    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => c.gw.createRecords('Contacts', [{ Last_Name: `C${i}` }])));
+    const all = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => c.gw.createRecords('Contacts', [{ Last_Name: `C${i}` }])),
+    );
     expect(all.every((r) => r[0]?.ok)).toBe(true);
     expect(Object.fromEntries(c.calls)).toEqual({ fields: 1, record_create: 10 });
 
@@ -294,7 +391,7 @@ describe('SDK gateway round trips against the emulator', () => {
 });
 
 describe('SDK gateway error mapping', () => {
-  it('maps 429 to rate_limited after a single request (no hidden retries by the SDK\'s HTTP client)', async () => {
+  it("maps 429 to rate_limited after a single request (no hidden retries by the SDK's HTTP client)", async () => {
     const o = seedOrg(env, 'Rate Co', 'rate.test');
     const c = gatewayWithToken(env, o);
     env.emu.controls.failNext(3, 429);
@@ -312,9 +409,15 @@ describe('SDK gateway error mapping', () => {
     env.emu.controls.failNext(1, 503);
     await expect(gw.currentUser()).rejects.toMatchObject({ code: 'temporary', httpStatus: 503 });
     env.emu.controls.failNext(1, 500);
-    await expect(gw.createRecords('Leads', [{ Last_Name: 'x' }])).rejects.toMatchObject({ code: 'temporary', httpStatus: 500 });
+    await expect(gw.createRecords('Leads', [{ Last_Name: 'x' }])).rejects.toMatchObject({
+      code: 'temporary',
+      httpStatus: 500,
+    });
     env.emu.controls.failNext(1, 502, { pathIncludes: '/crm/v8/Leads' });
-    await expect(gw.createRecords('Leads', [{ Last_Name: 'x' }])).rejects.toMatchObject({ code: 'temporary', httpStatus: 502 });
+    await expect(gw.createRecords('Leads', [{ Last_Name: 'x' }])).rejects.toMatchObject({
+      code: 'temporary',
+      httpStatus: 502,
+    });
     await expect(gw.createRecords('Leads', [{ Last_Name: 'x' }])).resolves.toMatchObject([{ ok: true }]);
   });
 
@@ -331,10 +434,17 @@ describe('SDK gateway error mapping', () => {
 
   it('maps OAUTH_SCOPE_MISMATCH and NO_PERMISSION to permission', async () => {
     const o = seedOrg(env, 'Perm Co', 'perm.test');
-    const narrow = gatewayWithToken(env, o, { scopes: ['ZohoCRM.modules.ALL', 'ZohoCRM.users.READ', 'ZohoCRM.org.READ'] });
-    await expect(narrow.gw.fields('Leads')).rejects.toMatchObject({ code: 'permission', zohoCode: 'OAUTH_SCOPE_MISMATCH' });
+    const narrow = gatewayWithToken(env, o, {
+      scopes: ['ZohoCRM.modules.ALL', 'ZohoCRM.users.READ', 'ZohoCRM.org.READ'],
+    });
+    await expect(narrow.gw.fields('Leads')).rejects.toMatchObject({
+      code: 'permission',
+      zohoCode: 'OAUTH_SCOPE_MISMATCH',
+    });
     const rep = gatewayWithToken(env, o, { userId: o.rep!.id });
-    await expect(rep.gw.createField('Leads', { label: 'WhatsApp Chat', type: 'website' })).rejects.toMatchObject({
+    await expect(
+      rep.gw.createField('Leads', { label: 'WhatsApp Chat', type: 'website' }),
+    ).rejects.toMatchObject({
       code: 'permission',
       zohoCode: 'NO_PERMISSION',
     });
@@ -342,25 +452,50 @@ describe('SDK gateway error mapping', () => {
 
   it('reports a field deleted in the CRM as a validation row naming the field, and as not_found for a picklist update', async () => {
     const o = seedOrg(env, 'Deleted Field Co', 'deleted.test');
-    env.emu.state.addField(o.orgId, 'Leads', { apiName: 'WhatsApp_Chat', label: 'WhatsApp Chat', dataType: 'website', length: 255 });
+    env.emu.state.addField(o.orgId, 'Leads', {
+      apiName: 'WhatsApp_Chat',
+      label: 'WhatsApp Chat',
+      dataType: 'website',
+      length: 255,
+    });
     const { gw } = gatewayWithToken(env, o);
-    await expect(gw.createRecords('Leads', [{ Last_Name: 'a', WhatsApp_Chat: 'https://x.test/1' }])).resolves.toMatchObject([{ ok: true }]);
+    await expect(
+      gw.createRecords('Leads', [{ Last_Name: 'a', WhatsApp_Chat: 'https://x.test/1' }]),
+    ).resolves.toMatchObject([{ ok: true }]);
     env.emu.state.deleteField(o.orgId, 'Leads', 'WhatsApp_Chat');
     // The SDK's cached metadata still lists the field: Zoho is the one to refuse it.
     const rows = await gw.createRecords('Leads', [{ Last_Name: 'b', WhatsApp_Chat: 'https://x.test/2' }]);
-    expect(rows[0]).toMatchObject({ ok: false, code: 'validation', zohoCode: 'INVALID_DATA', field: 'WhatsApp_Chat' });
-    await expect(gw.addPicklistValue('Leads', 'Gone_Source', 'TimelinesAI')).rejects.toMatchObject({ code: 'not_found', field: 'Gone_Source' });
+    expect(rows[0]).toMatchObject({
+      ok: false,
+      code: 'validation',
+      zohoCode: 'INVALID_DATA',
+      field: 'WhatsApp_Chat',
+    });
+    await expect(gw.addPicklistValue('Leads', 'Gone_Source', 'TimelinesAI')).rejects.toMatchObject({
+      code: 'not_found',
+      field: 'Gone_Source',
+    });
   });
 
   it('maps an unknown module to not_found, an unknown COQL column to validation naming it, and refuses invalid API names before calling Zoho', async () => {
     const o = seedOrg(env, 'Module Co', 'module.test');
     const c = gatewayWithToken(env, o);
-    await expect(c.gw.fields('Nope')).rejects.toMatchObject({ code: 'not_found', zohoCode: 'INVALID_MODULE' });
+    await expect(c.gw.fields('Nope')).rejects.toMatchObject({
+      code: 'not_found',
+      zohoCode: 'INVALID_MODULE',
+    });
     // …also when the SDK's silent metadata read is the request that fails.
-    await expect(c.gw.createRecords('Nope', [{ Last_Name: 'x' }])).rejects.toMatchObject({ code: 'not_found', zohoCode: 'INVALID_MODULE' });
-    await expect(c.gw.findByFieldValues('Leads', ["Phone) or (1=1"], ['x'], [])).rejects.toMatchObject({ code: 'validation' });
+    await expect(c.gw.createRecords('Nope', [{ Last_Name: 'x' }])).rejects.toMatchObject({
+      code: 'not_found',
+      zohoCode: 'INVALID_MODULE',
+    });
+    await expect(c.gw.findByFieldValues('Leads', ['Phone) or (1=1'], ['x'], [])).rejects.toMatchObject({
+      code: 'validation',
+    });
     expect(c.calls.get('coql')).toBeUndefined();
-    await expect(c.gw.findByFieldValues('Leads', ['No_Such_Phone'], ['+34600000000'], [])).rejects.toMatchObject({
+    await expect(
+      c.gw.findByFieldValues('Leads', ['No_Such_Phone'], ['+34600000000'], []),
+    ).rejects.toMatchObject({
       code: 'validation',
       zohoCode: 'INVALID_QUERY',
       field: 'No_Such_Phone',
@@ -369,9 +504,13 @@ describe('SDK gateway error mapping', () => {
 
   it('refuses an SDK request made outside a gateway call (transport guard)', async () => {
     const req = createRequire(import.meta.url);
-    const got = createRequire(req.resolve('@zohocrm/typescript-sdk-8.0'))('got') as { default: (u: string, o: object) => Promise<unknown> };
+    const got = createRequire(req.resolve('@zohocrm/typescript-sdk-8.0'))('got') as {
+      default: (u: string, o: object) => Promise<unknown>;
+    };
     const before = sdkTransportStats.guardRefusals;
-    await expect(got.default(`${env.url}/crm/v8/org`, { method: 'GET', headers: {} })).rejects.toThrow(/outside a gateway call/);
+    await expect(got.default(`${env.url}/crm/v8/org`, { method: 'GET', headers: {} })).rejects.toThrow(
+      /outside a gateway call/,
+    );
     expect(sdkTransportStats.guardRefusals).toBe(before + 1);
   });
 });

@@ -92,7 +92,7 @@ describe('SdkLane', () => {
     expect(h.started).toEqual(['A:1', 'A:2', 'B:1']);
   });
 
-  it('serves orgs in the order their first call waited, batching each org\'s waiting calls', async () => {
+  it("serves orgs in the order their first call waited, batching each org's waiting calls", async () => {
     const lane = new SdkLane();
     const h = harness(lane);
     void h.submit('A', 'A:1');
@@ -131,7 +131,7 @@ describe('SdkLane', () => {
   it('never has two orgs in flight under a random interleaving of 200 calls', async () => {
     const lane = new SdkLane();
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const inFlight = new Map<string, number>();
     let overlap = 0;
     const calls: Promise<void>[] = [];

@@ -24,22 +24,46 @@ export interface DataCentreHosts {
  * Only https on the default port is accepted for these hosts.
  */
 export const ZOHO_DATA_CENTRES: Readonly<Record<DataCentre, DataCentreHosts>> = Object.freeze({
-  us: { accountsUrl: 'https://accounts.zoho.com', apiUrl: 'https://www.zohoapis.com', fileUploadUrl: 'https://content.zohoapis.com' },
-  eu: { accountsUrl: 'https://accounts.zoho.eu', apiUrl: 'https://www.zohoapis.eu', fileUploadUrl: 'https://content.zohoapis.eu' },
-  in: { accountsUrl: 'https://accounts.zoho.in', apiUrl: 'https://www.zohoapis.in', fileUploadUrl: 'https://content.zohoapis.in' },
+  us: {
+    accountsUrl: 'https://accounts.zoho.com',
+    apiUrl: 'https://www.zohoapis.com',
+    fileUploadUrl: 'https://content.zohoapis.com',
+  },
+  eu: {
+    accountsUrl: 'https://accounts.zoho.eu',
+    apiUrl: 'https://www.zohoapis.eu',
+    fileUploadUrl: 'https://content.zohoapis.eu',
+  },
+  in: {
+    accountsUrl: 'https://accounts.zoho.in',
+    apiUrl: 'https://www.zohoapis.in',
+    fileUploadUrl: 'https://content.zohoapis.in',
+  },
   au: {
     accountsUrl: 'https://accounts.zoho.com.au',
     apiUrl: 'https://www.zohoapis.com.au',
     fileUploadUrl: 'https://content.zohoapis.com.au',
   },
-  jp: { accountsUrl: 'https://accounts.zoho.jp', apiUrl: 'https://www.zohoapis.jp', fileUploadUrl: 'https://content.zohoapis.jp' },
+  jp: {
+    accountsUrl: 'https://accounts.zoho.jp',
+    apiUrl: 'https://www.zohoapis.jp',
+    fileUploadUrl: 'https://content.zohoapis.jp',
+  },
   cn: {
     accountsUrl: 'https://accounts.zoho.com.cn',
     apiUrl: 'https://www.zohoapis.com.cn',
     fileUploadUrl: 'https://content.zohoapis.com.cn',
   },
-  ca: { accountsUrl: 'https://accounts.zohocloud.ca', apiUrl: 'https://www.zohoapis.ca', fileUploadUrl: 'https://content.zohoapis.ca' },
-  sa: { accountsUrl: 'https://accounts.zoho.sa', apiUrl: 'https://www.zohoapis.sa', fileUploadUrl: 'https://content.zohoapis.sa' },
+  ca: {
+    accountsUrl: 'https://accounts.zohocloud.ca',
+    apiUrl: 'https://www.zohoapis.ca',
+    fileUploadUrl: 'https://content.zohoapis.ca',
+  },
+  sa: {
+    accountsUrl: 'https://accounts.zoho.sa',
+    apiUrl: 'https://www.zohoapis.sa',
+    fileUploadUrl: 'https://content.zohoapis.sa',
+  },
 });
 
 const DATA_CENTRES = Object.keys(ZOHO_DATA_CENTRES) as DataCentre[];
@@ -85,7 +109,10 @@ function parse(url: string): URL | undefined {
  * The origin of a Zoho host URL when it is exactly one of Zoho's hosts of `kind`: https, default
  * port, no credentials, no query, no path beyond "/". Anything else: undefined.
  */
-function allowlistedOrigin(url: string, kind: 'accountsUrl' | 'apiUrl'): { origin: string; dc: DataCentre } | undefined {
+function allowlistedOrigin(
+  url: string,
+  kind: 'accountsUrl' | 'apiUrl',
+): { origin: string; dc: DataCentre } | undefined {
   const u = parse(url);
   if (!u) return undefined;
   if (u.protocol !== 'https:' || u.port !== '' || u.username !== '' || u.password !== '') return undefined;
@@ -115,11 +142,16 @@ export function isZohoApiUrl(url: string): boolean {
 export function dataCentreOf(urlOrLocation: string): DataCentre | undefined {
   const v = urlOrLocation.trim().toLowerCase();
   if ((DATA_CENTRES as string[]).includes(v)) return v as DataCentre;
-  return allowlistedOrigin(urlOrLocation, 'accountsUrl')?.dc ?? allowlistedOrigin(urlOrLocation, 'apiUrl')?.dc;
+  return (
+    allowlistedOrigin(urlOrLocation, 'accountsUrl')?.dc ?? allowlistedOrigin(urlOrLocation, 'apiUrl')?.dc
+  );
 }
 
 /** An operator-supplied override URL: http(s), no credentials/query; trailing slashes dropped. */
-function normaliseOverride(name: string, url: string): { ok: true; url: string } | { ok: false; error: string } {
+function normaliseOverride(
+  name: string,
+  url: string,
+): { ok: true; url: string } | { ok: false; error: string } {
   const u = parse(url);
   if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) {
     return { ok: false, error: `${name} must be an absolute http(s) URL` };
@@ -160,7 +192,8 @@ export function resolveZohoHosts(hints: HostHints, overrides: HostOverrides = {}
   if (present(hints.location)) {
     const loc = hints.location.trim().toLowerCase();
     if (!(DATA_CENTRES as string[]).includes(loc)) {
-      if (!present(overrides.accountsUrl)) return { ok: false, error: `unknown Zoho data centre location "${loc.slice(0, 20)}"` };
+      if (!present(overrides.accountsUrl))
+        return { ok: false, error: `unknown Zoho data centre location "${loc.slice(0, 20)}"` };
     } else {
       hintedDc = loc as DataCentre;
     }
@@ -170,15 +203,25 @@ export function resolveZohoHosts(hints: HostHints, overrides: HostOverrides = {}
     const o = normaliseOverride('ZOHO_ACCOUNTS_URL', overrides.accountsUrl);
     if (!o.ok) return o;
     if (present(hints.accountsServer) && !sameUrl(hints.accountsServer, o.url)) {
-      return { ok: false, error: 'the accounts server named by the callback is not the configured ZOHO_ACCOUNTS_URL' };
+      return {
+        ok: false,
+        error: 'the accounts server named by the callback is not the configured ZOHO_ACCOUNTS_URL',
+      };
     }
     accountsUrl = o.url;
   } else {
     if (present(hints.accountsServer)) {
       const a = allowlistedOrigin(hints.accountsServer, 'accountsUrl');
-      if (!a) return { ok: false, error: 'the accounts server named by the callback is not one of Zoho\'s accounts servers (https)' };
+      if (!a)
+        return {
+          ok: false,
+          error: "the accounts server named by the callback is not one of Zoho's accounts servers (https)",
+        };
       if (hintedDc && hintedDc !== a.dc) {
-        return { ok: false, error: `the callback's location (${hintedDc}) and accounts server (${a.dc}) disagree` };
+        return {
+          ok: false,
+          error: `the callback's location (${hintedDc}) and accounts server (${a.dc}) disagree`,
+        };
       }
       hintedDc = a.dc;
     }
@@ -192,9 +235,16 @@ export function resolveZohoHosts(hints: HostHints, overrides: HostOverrides = {}
     apiUrl = o.url;
   } else if (present(hints.apiDomain)) {
     const a = allowlistedOrigin(hints.apiDomain, 'apiUrl');
-    if (!a) return { ok: false, error: 'the api_domain of the token response is not one of Zoho\'s API hosts (https)' };
+    if (!a)
+      return {
+        ok: false,
+        error: "the api_domain of the token response is not one of Zoho's API hosts (https)",
+      };
     if (dataCentre && a.dc !== dataCentre) {
-      return { ok: false, error: `the token response's api_domain (${a.dc}) is not in the accounts server's data centre (${dataCentre})` };
+      return {
+        ok: false,
+        error: `the token response's api_domain (${a.dc}) is not in the accounts server's data centre (${dataCentre})`,
+      };
     }
     apiUrl = a.origin;
     dataCentre ??= a.dc;

@@ -93,10 +93,13 @@ async function postForm(
     });
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ZohoError(`Zoho accounts server answered the ${what} with something that is not JSON (HTTP ${res.status})`, {
-      code: res.ok ? 'temporary' : 'auth',
-      httpStatus: res.status,
-    });
+    throw new ZohoError(
+      `Zoho accounts server answered the ${what} with something that is not JSON (HTTP ${res.status})`,
+      {
+        code: res.ok ? 'temporary' : 'auth',
+        httpStatus: res.status,
+      },
+    );
   }
   const json = body as Record<string, unknown>;
   if (typeof json.error === 'string') {
@@ -110,7 +113,10 @@ async function postForm(
     });
   }
   if (!res.ok) {
-    throw new ZohoError(`Zoho refused the ${what} (HTTP ${res.status})`, { code: 'auth', httpStatus: res.status });
+    throw new ZohoError(`Zoho refused the ${what} (HTTP ${res.status})`, {
+      code: 'auth',
+      httpStatus: res.status,
+    });
   }
   return json;
 }
@@ -144,13 +150,17 @@ export async function exchangeCode(
   );
   const accessToken = str(json.access_token);
   const refreshToken = str(json.refresh_token);
-  if (!accessToken) throw new ZohoError('Zoho answered the code exchange without an access token', { code: 'auth' });
+  if (!accessToken)
+    throw new ZohoError('Zoho answered the code exchange without an access token', { code: 'auth' });
   if (!refreshToken) {
     // Only the first exchange with access_type=offline carries one (prompt=consent forces it).
-    throw new ZohoError('Zoho answered the code exchange without a refresh token (was access_type=offline requested?)', {
-      code: 'auth',
-      zohoCode: 'NO_REFRESH_TOKEN',
-    });
+    throw new ZohoError(
+      'Zoho answered the code exchange without a refresh token (was access_type=offline requested?)',
+      {
+        code: 'auth',
+        zohoCode: 'NO_REFRESH_TOKEN',
+      },
+    );
   }
   return {
     accessToken,
@@ -178,7 +188,8 @@ export async function refreshAccessToken(
     'token refresh',
   );
   const accessToken = str(json.access_token);
-  if (!accessToken) throw new ZohoError('Zoho answered the token refresh without an access token', { code: 'auth' });
+  if (!accessToken)
+    throw new ZohoError('Zoho answered the token refresh without an access token', { code: 'auth' });
   return { accessToken, expiresAt: expiresAtOf(json, now), apiDomain: str(json.api_domain) };
 }
 
@@ -258,7 +269,10 @@ export class TokenManager {
   accessToken(): Promise<string> {
     if (this.current === 'revoked') {
       return Promise.reject(
-        new ZohoError('the Zoho connection was revoked; reconnect Zoho CRM', { code: 'auth', zohoCode: 'REVOKED' }),
+        new ZohoError('the Zoho connection was revoked; reconnect Zoho CRM', {
+          code: 'auth',
+          zohoCode: 'REVOKED',
+        }),
       );
     }
     const skew = this.opts.refreshSkewMs ?? DEFAULT_REFRESH_SKEW_MS;
@@ -337,12 +351,17 @@ export class TokenManager {
       }
       // A reconnection may have replaced the tokens meanwhile: keep the newer set.
       if (this.current !== 'active') {
-        throw new ZohoError('the Zoho connection was revoked; reconnect Zoho CRM', { code: 'auth', zohoCode: 'REVOKED' });
+        throw new ZohoError('the Zoho connection was revoked; reconnect Zoho CRM', {
+          code: 'auth',
+          zohoCode: 'REVOKED',
+        });
       }
       if (this.tokens.refreshToken !== refreshToken) {
         const replaced = this.tokens.accessToken;
         if (replaced !== undefined) return replaced;
-        throw new ZohoError('the Zoho connection changed during a token refresh; retry', { code: 'temporary' });
+        throw new ZohoError('the Zoho connection changed during a token refresh; retry', {
+          code: 'temporary',
+        });
       }
       this.tokens = { accessToken: fresh.accessToken, expiresAt: fresh.expiresAt, refreshToken };
       await this.opts.persist({ ...this.tokens });

@@ -178,7 +178,9 @@ function installTransport(): void {
   const gotModule = sdkReq('got') as { default?: GotFn & { [PATCHED]?: boolean } };
   const original = gotModule.default;
   if (typeof original !== 'function') {
-    throw new Error('Zoho SDK transport not recognised (got.default is not a function); check the SDK version');
+    throw new Error(
+      'Zoho SDK transport not recognised (got.default is not a function); check the SDK version',
+    );
   }
   if (original[PATCHED]) {
     transportInstalled = true;
@@ -199,7 +201,9 @@ function installTransport(): void {
     if (!okUrl || !okToken) {
       sdkTransportStats.guardRefusals += 1;
       return Promise.reject(
-        new TransportGuardError(`Zoho SDK request refused: ${okUrl ? 'token' : 'host'} does not belong to the calling org`),
+        new TransportGuardError(
+          `Zoho SDK request refused: ${okUrl ? 'token' : 'host'} does not belong to the calling org`,
+        ),
       );
     }
     sdkTransportStats.requests += 1;
@@ -210,7 +214,11 @@ function installTransport(): void {
       body: unknown;
     }>;
     return p.then((res) => {
-      ctx.last = { status: res.statusCode, headers: res.headers, body: typeof res.body === 'string' ? res.body : '' };
+      ctx.last = {
+        status: res.statusCode,
+        headers: res.headers,
+        body: typeof res.body === 'string' ? res.body : '',
+      };
       return res;
     });
   } as GotFn & { [PATCHED]?: boolean };
@@ -343,7 +351,14 @@ async function ensureInstalled(target: InstallTarget): Promise<void> {
         .build();
       token.setAPIDomain(target.apiUrl);
       const environment = new Z.Environment(target.apiUrl, target.accountsUrl, target.fileUploadUrl);
-      await Z.Initializer.initialize(environment, token, noTokenStore, sdkConfig, resourcePathFor(target.orgKey), offLogger);
+      await Z.Initializer.initialize(
+        environment,
+        token,
+        noTokenStore,
+        sdkConfig,
+        resourcePathFor(target.orgKey),
+        offLogger,
+      );
       sdkTransportStats.sdkInits += 1;
       installed = { orgKey: target.orgKey, token: target.token };
     })();
@@ -359,7 +374,12 @@ async function ensureInstalled(target: InstallTarget): Promise<void> {
 
 // ------------------------------------------------------------------------------ error mapping
 
-const AUTH_CODES = new Set(['INVALID_TOKEN', 'AUTHENTICATION_FAILURE', 'OAUTH_TOKEN_EXPIRED', 'INVALID_OAUTHTOKEN']);
+const AUTH_CODES = new Set([
+  'INVALID_TOKEN',
+  'AUTHENTICATION_FAILURE',
+  'OAUTH_TOKEN_EXPIRED',
+  'INVALID_OAUTHTOKEN',
+]);
 const REFRESHABLE = new Set(['INVALID_TOKEN', 'AUTHENTICATION_FAILURE']);
 const PERMISSION_CODES = new Set([
   'NO_PERMISSION',
@@ -370,7 +390,12 @@ const PERMISSION_CODES = new Set([
   'NOT_ALLOWED',
   'NOT_SUPPORTED',
 ]);
-const RATE_CODES = new Set(['TOO_MANY_REQUESTS', 'LIMIT_EXCEEDED', 'API_LIMIT_EXCEEDED', 'RATE_LIMIT_EXCEEDED']);
+const RATE_CODES = new Set([
+  'TOO_MANY_REQUESTS',
+  'LIMIT_EXCEEDED',
+  'API_LIMIT_EXCEEDED',
+  'RATE_LIMIT_EXCEEDED',
+]);
 const NOT_FOUND_CODES = new Set([
   'INVALID_MODULE',
   'INVALID_URL_PATTERN',
@@ -380,13 +405,22 @@ const NOT_FOUND_CODES = new Set([
   'INVALID_FIELD',
   'ID_NOT_FOUND',
 ]);
-const TEMPORARY_CODES = new Set(['INTERNAL_ERROR', 'SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TEMPORARILY_UNAVAILABLE']);
+const TEMPORARY_CODES = new Set([
+  'INTERNAL_ERROR',
+  'SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TEMPORARILY_UNAVAILABLE',
+]);
 
 function codeFor(zohoCode: string | undefined, status: number | undefined, details?: unknown): ZohoErrorCode {
   const c = (zohoCode ?? '').toUpperCase();
   // LIMIT_EXCEEDED also names request-shape limits (100 rows, 50 values in a COQL `in`, 2,000 rows):
   // those answers point at the part of the request (clause, api_name) and are the request's fault.
-  if (c === 'LIMIT_EXCEEDED' && isObj(details) && ('clause' in details || 'api_name' in details || 'json_path' in details)) {
+  if (
+    c === 'LIMIT_EXCEEDED' &&
+    isObj(details) &&
+    ('clause' in details || 'api_name' in details || 'json_path' in details)
+  ) {
     return 'validation';
   }
   if (AUTH_CODES.has(c)) return 'auth';
@@ -404,12 +438,18 @@ function codeFor(zohoCode: string | undefined, status: number | undefined, detai
   return 'validation';
 }
 
-function header(h: Record<string, string | string[] | undefined> | Map<string, string>, name: string): string | undefined {
-  const v = h instanceof Map ? (h.get(name) ?? h.get(name.toLowerCase())) : (h[name] ?? h[name.toLowerCase()]);
+function header(
+  h: Record<string, string | string[] | undefined> | Map<string, string>,
+  name: string,
+): string | undefined {
+  const v =
+    h instanceof Map ? (h.get(name) ?? h.get(name.toLowerCase())) : (h[name] ?? h[name.toLowerCase()]);
   return Array.isArray(v) ? v[0] : v;
 }
 
-function retryAfterMsOf(h: Record<string, string | string[] | undefined> | Map<string, string>): number | undefined {
+function retryAfterMsOf(
+  h: Record<string, string | string[] | undefined> | Map<string, string>,
+): number | undefined {
   const v = header(h, 'retry-after');
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -464,13 +504,16 @@ function errorFromHttp(
 ): ZohoError {
   const { zohoCode, message, field, details } = errorOfBody(json);
   const code = codeFor(zohoCode, status, details);
-  return new ZohoError(`${what}: Zoho answered ${zohoCode ?? `HTTP ${status}`}${message ? ` (${message})` : ''}`.slice(0, 300), {
-    code,
-    zohoCode,
-    field,
-    httpStatus: status,
-    retryAfterMs: code === 'rate_limited' || code === 'temporary' ? retryAfterMsOf(headers) : undefined,
-  });
+  return new ZohoError(
+    `${what}: Zoho answered ${zohoCode ?? `HTTP ${status}`}${message ? ` (${message})` : ''}`.slice(0, 300),
+    {
+      code,
+      zohoCode,
+      field,
+      httpStatus: status,
+      retryAfterMs: code === 'rate_limited' || code === 'temporary' ? retryAfterMsOf(headers) : undefined,
+    },
+  );
 }
 
 interface SdkExceptionParts {
@@ -528,7 +571,11 @@ function toZohoError(e: unknown, ctx: CallContext | undefined, what: string): Zo
     return new ZohoError(`${what}: ${cause.message}`, { code: 'temporary', zohoCode: 'SDK_STATE_MISMATCH' });
   }
   const net = networkish(cause);
-  if (net) return new ZohoError(`${what}: network error talking to Zoho (${net})`, { code: 'temporary', zohoCode: net });
+  if (net)
+    return new ZohoError(`${what}: network error talking to Zoho (${net})`, {
+      code: 'temporary',
+      zohoCode: net,
+    });
   // An HTTP answer the SDK could not digest (or a failed silent metadata read): judge the answer.
   const last = ctx?.last;
   if (last && last.status >= 400) {
@@ -544,10 +591,20 @@ function toZohoError(e: unknown, ctx: CallContext | undefined, what: string): Zo
     // API_EXCEPTION from the SDK's own metadata reads carries Zoho's code in details.
     const dcode = typeof parts.details?.code === 'string' ? parts.details.code : undefined;
     if (dcode) {
-      return new ZohoError(`${what}: Zoho answered ${dcode}`, { code: codeFor(dcode, undefined, parts.details), zohoCode: dcode });
+      return new ZohoError(`${what}: Zoho answered ${dcode}`, {
+        code: codeFor(dcode, undefined, parts.details),
+        zohoCode: dcode,
+      });
     }
     const field = typeof parts.details?.field === 'string' ? parts.details.field : undefined;
-    const clientSide = ['TYPE_ERROR', 'UNACCEPTED_VALUES_ERROR', 'MANDATORY_VALUE_ERROR', 'MAXIMUM_LENGTH_ERROR', 'MINIMUM_LENGTH_ERROR', 'UNIQUE_KEY_ERROR'];
+    const clientSide = [
+      'TYPE_ERROR',
+      'UNACCEPTED_VALUES_ERROR',
+      'MANDATORY_VALUE_ERROR',
+      'MAXIMUM_LENGTH_ERROR',
+      'MINIMUM_LENGTH_ERROR',
+      'UNIQUE_KEY_ERROR',
+    ];
     if (parts.code && clientSide.includes(parts.code)) {
       return new ZohoError(`${what}: the SDK rejected the value of ${field ?? 'a field'} (${parts.code})`, {
         code: 'validation',
@@ -555,10 +612,13 @@ function toZohoError(e: unknown, ctx: CallContext | undefined, what: string): Zo
         field,
       });
     }
-    return new ZohoError(`${what}: Zoho SDK error ${parts.code ?? ''} ${parts.message ?? ''}`.trim().slice(0, 300), {
-      code: 'temporary',
-      zohoCode: parts.code ?? 'SDK_ERROR',
-    });
+    return new ZohoError(
+      `${what}: Zoho SDK error ${parts.code ?? ''} ${parts.message ?? ''}`.trim().slice(0, 300),
+      {
+        code: 'temporary',
+        zohoCode: parts.code ?? 'SDK_ERROR',
+      },
+    );
   }
   const msg = e instanceof Error ? e.message : String(e);
   return new ZohoError(`${what}: ${msg}`.slice(0, 300), { code: 'temporary', zohoCode: 'SDK_ERROR' });
@@ -570,13 +630,21 @@ const ID_RE = /^\d{1,20}$/;
 const API_NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
 
 function bigId(id: string, what: string): bigint {
-  if (!ID_RE.test(id)) throw new ZohoError(`${what}: "${id.slice(0, 30)}" is not a Zoho id`, { code: 'validation', zohoCode: 'INVALID_ID' });
+  if (!ID_RE.test(id))
+    throw new ZohoError(`${what}: "${id.slice(0, 30)}" is not a Zoho id`, {
+      code: 'validation',
+      zohoCode: 'INVALID_ID',
+    });
   return BigInt(id);
 }
 
 function checkApiName(name: string, what: string): string {
   if (!API_NAME_RE.test(name)) {
-    throw new ZohoError(`${what}: "${name.slice(0, 40)}" is not a valid API name`, { code: 'validation', zohoCode: 'INVALID_API_NAME', field: name });
+    throw new ZohoError(`${what}: "${name.slice(0, 40)}" is not a valid API name`, {
+      code: 'validation',
+      zohoCode: 'INVALID_API_NAME',
+      field: name,
+    });
   }
   return name;
 }
@@ -659,10 +727,17 @@ function toRecord(r: Json): ZohoRecord {
 
 function rowResult(row: unknown): RowResult<{ id: string }> {
   if (!isObj(row)) {
-    return { ok: false, code: 'temporary', zohoCode: 'NO_ROW', message: 'Zoho did not answer for this row', field: undefined };
+    return {
+      ok: false,
+      code: 'temporary',
+      zohoCode: 'NO_ROW',
+      message: 'Zoho did not answer for this row',
+      field: undefined,
+    };
   }
   const details = isObj(row.details) ? row.details : {};
-  if (str(row.status).toLowerCase() === 'success' && optStr(details.id)) return { ok: true, value: { id: str(details.id) } };
+  if (str(row.status).toLowerCase() === 'success' && optStr(details.id))
+    return { ok: true, value: { id: str(details.id) } };
   const zohoCode = optStr(row.code) ?? 'UNKNOWN';
   const field = fieldOfDetails(details);
   // Zoho's answer for an update of a record that no longer exists: INVALID_DATA on `id`.
@@ -670,7 +745,11 @@ function rowResult(row: unknown): RowResult<{ id: string }> {
   return {
     ok: false,
     // A row is never rate-limited: a row-level LIMIT_EXCEEDED is about the row's content.
-    code: gone ? 'not_found' : zohoCode === 'LIMIT_EXCEEDED' ? 'validation' : codeFor(zohoCode, undefined, details),
+    code: gone
+      ? 'not_found'
+      : zohoCode === 'LIMIT_EXCEEDED'
+        ? 'validation'
+        : codeFor(zohoCode, undefined, details),
     zohoCode,
     message: optStr(row.message) ?? zohoCode,
     field,
@@ -678,7 +757,13 @@ function rowResult(row: unknown): RowResult<{ id: string }> {
 }
 
 function failedRow(e: ZohoError): RowResult<{ id: string }> {
-  return { ok: false, code: e.code, zohoCode: e.zohoCode ?? e.code.toUpperCase(), message: e.message, field: e.field };
+  return {
+    ok: false,
+    code: e.code,
+    zohoCode: e.zohoCode ?? e.code.toUpperCase(),
+    message: e.message,
+    field: e.field,
+  };
 }
 
 /** COQL string literal. */
@@ -812,7 +897,11 @@ interface Answer {
   headers: Map<string, string>;
 }
 
-type SdkResponse = { getStatusCode(): number; getHeaders(): Map<string, string>; getResponseJSON(): object | null };
+type SdkResponse = {
+  getStatusCode(): number;
+  getHeaders(): Map<string, string>;
+  getResponseJSON(): object | null;
+};
 
 class SdkGateway implements ZohoGateway {
   private readonly orgKey: string;
@@ -829,7 +918,12 @@ class SdkGateway implements ZohoGateway {
     const apiUrl = opts.apiUrl.replace(/\/+$/, '');
     const fileUploadUrl = (opts.fileUploadUrl ?? apiUrl).replace(/\/+$/, '');
     this.prefixes = [...new Set([apiUrl, fileUploadUrl])];
-    this.target = { orgKey: opts.orgKey, apiUrl, accountsUrl: opts.accountsUrl.replace(/\/+$/, ''), fileUploadUrl };
+    this.target = {
+      orgKey: opts.orgKey,
+      apiUrl,
+      accountsUrl: opts.accountsUrl.replace(/\/+$/, ''),
+      fileUploadUrl,
+    };
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.metadataTtlMs = opts.metadataTtlMs ?? 60 * 60_000;
   }
@@ -848,7 +942,11 @@ class SdkGateway implements ZohoGateway {
     try {
       token = await this.opts.tokens.accessToken();
     } catch (e) {
-      throw isZohoError(e) ? e : new ZohoError(`${what}: no access token (${e instanceof Error ? e.message : 'error'})`, { code: 'temporary' });
+      throw isZohoError(e)
+        ? e
+        : new ZohoError(`${what}: no access token (${e instanceof Error ? e.message : 'error'})`, {
+            code: 'temporary',
+          });
     }
     for (let attempt = 0; ; attempt++) {
       const ctx: CallContext = {
@@ -864,7 +962,10 @@ class SdkGateway implements ZohoGateway {
           rememberToken(this.orgKey, token);
           // Do not re-initialise back to an older token of this org when a newer one is installed.
           const known = orgTokens.get(this.orgKey) ?? [];
-          if (installed?.orgKey === this.orgKey && known.indexOf(installed.token) > known.indexOf(ctx.token)) {
+          if (
+            installed?.orgKey === this.orgKey &&
+            known.indexOf(installed.token) > known.indexOf(ctx.token)
+          ) {
             ctx.token = installed.token;
           }
           await ensureInstalled({ ...this.target, token: ctx.token });
@@ -953,7 +1054,8 @@ class SdkGateway implements ZohoGateway {
     await pm.add(Z.Users.GetUsersParam.TYPE, 'CurrentUser');
     const a = await this.exec('current user', () => new Z.Users.UsersOperations().getUsers(pm));
     const u = Array.isArray(a.json?.users) ? a.json.users.find(isObj) : undefined;
-    if (!u) throw new ZohoError('current user: Zoho answered no user', { code: 'not_found', zohoCode: 'NO_USER' });
+    if (!u)
+      throw new ZohoError('current user: Zoho answered no user', { code: 'not_found', zohoCode: 'NO_USER' });
     return toUser(u);
   }
 
@@ -976,7 +1078,8 @@ class SdkGateway implements ZohoGateway {
   async org(): Promise<ZohoOrg> {
     const a = await this.exec('organization', () => new Z.Org.OrgOperations().getOrganization());
     const o = Array.isArray(a.json?.org) ? a.json.org.find(isObj) : undefined;
-    if (!o) throw new ZohoError('organization: Zoho answered no org', { code: 'not_found', zohoCode: 'NO_ORG' });
+    if (!o)
+      throw new ZohoError('organization: Zoho answered no org', { code: 'not_found', zohoCode: 'NO_ORG' });
     const license = isObj(o.license_details) ? o.license_details : {};
     return {
       id: str(o.id),
@@ -1019,9 +1122,13 @@ class SdkGateway implements ZohoGateway {
     body.setFields([f]);
     const pm = new Z.ParameterMap();
     await pm.add(Z.Fields.CreateFieldParam.MODULE, module);
-    const a = await this.exec(`create field in ${module}`, () => new Z.Fields.FieldsOperations().createField(body, pm), {
-      rows: 'fields',
-    });
+    const a = await this.exec(
+      `create field in ${module}`,
+      () => new Z.Fields.FieldsOperations().createField(body, pm),
+      {
+        rows: 'fields',
+      },
+    );
     const row = rowResult(Array.isArray(a.json?.fields) ? a.json.fields[0] : undefined);
     if (!row.ok) {
       throw new ZohoError(`create field "${spec.label}" in ${module}: ${row.zohoCode} (${row.message})`, {
@@ -1045,15 +1152,21 @@ class SdkGateway implements ZohoGateway {
   async addPicklistValue(module: string, fieldApiName: string, value: string): Promise<void> {
     checkApiName(module, 'add picklist value');
     const wanted = value.trim();
-    if (wanted === '') throw new ZohoError('add picklist value: empty value', { code: 'validation', field: fieldApiName });
+    if (wanted === '')
+      throw new ZohoError('add picklist value: empty value', { code: 'validation', field: fieldApiName });
     const pm = new Z.ParameterMap();
     await pm.add(Z.Fields.GetFieldsParam.MODULE, module);
     const a = await this.exec(`fields of ${module}`, () => new Z.Fields.FieldsOperations().getFields(pm));
     const all = Array.isArray(a.json?.fields) ? a.json.fields.filter(isObj) : [];
     const raw =
-      all.find((f) => str(f.api_name) === fieldApiName) ?? all.find((f) => str(f.api_name).toLowerCase() === fieldApiName.toLowerCase());
+      all.find((f) => str(f.api_name) === fieldApiName) ??
+      all.find((f) => str(f.api_name).toLowerCase() === fieldApiName.toLowerCase());
     if (!raw) {
-      throw new ZohoError(`field ${fieldApiName} does not exist in ${module}`, { code: 'not_found', zohoCode: 'INVALID_FIELD', field: fieldApiName });
+      throw new ZohoError(`field ${fieldApiName} does not exist in ${module}`, {
+        code: 'not_found',
+        zohoCode: 'INVALID_FIELD',
+        field: fieldApiName,
+      });
     }
     if (str(raw.data_type) !== 'picklist') {
       throw new ZohoError(`field ${fieldApiName} of ${module} is not a picklist (${str(raw.data_type)})`, {
@@ -1064,7 +1177,12 @@ class SdkGateway implements ZohoGateway {
     }
     const existing = Array.isArray(raw.pick_list_values) ? raw.pick_list_values.filter(isObj) : [];
     const lower = wanted.toLowerCase();
-    if (existing.some((v) => str(v.display_value).toLowerCase() === lower || str(v.actual_value).toLowerCase() === lower)) return;
+    if (
+      existing.some(
+        (v) => str(v.display_value).toLowerCase() === lower || str(v.actual_value).toLowerCase() === lower,
+      )
+    )
+      return;
 
     // Send the existing values (with their ids, unchanged) plus the new one: correct whether Zoho
     // merges or replaces the list.
@@ -1122,12 +1240,18 @@ class SdkGateway implements ZohoGateway {
 
   // ---------------------------------------------------------------------------- records
 
-  async findByFieldValues(module: string, phoneFields: string[], values: string[], extraFields: string[]): Promise<ZohoRecord[]> {
+  async findByFieldValues(
+    module: string,
+    phoneFields: string[],
+    values: string[],
+    extraFields: string[],
+  ): Promise<ZohoRecord[]> {
     checkApiName(module, 'lookup');
     const pf = [...new Set(phoneFields)].map((f) => checkApiName(f, 'lookup'));
     const vals = [...new Set(values.filter((v) => typeof v === 'string' && v !== ''))];
     if (pf.length === 0 || vals.length === 0) return [];
-    if (pf.length > 25) throw new ZohoError('lookup: more than 25 fields', { code: 'validation', zohoCode: 'LIMIT_EXCEEDED' });
+    if (pf.length > 25)
+      throw new ZohoError('lookup: more than 25 fields', { code: 'validation', zohoCode: 'LIMIT_EXCEEDED' });
     const select = [...new Set(['id', ...pf, ...extraFields.map((f) => checkApiName(f, 'lookup'))])];
     const found = new Map<string, ZohoRecord>();
     for (const part of chunk(vals, COQL_VALUES_PER_IN)) {
@@ -1157,9 +1281,13 @@ class SdkGateway implements ZohoGateway {
       const pm = new Z.ParameterMap();
       await pm.add(Z.Record.GetRecordsParam.IDS, part.join(','));
       await pm.add(Z.Record.GetRecordsParam.FIELDS, fieldList);
-      const a = await this.exec(`get ${module} records`, () => new Z.Record.RecordOperations(module).getRecords(pm), {
-        before: () => this.warmMetadata(module),
-      });
+      const a = await this.exec(
+        `get ${module} records`,
+        () => new Z.Record.RecordOperations(module).getRecords(pm),
+        {
+          before: () => this.warmMetadata(module),
+        },
+      );
       const rows = Array.isArray(a.json?.data) ? a.json.data.filter(isObj) : [];
       out.push(...rows.map(toRecord));
     }
@@ -1170,7 +1298,10 @@ class SdkGateway implements ZohoGateway {
     return this.writeRecords('create', module, rows);
   }
 
-  updateRecords(module: string, rows: ({ id: string } & Record<string, unknown>)[]): Promise<RowResult<{ id: string }>[]> {
+  updateRecords(
+    module: string,
+    rows: ({ id: string } & Record<string, unknown>)[],
+  ): Promise<RowResult<{ id: string }>[]> {
     return this.writeRecords('update', module, rows);
   }
 
@@ -1180,7 +1311,9 @@ class SdkGateway implements ZohoGateway {
     rows: Record<string, unknown>[],
   ): Promise<RowResult<{ id: string }>[]> {
     checkApiName(module, `${mode} records`);
-    const results: (RowResult<{ id: string }> | undefined)[] = new Array<RowResult<{ id: string }> | undefined>(rows.length);
+    const results: (RowResult<{ id: string }> | undefined)[] = new Array<
+      RowResult<{ id: string }> | undefined
+    >(rows.length);
     let anyWritten = false;
     const indexes = rows.map((_, i) => i);
     for (const part of chunk(indexes, RECORDS_PER_CALL)) {
@@ -1229,7 +1362,10 @@ class SdkGateway implements ZohoGateway {
         for (const i of part) results[i] ??= failedRow(err);
       }
     }
-    return results.map((r) => r ?? { ok: false, code: 'temporary', zohoCode: 'NOT_SENT', message: 'not sent', field: undefined });
+    return results.map(
+      (r) =>
+        r ?? { ok: false, code: 'temporary', zohoCode: 'NOT_SENT', message: 'not sent', field: undefined },
+    );
   }
 
   // ---------------------------------------------------------------------------- notes
@@ -1266,8 +1402,13 @@ class SdkGateway implements ZohoGateway {
     );
   }
 
-  private async writeNotes(mode: 'create' | 'update', builders: (() => Z.Notes.Note)[]): Promise<RowResult<{ id: string }>[]> {
-    const results: (RowResult<{ id: string }> | undefined)[] = new Array<RowResult<{ id: string }> | undefined>(builders.length);
+  private async writeNotes(
+    mode: 'create' | 'update',
+    builders: (() => Z.Notes.Note)[],
+  ): Promise<RowResult<{ id: string }>[]> {
+    const results: (RowResult<{ id: string }> | undefined)[] = new Array<
+      RowResult<{ id: string }> | undefined
+    >(builders.length);
     let anyWritten = false;
     for (const part of chunk(
       builders.map((_, i) => i),
@@ -1289,7 +1430,10 @@ class SdkGateway implements ZohoGateway {
         body.setData(notes);
         const a = await this.exec(
           `${mode} notes`,
-          () => (mode === 'create' ? new Z.Notes.NotesOperations().createNotes(body) : new Z.Notes.NotesOperations().updateNotes(body)),
+          () =>
+            mode === 'create'
+              ? new Z.Notes.NotesOperations().createNotes(body)
+              : new Z.Notes.NotesOperations().updateNotes(body),
           { rows: 'data' },
         );
         const data = Array.isArray(a.json?.data) ? a.json.data : [];
@@ -1304,7 +1448,10 @@ class SdkGateway implements ZohoGateway {
         for (const i of sent) results[i] = failedRow(err);
       }
     }
-    return results.map((r) => r ?? { ok: false, code: 'temporary', zohoCode: 'NOT_SENT', message: 'not sent', field: undefined });
+    return results.map(
+      (r) =>
+        r ?? { ok: false, code: 'temporary', zohoCode: 'NOT_SENT', message: 'not sent', field: undefined },
+    );
   }
 
   async notesOf(module: string, recordId: string): Promise<ZohoNote[]> {
@@ -1313,7 +1460,10 @@ class SdkGateway implements ZohoGateway {
     const out: ZohoNote[] = [];
     for (let page = 1; page <= NOTES_MAX_PAGES; page++) {
       const pm = new Z.ParameterMap();
-      await pm.add(Z.RelatedRecords.GetRelatedRecordsParam.FIELDS, 'Note_Title,Note_Content,Parent_Id,Created_Time,Modified_Time');
+      await pm.add(
+        Z.RelatedRecords.GetRelatedRecordsParam.FIELDS,
+        'Note_Title,Note_Content,Parent_Id,Created_Time,Modified_Time',
+      );
       await pm.add(Z.RelatedRecords.GetRelatedRecordsParam.PER_PAGE, NOTES_PER_PAGE);
       await pm.add(Z.RelatedRecords.GetRelatedRecordsParam.PAGE, page);
       const a = await this.exec(`notes of ${module} ${recordId}`, () =>

@@ -98,7 +98,10 @@ export class SdkLane {
 
   private pump(): void {
     for (;;) {
-      if (this.org === undefined || (this.inFlight === 0 && !this.queue.some((w) => w.turn === this.turnId))) {
+      if (
+        this.org === undefined ||
+        (this.inFlight === 0 && !this.queue.some((w) => w.turn === this.turnId))
+      ) {
         // Turn over (or idle): hand the lane to the org of the oldest waiter.
         const oldest = this.queue[0];
         if (!oldest) {
