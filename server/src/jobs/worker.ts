@@ -12,7 +12,7 @@
  */
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import type { ChatLink, DayNote, QueuedEvent, Settings, Workspace } from '../store/schema.js';
+import { completeSettings, type ChatLink, type DayNote, type QueuedEvent, type Settings, type Workspace } from '../store/schema.js';
 import { appendLog } from '../store/syncLog.js';
 import { localDay } from '../sync/dayGrouping.js';
 import { authorOf, noteTitle, renderNoteContent } from '../sync/noteText.js';
@@ -170,10 +170,10 @@ export class SyncWorker {
     if (!zoho) {
       return this.#wait(ws, batch, 'Zoho CRM is disconnected: reconnect it and the queued messages will sync');
     }
-    if (!ws.active || !ws.settings) {
+    const settings = completeSettings(ws.settings);
+    if (!ws.active || !settings) {
       return this.#wait(ws, batch, 'the integration was deactivated: these messages sync when it is activated again');
     }
-    const settings = ws.settings;
     const run = new BatchRun(this, ws, settings, zoho, batch);
     try {
       await run.execute();

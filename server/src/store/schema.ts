@@ -21,6 +21,17 @@ export interface Settings {
   timeZone?: string | undefined;
 }
 
+/** What is saved: the module always, the field choices once made (cleared when the module changes). */
+export type SavedSettings = Pick<Settings, 'module'> & Partial<Omit<Settings, 'module'>>;
+
+export const SETTING_FIELDS = ['phoneField', 'nameField', 'chatLinkField', 'leadSourceField'] as const;
+
+/** The settings when every choice is made, else undefined. */
+export function completeSettings(s: SavedSettings | null): Settings | undefined {
+  if (!s) return undefined;
+  return SETTING_FIELDS.every((k) => typeof s[k] === 'string' && s[k] !== '') ? (s as Settings) : undefined;
+}
+
 export interface ZohoTokens {
   accessToken: string | undefined;
   /** epoch ms */
@@ -53,7 +64,7 @@ export interface Workspace {
   connection: Connection;
   /** bumped on disconnect: session tokens carry it, so old sessions stop working */
   sessionEpoch: number;
-  settings: Settings | null;
+  settings: SavedSettings | null;
   active: boolean;
   activatedAt: string | undefined;
   testRecordId: string | undefined;

@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../http/errors.js';
 import type { Store } from '../store/store.js';
-import type { Settings, Workspace } from '../store/schema.js';
+import { completeSettings, SETTING_FIELDS, type Settings, type Workspace } from '../store/schema.js';
 import { newRecordFields, LEAD_SOURCE_VALUE } from '../sync/recordRules.js';
 import { isZohoError, type ZohoError } from '../zoho/errors.js';
 import type { RowResult, ZohoField, ZohoGateway } from '../zoho/gateway.js';
@@ -25,8 +25,16 @@ export class ActivationService {
   ) {}
 
   async activate(ws: Workspace, zoho: ZohoGateway): Promise<{ testRecordId: string }> {
-    const settings = ws.settings;
-    if (!settings) throw new ApiError(400, 'NO_SETTINGS', 'Choose the destination module and fields, then activate.');
+    const settings = completeSettings(ws.settings);
+    if (!settings) {
+      const missing = SETTING_FIELDS.find((k) => !ws.settings?.[k]);
+      throw new ApiError(
+        400,
+        'INCOMPLETE_SETTINGS',
+        ws.settings ? `Choose the ${SETTING_LABEL[missing ?? 'phoneField']} before activating.` : 'Choose the destination module and fields, then activate.',
+        ws.settings ? missing : 'module',
+      );
+    }
     if (ws.active) throw new ApiError(409, 'ALREADY_ACTIVE', 'The integration is already active.');
 
     let fields: ZohoField[];
@@ -76,6 +84,13 @@ export class ActivationService {
     await this.store.commit();
   }
 }
+
+const SETTING_LABEL: Record<(typeof SETTING_FIELDS)[number], string> = {
+  phoneField: 'WhatsApp number field',
+  nameField: 'contact name field',
+  chatLinkField: 'chat link field',
+  leadSourceField: 'lead source field',
+};
 
 const SETTING_OF_FIELD = (s: Settings, field: string | undefined): string | undefined =>
   field === undefined

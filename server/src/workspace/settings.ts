@@ -6,19 +6,29 @@
 import { z } from 'zod';
 import { ApiError } from '../http/errors.js';
 import type { Store } from '../store/store.js';
-import type { Settings, Workspace } from '../store/schema.js';
+import { SETTING_FIELDS, type SavedSettings, type Settings, type Workspace } from '../store/schema.js';
 import type { ZohoField, ZohoGateway } from '../zoho/gateway.js';
 import { MetadataCache } from './metadataCache.js';
 
 export const CHAT_LINK_FIELD_LABEL = 'WhatsApp Chat';
 
+const optionalField = z
+  .string()
+  .trim()
+  .max(100)
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Zoho field API name, e.g. Last_Name')
+  .or(z.literal(''))
+  .nullable()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
 export const settingsInput = z
   .object({
     module: z.string().trim().min(1, 'choose a destination module').max(100),
-    phoneField: z.string().trim().min(1, 'choose the WhatsApp number field').max(100),
-    nameField: z.string().trim().min(1, 'choose the contact name field').max(100),
-    chatLinkField: z.string().trim().min(1, 'choose the chat link field').max(100),
-    leadSourceField: z.string().trim().min(1, 'choose the lead source field').max(100),
+    phoneField: optionalField,
+    nameField: optionalField,
+    chatLinkField: optionalField,
+    leadSourceField: optionalField,
     timeZone: z
       .string()
       .trim()
@@ -105,18 +115,23 @@ export class SettingsService {
 
   /**
    * Saves the settings. A different module than before clears the field choices that are not
-   * given anew (the UI sends them together), and every field is checked against live metadata.
+   * given anew (the UI sends them together); every chosen field is checked against live metadata.
    */
-  async save(ws: Workspace, zoho: ZohoGateway, input: SettingsInput): Promise<Settings> {
+  async save(ws: Workspace, zoho: ZohoGateway, input: SettingsInput): Promise<SavedSettings> {
     if (ws.active) {
       throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: deactivate it to edit the settings.');
     }
     const fields = await this.metadata.fields(ws.id, zoho, input.module, { fresh: true }).catch((e) => {
       throw new ApiError(400, 'UNKNOWN_MODULE', `Zoho CRM has no module "${input.module}" this connection can use (${(e as Error).message}).`, 'module');
     });
-    const problem = validateAgainst(fields, input);
+    const sameModule = ws.settings?.module === input.module;
+    const settings: SavedSettings = { module: input.module, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
+    for (const key of SETTING_FIELDS) {
+      const value = input[key] ?? (sameModule ? ws.settings?.[key] : undefined);
+      if (value) settings[key] = value;
+    }
+    const problem = validateAgainst(fields, settings);
     if (problem) throw problem;
-    const settings: Settings = { ...input };
     ws.settings = settings;
     await this.store.commit();
     return settings;
@@ -134,9 +149,10 @@ export class SettingsService {
 }
 
 /** The first problem with the chosen fields, as an admin-readable error naming the setting. */
-export function validateAgainst(fields: ZohoField[], s: Settings): ApiError | undefined {
+export function validateAgainst(fields: ZohoField[], s: SavedSettings): ApiError | undefined {
   for (const [key, spec] of Object.entries(SETTING_RULE) as [keyof typeof SETTING_RULE, (typeof SETTING_RULE)[keyof typeof SETTING_RULE]][]) {
     const apiName = s[key];
+    if (apiName === undefined) continue;
     const field = fields.find((f) => f.apiName === apiName);
     if (!field) {
       return new ApiError(
