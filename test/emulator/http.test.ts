@@ -192,6 +192,18 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(mod.json).toMatchObject({ code: 'INVALID_QUERY' });
   });
 
+  it('requires more than two COQL criteria to be grouped in pairs, as Zoho does', async () => {
+    emu.state.createRecord(org.orgId, 'Leads', { Last_Name: 'Pair', Phone: '+1 9', Mobile: '+1 8' });
+    const flat = await api('POST', 'coql', { select_query: "select Last_Name from Leads where Phone = '+1 9' or Mobile = '+1 8' or Email = 'x@y.z'" });
+    expect(flat.status).toBe(400);
+    expect(flat.json).toMatchObject({ code: 'SYNTAX_ERROR' });
+    const mixed = await api('POST', 'coql', { select_query: "select Last_Name from Leads where Phone = '+1 9' or Mobile = '+1 8' and Last_Name = 'Pair'" });
+    expect(mixed.json).toMatchObject({ code: 'SYNTAX_ERROR' });
+    const paired = await api('POST', 'coql', { select_query: "select Last_Name from Leads where ((Phone = '+1 9' or Mobile = '+1 8') or Email = 'x@y.z') and Last_Name = 'Pair'" });
+    expect(paired.status).toBe(200);
+    expect((paired.json?.data as { Last_Name: string }[]).map((x) => x.Last_Name)).toEqual(['Pair']);
+  });
+
   it('answers up to 2,000 COQL rows per call and pages with offset', async () => {
     const mod = 'Products';
     const data = Array.from({ length: 100 }, (_, i) => ({ Product_Name: `bulk-${String(i).padStart(4, '0')}`, Product_Code: 'BULK' }));
@@ -211,7 +223,7 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(r.json?.info).toMatchObject({ count: 1, page: 1, more_records: false });
   });
 
-  it('rejects notes without a valid parent and lists them newest first', async () => {
+  it('rejects notes without a valid parent and lists them oldest first unless asked otherwise', async () => {
     const parent = emu.state.createRecord(org.orgId, 'Leads', { Last_Name: 'Parent' });
     const bad = await api('POST', 'Notes', {
       data: [
@@ -229,7 +241,9 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(first.status).toBe(201);
     emu.controls.advanceTime(1000);
     await api('POST', 'Notes', { data: [{ Note_Title: 'day 2', Note_Content: 'b', Parent_Id: { module: { api_name: 'Leads' }, id: parent } }] });
-    const list = await api('GET', `Leads/${parent}/Notes?fields=Note_Title,Parent_Id`);
+    const oldestFirst = await api('GET', `Leads/${parent}/Notes?fields=Note_Title`);
+    expect((oldestFirst.json?.data as { Note_Title: string }[]).map((n) => n.Note_Title)).toEqual(['day 1', 'day 2']);
+    const list = await api('GET', `Leads/${parent}/Notes?fields=Note_Title,Parent_Id&sort_by=Created_Time&sort_order=desc`);
     const data = list.json?.data as { Note_Title: string; Parent_Id: { id: string; module: { api_name: string }; name: string } }[];
     expect(data.map((n) => n.Note_Title)).toEqual(['day 2', 'day 1']);
     expect(data[0]?.Parent_Id).toMatchObject({ id: parent, module: { api_name: 'Leads' }, name: 'Parent' });

@@ -1,7 +1,8 @@
 /**
  * COQL (CRM Object Query Language) as Zoho v7+ accepts it, for the subset a sync engine uses:
  * `select f1, f2 from Module where (A in ('x','y') or B = 'z') and Modified_Time >= '…'
- *  order by id asc limit N offset M`. Up to 50 values in `in`, 25 conditions, 2,000 rows a call.
+ *  order by id asc limit N offset M`. Up to 50 values in `in`, 25 conditions, 2,000 rows a call;
+ * more than two criteria must be grouped in pairs with parentheses.
  */
 import type { FieldDef, RecordRec } from './types.js';
 import type { ModuleState } from './state.js';
@@ -27,7 +28,7 @@ export type Cond =
   | { kind: 'null'; field: string; not: boolean; pos: number }
   | { kind: 'between'; field: string; not: boolean; lo: Lit; hi: Lit; pos: number };
 
-export type Expr = Cond | { kind: 'and'; items: Expr[] } | { kind: 'or'; items: Expr[] };
+export type Expr = Cond | { kind: 'and'; items: Expr[]; grouped?: boolean } | { kind: 'or'; items: Expr[]; grouped?: boolean };
 
 export interface CoqlQuery {
   fields: { name: string; pos: number }[];
@@ -38,7 +39,9 @@ export interface CoqlQuery {
   offset: number;
 }
 
+/** Zoho documents 100 values per `in` since v7 (50 before); the product relies on 50. */
 export const COQL_MAX_IN = 50;
+export const COQL_MAX_SELECT = 500;
 export const COQL_MAX_LIMIT = 2000;
 export const COQL_MAX_CONDITIONS = 25;
 
@@ -147,7 +150,8 @@ class Parser {
     const fields: { name: string; pos: number }[] = [];
     for (;;) {
       const t = this.next();
-      if (t.t !== 'ident' || t.v.toLowerCase() === 'from') throw syntax(t.v, t.pos, 'select');
+      // Column names may be quoted (needed for reserved words such as 'External').
+      if ((t.t !== 'ident' && t.t !== 'str') || (t.t === 'ident' && t.v.toLowerCase() === 'from')) throw syntax(t.v, t.pos, 'select');
       fields.push({ name: t.v, pos: t.pos });
       if (this.peek().t === 'comma') {
         this.next();
@@ -215,22 +219,35 @@ class Parser {
     return { fields, module: m.v, where, orderBy, limit, offset };
   }
 
+  /**
+   * Zoho accepts at most two criteria per level: more must be grouped in pairs with parentheses,
+   * `((A and B) and C)`; `A and B and C` or `A and B or C` is a syntax error.
+   */
+  private pair(kind: 'and' | 'or', items: Expr[], at: Tok): Expr {
+    if (items.length === 1) return items[0] as Expr;
+    const ungrouped = items.some((x) => (x.kind === 'and' || x.kind === 'or') && !x.grouped);
+    if (items.length > 2 || ungrouped) throw syntax(at.v, at.pos, 'where');
+    return { kind, items };
+  }
+
   parseOr(): Expr {
     const items = [this.parseAnd()];
+    let at = this.peek();
     while (this.isKw('or')) {
-      this.next();
+      at = this.next();
       items.push(this.parseAnd());
     }
-    return items.length === 1 ? (items[0] as Expr) : { kind: 'or' as const, items };
+    return this.pair('or', items, at);
   }
 
   parseAnd(): Expr {
     const items = [this.parseFactor()];
+    let at = this.peek();
     while (this.isKw('and')) {
-      this.next();
+      at = this.next();
       items.push(this.parseFactor());
     }
-    return items.length === 1 ? (items[0] as Expr) : { kind: 'and' as const, items };
+    return this.pair('and', items, at);
   }
 
   parseFactor(): Expr {
@@ -239,7 +256,7 @@ class Parser {
       const e = this.parseOr();
       const r = this.next();
       if (r.t !== 'rp') throw syntax(r.v, r.pos, 'where');
-      return e;
+      return e.kind === 'and' || e.kind === 'or' ? { ...e, grouped: true } : e;
     }
     return this.parseCond();
   }
@@ -494,6 +511,6 @@ export function sorter(mod: ModuleState, orderBy: CoqlQuery['orderBy']): (a: Rec
 }
 
 export function resolveSelect(mod: ModuleState, q: CoqlQuery): (FieldDef | 'id')[] {
-  if (q.fields.length > 50) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'select', limit: 50 }, 'limit exceeded');
+  if (q.fields.length > COQL_MAX_SELECT) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'select', limit: COQL_MAX_SELECT }, 'limit exceeded');
   return q.fields.map((f) => resolve(mod, f.name, f.pos, 'select'));
 }

@@ -1078,10 +1078,11 @@ async function updateNotes(ctx: Ctx, urlId: string | undefined): Promise<void> {
   sendJson(ctx.res, writeStatus(results, 200), { data: results });
 }
 
+/** Zoho lists notes oldest first unless asked otherwise. */
 function sortNotes(notes: NoteRec[], sortBy: string | undefined, sortOrder: string | undefined): NoteRec[] {
-  const by = (sortBy ?? 'Modified_Time').toLowerCase();
+  const by = (sortBy ?? 'Created_Time').toLowerCase();
   if (!['modified_time', 'created_time', 'id'].includes(by)) throw Errors.invalidParam('sort_by');
-  const desc = (sortOrder ?? 'desc') === 'desc';
+  const desc = (sortOrder ?? 'asc') === 'desc';
   const key = (n: NoteRec) => (by === 'created_time' ? n.createdAt : by === 'id' ? n.id : n.modifiedAt);
   return notes.sort((a, b) => {
     const ka = key(a);
@@ -1109,7 +1110,7 @@ function listNotes(ctx: Ctx, notes: NoteRec[]): void {
   if (slice.length === 0) return sendNoContent(ctx.res);
   sendJson(ctx.res, 200, {
     data: slice.map((n) => serializeNote(ctx.org, n, fields)),
-    info: { per_page: perPage, next_page_token: null, count: slice.length, sort_by: q(ctx.req, 'sort_by') ?? 'Modified_Time', page, previous_page_token: null, page_token_expiry: null, sort_order: q(ctx.req, 'sort_order') ?? 'desc', more_records: more },
+    info: { per_page: perPage, next_page_token: null, count: slice.length, sort_by: q(ctx.req, 'sort_by') ?? 'Created_Time', page, previous_page_token: null, page_token_expiry: null, sort_order: q(ctx.req, 'sort_order') ?? 'asc', more_records: more },
   });
 }
 

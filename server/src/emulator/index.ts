@@ -393,7 +393,7 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
       const roleName = user.role ?? 'Manager';
       const roleId = [...org.users.values()].find((u) => u.role.name === roleName)?.role.id ?? state.nextId();
       const id = state.nextId();
-      const zuid = String(650000000 + org.users.size + Math.floor(Math.random() * 1000000));
+      const zuid = state.nextZuid();
       org.users.set(id, {
         id,
         zuid,

@@ -41,18 +41,22 @@ export class ModuleState {
   readonly records = new Map<string, RecordRec>();
   /** field API name → lower-cased value → record ids */
   readonly index = new Map<string, Map<string, Set<string>>>();
+  private byName = new Map<string, FieldDef>();
   private byLower = new Map<string, FieldDef>();
 
   constructor(public def: ModuleDef) {
     this.reindexFields();
   }
 
+  /** Call after changing `def.fields`. */
   reindexFields(): void {
+    this.byName = new Map(this.def.fields.map((f) => [f.apiName, f]));
     this.byLower = new Map(this.def.fields.map((f) => [f.apiName.toLowerCase(), f]));
   }
 
+  /** Field by API name (exact, else case-insensitive). */
   field(apiName: string): FieldDef | undefined {
-    return this.def.fields.find((f) => f.apiName === apiName) ?? this.byLower.get(apiName.toLowerCase());
+    return this.byName.get(apiName) ?? this.byLower.get(apiName.toLowerCase());
   }
 
   indexAdd(rec: RecordRec): void {
@@ -257,6 +261,11 @@ export class EmuState {
     return `5725767${String(this.seq).padStart(12, '0')}`;
   }
 
+  nextZuid(): string {
+    this.userSeq += 1;
+    return String(600000000 + this.userSeq);
+  }
+
   randomToken(): string {
     const hex = (n: number) => {
       let s = '';
@@ -346,10 +355,9 @@ export class EmuState {
       if (!profileIds.has(u.profile)) profileIds.set(u.profile, this.nextId());
       const role = u.role ?? (u.profile === ADMIN_PROFILE ? 'CEO' : 'Manager');
       if (!roleIds.has(role)) roleIds.set(role, this.nextId());
-      this.userSeq += 1;
       const rec: UserRec = {
         id: this.nextId(),
-        zuid: String(600000000 + this.userSeq),
+        zuid: this.nextZuid(),
         email: u.email,
         firstName: u.firstName ?? '',
         lastName: u.lastName,
