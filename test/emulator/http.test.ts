@@ -29,7 +29,12 @@ beforeEach(() => {
   emu.controls.clearFailures();
 });
 
-async function api(method: string, p: string, body?: unknown, tk = token): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
+async function api(
+  method: string,
+  p: string,
+  body?: unknown,
+  tk = token,
+): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
   const res = await fetch(`${url}/crm/v8/${p}`, {
     method,
     headers: { Authorization: `Zoho-oauthtoken ${tk}` },
@@ -53,7 +58,11 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
       ['GET', `Products/${id}/Notes?fields=Note_Content`],
       ['GET', 'Leads/1234567890123456789'],
     ] as [string, string, unknown?][]) {
-      const res = await fetch(`${url}/crm/v8/${p}`, { method, headers: { Authorization: `Zoho-oauthtoken ${token}` }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(`${url}/crm/v8/${p}`, {
+        method,
+        headers: { Authorization: `Zoho-oauthtoken ${token}` },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       expect(res.status, p).toBe(204);
       expect(await res.text()).toBe('');
     }
@@ -71,7 +80,12 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(String(rows(r)[0]?.details.Created_Time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[78]:00$/);
     const got = await api('GET', `Contacts/${id}`);
     const rec = (got.json?.data as Record<string, unknown>[])[0] ?? {};
-    expect(rec).toMatchObject({ id, Last_Name: 'Tz', Phone: null, Owner: { id: org.admin.id, email: org.admin.email, name: org.admin.fullName } });
+    expect(rec).toMatchObject({
+      id,
+      Last_Name: 'Tz',
+      Phone: null,
+      Owner: { id: org.admin.id, email: org.admin.email, name: org.admin.fullName },
+    });
     expect(rec.Created_By).toMatchObject({ id: org.admin.id });
     expect(rec.Modified_Time).toBe(rec.Created_Time);
   });
@@ -81,7 +95,9 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     const r = await api('POST', 'Leads', { data });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ code: 'LIMIT_EXCEEDED', status: 'error', details: { limit: 100 } });
-    const notes = await api('POST', 'Notes', { data: Array.from({ length: 101 }, () => ({ Note_Content: 'x' })) });
+    const notes = await api('POST', 'Notes', {
+      data: Array.from({ length: 101 }, () => ({ Note_Content: 'x' })),
+    });
     expect(notes.json).toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 
@@ -100,10 +116,22 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(r.status).toBe(207);
     const [ok, long, letters, email, int, unknown, picklist] = rows(r);
     expect(ok?.status).toBe('success');
-    expect(long).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Phone', maximum_length: 30, json_path: '$.data[1].Phone' } });
-    expect(letters).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Phone', expected_data_type: 'phone' } });
-    expect(email).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Email', expected_data_type: 'email' } });
-    expect(int).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'No_of_Employees', expected_data_type: 'integer' } });
+    expect(long).toMatchObject({
+      code: 'INVALID_DATA',
+      details: { api_name: 'Phone', maximum_length: 30, json_path: '$.data[1].Phone' },
+    });
+    expect(letters).toMatchObject({
+      code: 'INVALID_DATA',
+      details: { api_name: 'Phone', expected_data_type: 'phone' },
+    });
+    expect(email).toMatchObject({
+      code: 'INVALID_DATA',
+      details: { api_name: 'Email', expected_data_type: 'email' },
+    });
+    expect(int).toMatchObject({
+      code: 'INVALID_DATA',
+      details: { api_name: 'No_of_Employees', expected_data_type: 'integer' },
+    });
     expect(unknown).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Favourite_Colour' } });
     expect(picklist).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Lead_Source' } });
   });
@@ -112,7 +140,13 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     const other = emu.seedOrg();
     emu.state.setUserStatus(org.orgId, org.rep?.id ?? '', 'disabled');
     try {
-      const r = await api('POST', 'Leads', { data: [{ Last_Name: 'x', Owner: { id: org.rep?.id } }, { Last_Name: 'y', Owner: { id: other.admin.id } }, { Last_Name: 'z', Owner: { id: org.admin.id } }] });
+      const r = await api('POST', 'Leads', {
+        data: [
+          { Last_Name: 'x', Owner: { id: org.rep?.id } },
+          { Last_Name: 'y', Owner: { id: other.admin.id } },
+          { Last_Name: 'z', Owner: { id: org.admin.id } },
+        ],
+      });
       expect(rows(r).map((x) => [x.code, x.details.api_name])).toEqual([
         ['INVALID_DATA', 'Owner'],
         ['INVALID_DATA', 'Owner'],
@@ -124,11 +158,19 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
   });
 
   it('answers INVALID_DATA when a deleted field is written, and drops it from the fields list', async () => {
-    const f = emu.state.addField(org.orgId, 'Contacts', { apiName: 'WhatsApp_Chat', label: 'WhatsApp Chat', dataType: 'website' });
-    const ok = await api('POST', 'Contacts', { data: [{ Last_Name: 'Linked', WhatsApp_Chat: 'https://app.timelines.ai/chat/7004887/messages/' }] });
+    const f = emu.state.addField(org.orgId, 'Contacts', {
+      apiName: 'WhatsApp_Chat',
+      label: 'WhatsApp Chat',
+      dataType: 'website',
+    });
+    const ok = await api('POST', 'Contacts', {
+      data: [{ Last_Name: 'Linked', WhatsApp_Chat: 'https://app.timelines.ai/chat/7004887/messages/' }],
+    });
     expect(rows(ok)[0]?.status).toBe('success');
     emu.state.deleteField(org.orgId, 'Contacts', 'WhatsApp_Chat');
-    const bad = await api('POST', 'Contacts', { data: [{ Last_Name: 'Linked 2', WhatsApp_Chat: 'https://app.timelines.ai/chat/1/messages/' }] });
+    const bad = await api('POST', 'Contacts', {
+      data: [{ Last_Name: 'Linked 2', WhatsApp_Chat: 'https://app.timelines.ai/chat/1/messages/' }],
+    });
     expect(bad.status).toBe(400);
     expect(rows(bad)[0]).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'WhatsApp_Chat' } });
     const fields = await api('GET', 'settings/fields?module=Contacts');
@@ -155,10 +197,20 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
   });
 
   it('upserts by the duplicate-check field: updates a match, inserts otherwise', async () => {
-    const r1 = await api('POST', 'Contacts/upsert', { data: [{ Last_Name: 'Up', Email: 'up@example.com' }], duplicate_check_fields: ['Email'] });
+    const r1 = await api('POST', 'Contacts/upsert', {
+      data: [{ Last_Name: 'Up', Email: 'up@example.com' }],
+      duplicate_check_fields: ['Email'],
+    });
     expect(rows(r1)[0]).toMatchObject({ action: 'insert', duplicate_field: null, message: 'record added' });
-    const r2 = await api('POST', 'Contacts/upsert', { data: [{ Last_Name: 'Up again', Email: 'UP@example.com' }], duplicate_check_fields: ['Email'] });
-    expect(rows(r2)[0]).toMatchObject({ action: 'update', duplicate_field: 'Email', message: 'record updated' });
+    const r2 = await api('POST', 'Contacts/upsert', {
+      data: [{ Last_Name: 'Up again', Email: 'UP@example.com' }],
+      duplicate_check_fields: ['Email'],
+    });
+    expect(rows(r2)[0]).toMatchObject({
+      action: 'update',
+      duplicate_field: 'Email',
+      message: 'record updated',
+    });
     expect(rows(r2)[0]?.details.id).toBe(rows(r1)[0]?.details.id);
   });
 
@@ -167,7 +219,9 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     const r = await api('PUT', `Leads/${id}`, { data: [{ Last_Name: 'Put 2' }] });
     expect(r.status).toBe(200);
     expect(emu.state.record(org.orgId, 'Leads', id)?.Last_Name).toBe('Put 2');
-    const bad = await api('PUT', 'Leads', { data: [{ id: '1234567890123456789', Last_Name: 'x' }, { Last_Name: 'no id' }] });
+    const bad = await api('PUT', 'Leads', {
+      data: [{ id: '1234567890123456789', Last_Name: 'x' }, { Last_Name: 'no id' }],
+    });
     expect(bad.status).toBe(400);
     expect(rows(bad).map((x) => [x.code, x.details.api_name])).toEqual([
       ['INVALID_DATA', 'id'],
@@ -179,39 +233,62 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
 
   it('enforces COQL limits and answers query errors as Zoho does', async () => {
     const values = Array.from({ length: 51 }, (_, i) => `'+1555${i}'`).join(',');
-    const tooMany = await api('POST', 'coql', { select_query: `select Last_Name from Leads where Phone in (${values})` });
+    const tooMany = await api('POST', 'coql', {
+      select_query: `select Last_Name from Leads where Phone in (${values})`,
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.json).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 50 } });
-    const limit = await api('POST', 'coql', { select_query: "select Last_Name from Leads where Last_Name = 'x' limit 2001" });
+    const limit = await api('POST', 'coql', {
+      select_query: "select Last_Name from Leads where Last_Name = 'x' limit 2001",
+    });
     expect(limit.json).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { clause: 'limit', limit: 2000 } });
     const syntax = await api('POST', 'coql', { select_query: 'select from Leads' });
     expect(syntax.json).toMatchObject({ code: 'SYNTAX_ERROR', status: 'error' });
-    const column = await api('POST', 'coql', { select_query: "select Nope from Leads where Last_Name = 'x'" });
+    const column = await api('POST', 'coql', {
+      select_query: "select Nope from Leads where Last_Name = 'x'",
+    });
     expect(column.json).toMatchObject({ code: 'INVALID_QUERY', details: { column_name: 'Nope' } });
-    const mod = await api('POST', 'coql', { select_query: "select Last_Name from Nowhere where Last_Name = 'x'" });
+    const mod = await api('POST', 'coql', {
+      select_query: "select Last_Name from Nowhere where Last_Name = 'x'",
+    });
     expect(mod.json).toMatchObject({ code: 'INVALID_QUERY' });
   });
 
   it('requires more than two COQL criteria to be grouped in pairs, as Zoho does', async () => {
     emu.state.createRecord(org.orgId, 'Leads', { Last_Name: 'Pair', Phone: '+1 9', Mobile: '+1 8' });
-    const flat = await api('POST', 'coql', { select_query: "select Last_Name from Leads where Phone = '+1 9' or Mobile = '+1 8' or Email = 'x@y.z'" });
+    const flat = await api('POST', 'coql', {
+      select_query: "select Last_Name from Leads where Phone = '+1 9' or Mobile = '+1 8' or Email = 'x@y.z'",
+    });
     expect(flat.status).toBe(400);
     expect(flat.json).toMatchObject({ code: 'SYNTAX_ERROR' });
-    const mixed = await api('POST', 'coql', { select_query: "select Last_Name from Leads where Phone = '+1 9' or Mobile = '+1 8' and Last_Name = 'Pair'" });
+    const mixed = await api('POST', 'coql', {
+      select_query:
+        "select Last_Name from Leads where Phone = '+1 9' or Mobile = '+1 8' and Last_Name = 'Pair'",
+    });
     expect(mixed.json).toMatchObject({ code: 'SYNTAX_ERROR' });
-    const paired = await api('POST', 'coql', { select_query: "select Last_Name from Leads where ((Phone = '+1 9' or Mobile = '+1 8') or Email = 'x@y.z') and Last_Name = 'Pair'" });
+    const paired = await api('POST', 'coql', {
+      select_query:
+        "select Last_Name from Leads where ((Phone = '+1 9' or Mobile = '+1 8') or Email = 'x@y.z') and Last_Name = 'Pair'",
+    });
     expect(paired.status).toBe(200);
     expect((paired.json?.data as { Last_Name: string }[]).map((x) => x.Last_Name)).toEqual(['Pair']);
   });
 
   it('answers up to 2,000 COQL rows per call and pages with offset', async () => {
     const mod = 'Products';
-    const data = Array.from({ length: 100 }, (_, i) => ({ Product_Name: `bulk-${String(i).padStart(4, '0')}`, Product_Code: 'BULK' }));
+    const data = Array.from({ length: 100 }, (_, i) => ({
+      Product_Name: `bulk-${String(i).padStart(4, '0')}`,
+      Product_Code: 'BULK',
+    }));
     for (let i = 0; i < 25; i++) expect((await api('POST', mod, { data })).status).toBe(201);
-    const all = await api('POST', 'coql', { select_query: "select Product_Name from Products where Product_Code = 'BULK' limit 2000" });
+    const all = await api('POST', 'coql', {
+      select_query: "select Product_Name from Products where Product_Code = 'BULK' limit 2000",
+    });
     expect((all.json?.data as unknown[]).length).toBe(2000);
     expect(all.json?.info).toEqual({ count: 2000, more_records: true });
-    const rest = await api('POST', 'coql', { select_query: "select Product_Name from Products where Product_Code = 'BULK' limit 2000 offset 2000" });
+    const rest = await api('POST', 'coql', {
+      select_query: "select Product_Name from Products where Product_Code = 'BULK' limit 2000 offset 2000",
+    });
     expect(rest.json?.info).toEqual({ count: 500, more_records: false });
   });
 
@@ -237,14 +314,29 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
       ['INVALID_DATA', 'Parent_Id'],
       ['MANDATORY_NOT_FOUND', 'Parent_Id'],
     ]);
-    const first = await api('POST', `Leads/${parent}/Notes`, { data: [{ Note_Title: 'day 1', Note_Content: 'a' }] });
+    const first = await api('POST', `Leads/${parent}/Notes`, {
+      data: [{ Note_Title: 'day 1', Note_Content: 'a' }],
+    });
     expect(first.status).toBe(201);
     emu.controls.advanceTime(1000);
-    await api('POST', 'Notes', { data: [{ Note_Title: 'day 2', Note_Content: 'b', Parent_Id: { module: { api_name: 'Leads' }, id: parent } }] });
+    await api('POST', 'Notes', {
+      data: [
+        { Note_Title: 'day 2', Note_Content: 'b', Parent_Id: { module: { api_name: 'Leads' }, id: parent } },
+      ],
+    });
     const oldestFirst = await api('GET', `Leads/${parent}/Notes?fields=Note_Title`);
-    expect((oldestFirst.json?.data as { Note_Title: string }[]).map((n) => n.Note_Title)).toEqual(['day 1', 'day 2']);
-    const list = await api('GET', `Leads/${parent}/Notes?fields=Note_Title,Parent_Id&sort_by=Created_Time&sort_order=desc`);
-    const data = list.json?.data as { Note_Title: string; Parent_Id: { id: string; module: { api_name: string }; name: string } }[];
+    expect((oldestFirst.json?.data as { Note_Title: string }[]).map((n) => n.Note_Title)).toEqual([
+      'day 1',
+      'day 2',
+    ]);
+    const list = await api(
+      'GET',
+      `Leads/${parent}/Notes?fields=Note_Title,Parent_Id&sort_by=Created_Time&sort_order=desc`,
+    );
+    const data = list.json?.data as {
+      Note_Title: string;
+      Parent_Id: { id: string; module: { api_name: string }; name: string };
+    }[];
     expect(data.map((n) => n.Note_Title)).toEqual(['day 2', 'day 1']);
     expect(data[0]?.Parent_Id).toMatchObject({ id: parent, module: { api_name: 'Leads' }, name: 'Parent' });
   });
@@ -253,13 +345,24 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     const id = emu.state.createRecord(org.orgId, 'Contacts', { Last_Name: 'Att' });
     const form = new FormData();
     form.set('file', new Blob([Buffer.from('bonjour')], { type: 'text/plain' }), 'café €.txt');
-    const res = await fetch(`${url}/crm/v8/Contacts/${id}/Attachments`, { method: 'POST', headers: { Authorization: `Zoho-oauthtoken ${token}` }, body: form });
+    const res = await fetch(`${url}/crm/v8/Contacts/${id}/Attachments`, {
+      method: 'POST',
+      headers: { Authorization: `Zoho-oauthtoken ${token}` },
+      body: form,
+    });
     expect(res.status).toBe(200);
     const [att] = emu.state.attachments(org.orgId, id);
     expect(att).toMatchObject({ fileName: 'café €.txt', mimeType: 'text/plain', size: 7 });
-    const none = await fetch(`${url}/crm/v8/Contacts/${id}/Attachments`, { method: 'POST', headers: { Authorization: `Zoho-oauthtoken ${token}` }, body: new FormData() });
+    const none = await fetch(`${url}/crm/v8/Contacts/${id}/Attachments`, {
+      method: 'POST',
+      headers: { Authorization: `Zoho-oauthtoken ${token}` },
+      body: new FormData(),
+    });
     expect(none.status).toBe(400);
-    expect(await none.json()).toMatchObject({ code: 'REQUIRED_PARAM_MISSING', details: { param_name: 'file' } });
+    expect(await none.json()).toMatchObject({
+      code: 'REQUIRED_PARAM_MISSING',
+      details: { param_name: 'file' },
+    });
   });
 
   it('counts calls by kind per org', async () => {
@@ -278,7 +381,10 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(a.seedDefaultSandbox().orgId).toBe(seeded.orgId);
     a.registerClient({ clientId: 'c', clientSecret: 's' });
     const { refreshToken } = a.issueToken({ orgId: seeded.orgId, userId: seeded.admin.id });
-    const rid = a.state.createRecord(seeded.orgId, 'Contacts', { Last_Name: 'Persisted', Phone: '+34 600 000 000' });
+    const rid = a.state.createRecord(seeded.orgId, 'Contacts', {
+      Last_Name: 'Persisted',
+      Phone: '+34 600 000 000',
+    });
     await a.flush();
 
     const b = createZohoEmulator({ persistFile: file });
@@ -286,12 +392,22 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     expect(b.state.record(seeded.orgId, 'Contacts', rid)?.Last_Name).toBe('Persisted');
     const srv = await b.listen(0);
     try {
-      const t = await fetch(`${srv.url}/oauth/v2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'c', client_secret: 's', refresh_token: refreshToken }) });
+      const t = await fetch(`${srv.url}/oauth/v2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: 'c',
+          client_secret: 's',
+          refresh_token: refreshToken,
+        }),
+      });
       const body = (await t.json()) as { access_token: string };
       const q = await fetch(`${srv.url}/crm/v8/coql`, {
         method: 'POST',
         headers: { Authorization: `Zoho-oauthtoken ${body.access_token}` },
-        body: JSON.stringify({ select_query: "select Last_Name from Contacts where Phone = '+34 600 000 000'" }),
+        body: JSON.stringify({
+          select_query: "select Last_Name from Contacts where Phone = '+34 600 000 000'",
+        }),
       });
       expect(((await q.json()) as { data: { id: string }[] }).data.map((x) => x.id)).toEqual([rid]);
     } finally {
@@ -310,15 +426,31 @@ describe('Zoho CRM v8 over HTTP (emulated)', () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/zoho`;
     e.setBaseUrl(base);
     try {
-      const auth = await fetch(`${base}/oauth/v2/auth?client_id=c&scope=ZohoCRM.modules.ALL,ZohoCRM.org.READ&redirect_uri=${encodeURIComponent('http://app.test/cb')}&response_type=code&access_type=offline&login_as=${o.admin.email}`, { redirect: 'manual' });
+      const auth = await fetch(
+        `${base}/oauth/v2/auth?client_id=c&scope=ZohoCRM.modules.ALL,ZohoCRM.org.READ&redirect_uri=${encodeURIComponent('http://app.test/cb')}&response_type=code&access_type=offline&login_as=${o.admin.email}`,
+        { redirect: 'manual' },
+      );
       const loc = new URL(auth.headers.get('location') ?? '');
       expect(loc.searchParams.get('accounts-server')).toBe(base);
-      const t = await fetch(`${base}/oauth/v2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'c', client_secret: 's', redirect_uri: 'http://app.test/cb', code: loc.searchParams.get('code') ?? '' }) });
+      const t = await fetch(`${base}/oauth/v2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: 'c',
+          client_secret: 's',
+          redirect_uri: 'http://app.test/cb',
+          code: loc.searchParams.get('code') ?? '',
+        }),
+      });
       const body = (await t.json()) as { api_domain: string; access_token: string };
       expect(body.api_domain).toBe(base);
-      const orgRes = await fetch(`${base}/crm/v8/org`, { headers: { Authorization: `Zoho-oauthtoken ${body.access_token}` } });
+      const orgRes = await fetch(`${base}/crm/v8/org`, {
+        headers: { Authorization: `Zoho-oauthtoken ${body.access_token}` },
+      });
       expect(orgRes.status).toBe(200);
-      const missing = await fetch(`${base}/crm/v8/nothing/here/at/all`, { headers: { Authorization: `Zoho-oauthtoken ${body.access_token}` } });
+      const missing = await fetch(`${base}/crm/v8/nothing/here/at/all`, {
+        headers: { Authorization: `Zoho-oauthtoken ${body.access_token}` },
+      });
       expect(missing.status).toBe(400);
     } finally {
       server.closeAllConnections();

@@ -14,7 +14,12 @@ let orgB: SeededOrg;
 beforeAll(async () => {
   emu = createZohoEmulator();
   orgA = emu.seedOrg({ companyName: 'Alpha', timeZone: 'Europe/Madrid' });
-  orgB = emu.seedOrg({ companyName: 'Beta', timeZone: 'America/Los_Angeles', countryCode: 'US', country: 'United States' });
+  orgB = emu.seedOrg({
+    companyName: 'Beta',
+    timeZone: 'America/Los_Angeles',
+    countryCode: 'US',
+    country: 'United States',
+  });
   emu.registerClient(CLIENT);
   ({ url, close } = await emu.listen(0));
 });
@@ -42,13 +47,21 @@ async function authorize(email: string): Promise<URL> {
   return new URL(res.headers.get('location') ?? '');
 }
 
-async function token(fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+async function token(
+  fields: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/oauth/v2/token`, { method: 'POST', body: new URLSearchParams(fields) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function exchange(code: string): Promise<Record<string, unknown>> {
-  const { body } = await token({ grant_type: 'authorization_code', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uri: REDIRECT, code });
+  const { body } = await token({
+    grant_type: 'authorization_code',
+    client_id: CLIENT.clientId,
+    client_secret: CLIENT.clientSecret,
+    redirect_uri: REDIRECT,
+    code,
+  });
   return body;
 }
 
@@ -93,17 +106,39 @@ describe('Zoho Accounts OAuth (emulated)', () => {
     expect(body.refresh_token).toMatch(/^1000\./);
     expect(String(body.scope)).toContain('ZohoCRM.modules.ALL');
 
-    const again = await token({ grant_type: 'authorization_code', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uri: REDIRECT, code });
+    const again = await token({
+      grant_type: 'authorization_code',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      redirect_uri: REDIRECT,
+      code,
+    });
     expect(again).toEqual({ status: 200, body: { error: 'invalid_code' } });
   });
 
   it('answers invalid_code for an unknown code and invalid_client for a wrong secret, with HTTP 200', async () => {
-    expect(await token({ grant_type: 'authorization_code', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uri: REDIRECT, code: '1000.bad.code' })).toEqual({
+    expect(
+      await token({
+        grant_type: 'authorization_code',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+        redirect_uri: REDIRECT,
+        code: '1000.bad.code',
+      }),
+    ).toEqual({
       status: 200,
       body: { error: 'invalid_code' },
     });
     const code = (await authorize(orgA.admin.email)).searchParams.get('code') ?? '';
-    expect(await token({ grant_type: 'authorization_code', client_id: CLIENT.clientId, client_secret: 'wrong', redirect_uri: REDIRECT, code })).toEqual({
+    expect(
+      await token({
+        grant_type: 'authorization_code',
+        client_id: CLIENT.clientId,
+        client_secret: 'wrong',
+        redirect_uri: REDIRECT,
+        code,
+      }),
+    ).toEqual({
       status: 200,
       body: { error: 'invalid_client' },
     });
@@ -111,12 +146,20 @@ describe('Zoho Accounts OAuth (emulated)', () => {
 
   it('checks the redirect_uri of the code exchange', async () => {
     const code = (await authorize(orgA.admin.email)).searchParams.get('code') ?? '';
-    const r = await token({ grant_type: 'authorization_code', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uri: 'http://evil.test/cb', code });
+    const r = await token({
+      grant_type: 'authorization_code',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      redirect_uri: 'http://evil.test/cb',
+      code,
+    });
     expect(r.body).toEqual({ error: 'invalid_redirect_uri' });
   });
 
   it('gives no refresh token for access_type=online', async () => {
-    const res = await fetch(authUrl({ login_as: orgA.admin.email, access_type: 'online' }), { redirect: 'manual' });
+    const res = await fetch(authUrl({ login_as: orgA.admin.email, access_type: 'online' }), {
+      redirect: 'manual',
+    });
     const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
     const body = await exchange(code);
     expect(body.access_token).toBeTruthy();
@@ -144,14 +187,26 @@ describe('Zoho Accounts OAuth (emulated)', () => {
 
   it('accepts token requests with the parameters in the query string, as Zoho does', async () => {
     const code = (await authorize(orgA.admin.email)).searchParams.get('code') ?? '';
-    const p = new URLSearchParams({ grant_type: 'authorization_code', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uri: REDIRECT, code });
+    const p = new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      redirect_uri: REDIRECT,
+      code,
+    });
     const res = await fetch(`${url}/oauth/v2/token?${p.toString()}`, { method: 'POST' });
     expect(((await res.json()) as Record<string, unknown>).access_token).toBeTruthy();
   });
 
   it('limits a refresh token to ten access tokens in ten minutes', async () => {
     const { refreshToken } = emu.issueToken({ orgId: orgA.orgId, userId: orgA.admin.id });
-    const refresh = () => token({ grant_type: 'refresh_token', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, refresh_token: refreshToken });
+    const refresh = () =>
+      token({
+        grant_type: 'refresh_token',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+        refresh_token: refreshToken,
+      });
     for (let i = 0; i < 9; i++) expect((await refresh()).body.access_token).toBeTruthy(); // issueToken made the first
     const denied = await refresh();
     expect(denied.status).toBe(400);
@@ -163,13 +218,24 @@ describe('Zoho Accounts OAuth (emulated)', () => {
   it('revokes a refresh token: refreshing fails with invalid_code and its access tokens stop working', async () => {
     const code = (await authorize(orgA.admin.email)).searchParams.get('code') ?? '';
     const t = await exchange(code);
-    const ok = await fetch(`${url}/crm/v8/org`, { headers: { Authorization: `Zoho-oauthtoken ${String(t.access_token)}` } });
+    const ok = await fetch(`${url}/crm/v8/org`, {
+      headers: { Authorization: `Zoho-oauthtoken ${String(t.access_token)}` },
+    });
     expect(ok.status).toBe(200);
-    const rev = await fetch(`${url}/oauth/v2/token/revoke?token=${String(t.refresh_token)}`, { method: 'POST' });
+    const rev = await fetch(`${url}/oauth/v2/token/revoke?token=${String(t.refresh_token)}`, {
+      method: 'POST',
+    });
     expect(await rev.json()).toEqual({ status: 'success' });
-    const r = await token({ grant_type: 'refresh_token', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, refresh_token: String(t.refresh_token) });
+    const r = await token({
+      grant_type: 'refresh_token',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      refresh_token: String(t.refresh_token),
+    });
     expect(r.body).toEqual({ error: 'invalid_code' });
-    const after = await fetch(`${url}/crm/v8/org`, { headers: { Authorization: `Zoho-oauthtoken ${String(t.access_token)}` } });
+    const after = await fetch(`${url}/crm/v8/org`, {
+      headers: { Authorization: `Zoho-oauthtoken ${String(t.access_token)}` },
+    });
     expect(after.status).toBe(401);
     expect(await after.json()).toMatchObject({ code: 'INVALID_TOKEN', status: 'error' });
   });
@@ -178,12 +244,18 @@ describe('Zoho Accounts OAuth (emulated)', () => {
     const code = (await authorize(orgB.rep?.email ?? '')).searchParams.get('code') ?? '';
     const t = await exchange(code);
     const h = { Authorization: `Zoho-oauthtoken ${String(t.access_token)}` };
-    const org = (await (await fetch(`${url}/crm/v8/org`, { headers: h })).json()) as { org: { id: string; time_zone: string }[] };
+    const org = (await (await fetch(`${url}/crm/v8/org`, { headers: h })).json()) as {
+      org: { id: string; time_zone: string }[];
+    };
     expect(org.org[0]).toMatchObject({ id: orgB.orgId, time_zone: 'America/Los_Angeles' });
-    const me = (await (await fetch(`${url}/crm/v8/users?type=CurrentUser`, { headers: h })).json()) as { users: { email: string; profile: { name: string } }[] };
+    const me = (await (await fetch(`${url}/crm/v8/users?type=CurrentUser`, { headers: h })).json()) as {
+      users: { email: string; profile: { name: string } }[];
+    };
     expect(me.users).toHaveLength(1);
     expect(me.users[0]).toMatchObject({ email: orgB.rep?.email, profile: { name: 'Standard' } });
-    const all = (await (await fetch(`${url}/crm/v8/users?type=AllUsers`, { headers: h })).json()) as { users: { email: string }[] };
+    const all = (await (await fetch(`${url}/crm/v8/users?type=AllUsers`, { headers: h })).json()) as {
+      users: { email: string }[];
+    };
     expect(all.users.map((u) => u.email).sort()).toEqual(orgB.users.map((u) => u.email).sort());
     const idA = emu.state.createRecord(orgA.orgId, 'Contacts', { Last_Name: 'Only in A' });
     const cross = await fetch(`${url}/crm/v8/Contacts/${idA}`, { headers: h });
@@ -191,12 +263,21 @@ describe('Zoho Accounts OAuth (emulated)', () => {
   });
 
   it('answers INVALID_TOKEN 401 for unknown and expired tokens, AUTHENTICATION_FAILURE without a header', async () => {
-    const unknown = await fetch(`${url}/crm/v8/org`, { headers: { Authorization: 'Zoho-oauthtoken 1000.nope.nope' } });
+    const unknown = await fetch(`${url}/crm/v8/org`, {
+      headers: { Authorization: 'Zoho-oauthtoken 1000.nope.nope' },
+    });
     expect(unknown.status).toBe(401);
-    expect(await unknown.json()).toEqual({ code: 'INVALID_TOKEN', details: {}, message: 'invalid oauth token', status: 'error' });
+    expect(await unknown.json()).toEqual({
+      code: 'INVALID_TOKEN',
+      details: {},
+      message: 'invalid oauth token',
+      status: 'error',
+    });
     const { accessToken } = emu.issueToken({ orgId: orgA.orgId, userId: orgA.admin.id, expiresInSec: 60 });
     emu.controls.advanceTime(61_000);
-    const expired = await fetch(`${url}/crm/v8/org`, { headers: { Authorization: `Zoho-oauthtoken ${accessToken}` } });
+    const expired = await fetch(`${url}/crm/v8/org`, {
+      headers: { Authorization: `Zoho-oauthtoken ${accessToken}` },
+    });
     expect(expired.status).toBe(401);
     expect(((await expired.json()) as { code: string }).code).toBe('INVALID_TOKEN');
     const none = await fetch(`${url}/crm/v8/org`);

@@ -48,7 +48,10 @@ function record(values: Record<string, unknown>): ZRecord.Record {
   return r;
 }
 
-async function createRecords(module: string, rows: Record<string, unknown>[]): Promise<APIResponse<ZRecord.ActionHandler.ActionHandler>> {
+async function createRecords(
+  module: string,
+  rows: Record<string, unknown>[],
+): Promise<APIResponse<ZRecord.ActionHandler.ActionHandler>> {
   const body = new ZRecord.BodyWrapper();
   body.setData(rows.map(record));
   return new ZRecord.RecordOperations(module).createRecords(body, new HeaderMap());
@@ -58,11 +61,26 @@ type Row = { status: string; code: string; details: Map<string, unknown>; messag
 
 function rowsOf(res: APIResponse<unknown>): Row[] {
   const o = res.getObject();
-  const data = o instanceof ZRecord.ActionWrapper || o instanceof Notes.ActionWrapper || o instanceof Attachments.ActionWrapper ? o.getData() : [];
+  const data =
+    o instanceof ZRecord.ActionWrapper ||
+    o instanceof Notes.ActionWrapper ||
+    o instanceof Attachments.ActionWrapper
+      ? o.getData()
+      : [];
   return data.map((x: unknown) => {
-    const r = x as { getStatus(): Choice<string>; getCode(): Choice<string>; getDetails(): Map<string, unknown>; getMessage(): Choice<string> | string };
+    const r = x as {
+      getStatus(): Choice<string>;
+      getCode(): Choice<string>;
+      getDetails(): Map<string, unknown>;
+      getMessage(): Choice<string> | string;
+    };
     const msg = r.getMessage();
-    return { status: r.getStatus().getValue(), code: r.getCode().getValue(), details: r.getDetails(), message: typeof msg === 'string' ? msg : msg.getValue() };
+    return {
+      status: r.getStatus().getValue(),
+      code: r.getCode().getValue(),
+      details: r.getDetails(),
+      message: typeof msg === 'string' ? msg : msg.getValue(),
+    };
   });
 }
 
@@ -112,8 +130,15 @@ describe('official SDK against the emulator', () => {
 
     const active = new ParameterMap();
     await active.add(Users.GetUsersParam.TYPE, 'ActiveUsers');
-    const list = (await new Users.UsersOperations().getUsers(active, new HeaderMap())).getObject() as Users.ResponseWrapper;
-    expect(list.getUsers().map((u) => u.getEmail()).sort()).toEqual(org.users.map((u) => u.email).sort());
+    const list = (
+      await new Users.UsersOperations().getUsers(active, new HeaderMap())
+    ).getObject() as Users.ResponseWrapper;
+    expect(
+      list
+        .getUsers()
+        .map((u) => u.getEmail())
+        .sort(),
+    ).toEqual(org.users.map((u) => u.email).sort());
 
     const o = (await new Org.OrgOperations().getOrganization()).getObject() as Org.ResponseWrapper;
     const info = o.getOrg()[0];
@@ -135,7 +160,9 @@ describe('official SDK against the emulator', () => {
     }
     const fp = new ParameterMap();
     await fp.add(Fields.GetFieldsParam.MODULE, 'Products');
-    const fields = ((await new Fields.FieldsOperations().getFields(fp)).getObject() as Fields.ResponseWrapper).getFields();
+    const fields = (
+      (await new Fields.FieldsOperations().getFields(fp)).getObject() as Fields.ResponseWrapper
+    ).getFields();
     expect(fields.some((f) => f.getDataType() === 'phone')).toBe(false);
   });
 
@@ -143,7 +170,9 @@ describe('official SDK against the emulator', () => {
     await asAdmin();
     const fp = new ParameterMap();
     await fp.add(Fields.GetFieldsParam.MODULE, 'Contacts');
-    const fields = ((await new Fields.FieldsOperations().getFields(fp)).getObject() as Fields.ResponseWrapper).getFields();
+    const fields = (
+      (await new Fields.FieldsOperations().getFields(fp)).getObject() as Fields.ResponseWrapper
+    ).getFields();
     const by = new Map(fields.map((f) => [f.getAPIName(), f]));
     expect(by.get('Phone')?.getDataType()).toBe('phone');
     expect(by.get('Mobile')?.getDataType()).toBe('phone');
@@ -176,7 +205,9 @@ describe('official SDK against the emulator', () => {
 
     const gp = new ParameterMap();
     await gp.add(Fields.GetFieldParam.MODULE, 'Contacts');
-    const got = ((await new Fields.FieldsOperations().getField(BigInt(id), gp)).getObject() as Fields.ResponseWrapper).getFields()[0];
+    const got = (
+      (await new Fields.FieldsOperations().getField(BigInt(id), gp)).getObject() as Fields.ResponseWrapper
+    ).getFields()[0];
     expect(got?.getAPIName()).toBe('WhatsApp_Chat');
     expect(got?.getDataType()).toBe('website');
     expect(got?.getCustomField()).toBe(true);
@@ -201,7 +232,11 @@ describe('official SDK against the emulator', () => {
     await p.add(Fields.UpdateFieldParam.MODULE, 'Leads');
     const res = await new Fields.FieldsOperations().updateField(BigInt(lead?.id ?? '0'), body, p);
     expect(res.getStatusCode()).toBe(200);
-    expect(((res.getObject() as Fields.ActionWrapper).getFields()[0] as Fields.SuccessResponse).getStatus().getValue()).toBe('success');
+    expect(
+      ((res.getObject() as Fields.ActionWrapper).getFields()[0] as Fields.SuccessResponse)
+        .getStatus()
+        .getValue(),
+    ).toBe('success');
     const after = emu.state.fields(org.orgId, 'Leads').find((x) => x.apiName === 'Lead_Source');
     expect(after?.picklistValues).toContain('TimelinesAI');
     expect(after?.picklistValues).toContain('Chat');
@@ -222,7 +257,16 @@ describe('official SDK against the emulator', () => {
     expect(denied.getStatusCode()).toBe(403);
     expect((denied.getObject() as Fields.APIException).getCode().getValue()).toBe('NO_PERMISSION');
 
-    const narrow = emu.issueToken({ orgId: org.orgId, userId: org.admin.id, scopes: ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.fields.READ', 'ZohoCRM.users.READ', 'ZohoCRM.org.READ'] }).accessToken;
+    const narrow = emu.issueToken({
+      orgId: org.orgId,
+      userId: org.admin.id,
+      scopes: [
+        'ZohoCRM.modules.ALL',
+        'ZohoCRM.settings.fields.READ',
+        'ZohoCRM.users.READ',
+        'ZohoCRM.org.READ',
+      ],
+    }).accessToken;
     await initSdk(url, narrow);
     const scoped = await new Fields.FieldsOperations().createField(body, p);
     expect(scoped.getStatusCode()).toBe(401);
@@ -233,7 +277,15 @@ describe('official SDK against the emulator', () => {
   it('creates, updates and gets records; ids are long numeric strings; Modified_Time moves on update', async () => {
     await asAdmin();
     emu.stats.reset();
-    const res = await createRecords('Contacts', [{ Last_Name: 'Lovelace', First_Name: 'Ada', Phone: '+34600111222', Lead_Source: new Choice('Chat'), Owner: minUser(org.rep?.id ?? '0') }]);
+    const res = await createRecords('Contacts', [
+      {
+        Last_Name: 'Lovelace',
+        First_Name: 'Ada',
+        Phone: '+34600111222',
+        Lead_Source: new Choice('Chat'),
+        Owner: minUser(org.rep?.id ?? '0'),
+      },
+    ]);
     expect(res.getStatusCode()).toBe(201);
     const [row] = rowsOf(res);
     expect(row?.status).toBe('success');
@@ -242,7 +294,11 @@ describe('official SDK against the emulator', () => {
     expect(id).toMatch(/^\d{16,19}$/);
     expect(emu.stats.calls(org.orgId)).toMatchObject({ fields: 1, record_create: 1 });
 
-    const got = await new ZRecord.RecordOperations('Contacts').getRecord(BigInt(id), new ParameterMap(), new HeaderMap());
+    const got = await new ZRecord.RecordOperations('Contacts').getRecord(
+      BigInt(id),
+      new ParameterMap(),
+      new HeaderMap(),
+    );
     const rec = (got.getObject() as ZRecord.ResponseWrapper).getData()[0];
     expect(rec?.getKeyValue('Last_Name')).toBe('Lovelace');
     expect(rec?.getKeyValue('Full_Name')).toBe('Ada Lovelace');
@@ -262,7 +318,9 @@ describe('official SDK against the emulator', () => {
     const fp = new ParameterMap();
     await fp.add(ZRecord.GetRecordsParam.IDS, id);
     await fp.add(ZRecord.GetRecordsParam.FIELDS, 'Description,Modified_Time,Phone');
-    const again = (await new ZRecord.RecordOperations('Contacts').getRecords(fp, new HeaderMap())).getObject() as ZRecord.ResponseWrapper;
+    const again = (
+      await new ZRecord.RecordOperations('Contacts').getRecords(fp, new HeaderMap())
+    ).getObject() as ZRecord.ResponseWrapper;
     const r2 = again.getData()[0];
     expect(r2?.getKeyValue('Description')).toBe('updated by sync');
     expect(r2?.getKeyValue('Phone')).toBe('+34600111222');
@@ -273,7 +331,11 @@ describe('official SDK against the emulator', () => {
 
   it('reports per-row errors (mandatory missing, unknown picklist value) in a 207, creating the good rows', async () => {
     await asAdmin({ pickListValidation: false });
-    const res = await createRecords('Leads', [{ Last_Name: 'Good' }, { First_Name: 'No last name' }, { Last_Name: 'Bad source', Lead_Source: new Choice('Carrier Pigeon') }]);
+    const res = await createRecords('Leads', [
+      { Last_Name: 'Good' },
+      { First_Name: 'No last name' },
+      { Last_Name: 'Bad source', Lead_Source: new Choice('Carrier Pigeon') },
+    ]);
     expect(res.getStatusCode()).toBe(207);
     const rows = rowsOf(res);
     expect(rows.map((r) => r.status)).toEqual(['success', 'error', 'error']);
@@ -290,7 +352,9 @@ describe('official SDK against the emulator', () => {
 
   it('with pickListValidation on, the SDK itself rejects a value missing from its cached picklist', async () => {
     await asAdmin({ pickListValidation: true });
-    await expect(createRecords('Leads', [{ Last_Name: 'x', Lead_Source: new Choice('Carrier Pigeon') }])).rejects.toThrow();
+    await expect(
+      createRecords('Leads', [{ Last_Name: 'x', Lead_Source: new Choice('Carrier Pigeon') }]),
+    ).rejects.toThrow();
   });
 
   it('finds records by COQL with an in-list over several phone fields, ordered and limited', async () => {
@@ -303,7 +367,9 @@ describe('official SDK against the emulator', () => {
       { Last_Name: 'Other', Phone: '+34888888888' },
     ]);
     const list = phones.map((p) => `'${p}'`).join(',');
-    const res = await coql(`select id, Last_Name, Phone, Mobile from Contacts where (Phone in (${list}) or Mobile in (${list})) order by Last_Name desc limit 2`);
+    const res = await coql(
+      `select id, Last_Name, Phone, Mobile from Contacts where (Phone in (${list}) or Mobile in (${list})) order by Last_Name desc limit 2`,
+    );
     expect(res.getStatusCode()).toBe(200);
     const recs = coqlRecords(res);
     expect(recs.map((r) => r.getKeyValue('Last_Name'))).toEqual(['P3', 'P2']);
@@ -311,7 +377,11 @@ describe('official SDK against the emulator', () => {
     expect(info.getMoreRecords()).toBe(true);
     expect(info.getCount()).toBe(2);
 
-    const rest = coqlRecords(await coql(`select Last_Name from Contacts where (Phone in (${list}) or Mobile in (${list})) order by Last_Name desc limit 2 offset 2`));
+    const rest = coqlRecords(
+      await coql(
+        `select Last_Name from Contacts where (Phone in (${list}) or Mobile in (${list})) order by Last_Name desc limit 2 offset 2`,
+      ),
+    );
     expect(rest.map((r) => r.getKeyValue('Last_Name'))).toEqual(['P1']);
 
     const none = await coql(`select Last_Name from Contacts where Phone in ('+1000')`);
@@ -338,33 +408,58 @@ describe('official SDK against the emulator', () => {
     const id = String(rowsOf(res)[0]?.details.get('id'));
     const sp = new ParameterMap();
     await sp.add(ZRecord.SearchRecordsParam.PHONE, '+34600999888');
-    expect((await new ZRecord.RecordOperations('Leads').searchRecords(sp, new HeaderMap())).getStatusCode()).toBe(204);
-    expect((await coql(`select Last_Name from Leads where Phone = '+34600999888'`)).getStatusCode()).toBe(204);
-    expect((await new ZRecord.RecordOperations('Leads').getRecord(BigInt(id), new ParameterMap(), new HeaderMap())).getStatusCode()).toBe(200);
+    expect(
+      (await new ZRecord.RecordOperations('Leads').searchRecords(sp, new HeaderMap())).getStatusCode(),
+    ).toBe(204);
+    expect((await coql(`select Last_Name from Leads where Phone = '+34600999888'`)).getStatusCode()).toBe(
+      204,
+    );
+    expect(
+      (
+        await new ZRecord.RecordOperations('Leads').getRecord(BigInt(id), new ParameterMap(), new HeaderMap())
+      ).getStatusCode(),
+    ).toBe(200);
 
     emu.controls.advanceTime(31_000);
     const found = await new ZRecord.RecordOperations('Leads').searchRecords(sp, new HeaderMap());
     expect(found.getStatusCode()).toBe(200);
-    expect((found.getObject() as ZRecord.ResponseWrapper).getData().map((r) => String(r.getId()))).toEqual([id]);
-    expect(coqlRecords(await coql(`select Last_Name from Leads where Phone = '+34600999888'`))).toHaveLength(1);
+    expect((found.getObject() as ZRecord.ResponseWrapper).getData().map((r) => String(r.getId()))).toEqual([
+      id,
+    ]);
+    expect(coqlRecords(await coql(`select Last_Name from Leads where Phone = '+34600999888'`))).toHaveLength(
+      1,
+    );
   });
 
   it('searches by criteria and by email', async () => {
     await asAdmin();
-    await createRecords('Contacts', [{ Last_Name: 'Searchable', Email: 'Find.Me@Example.com', Phone: '+34600123123' }]);
+    await createRecords('Contacts', [
+      { Last_Name: 'Searchable', Email: 'Find.Me@Example.com', Phone: '+34600123123' },
+    ]);
     const cp = new ParameterMap();
-    await cp.add(ZRecord.SearchRecordsParam.CRITERIA, '((Last_Name:starts_with:Search)and(Phone:equals:+34600123123))');
-    const byCriteria = (await new ZRecord.RecordOperations('Contacts').searchRecords(cp, new HeaderMap())).getObject() as ZRecord.ResponseWrapper;
+    await cp.add(
+      ZRecord.SearchRecordsParam.CRITERIA,
+      '((Last_Name:starts_with:Search)and(Phone:equals:+34600123123))',
+    );
+    const byCriteria = (
+      await new ZRecord.RecordOperations('Contacts').searchRecords(cp, new HeaderMap())
+    ).getObject() as ZRecord.ResponseWrapper;
     expect(byCriteria.getData().map((r) => r.getKeyValue('Last_Name'))).toEqual(['Searchable']);
     const ep = new ParameterMap();
     await ep.add(ZRecord.SearchRecordsParam.EMAIL, 'find.me@example.com');
-    const byEmail = (await new ZRecord.RecordOperations('Contacts').searchRecords(ep, new HeaderMap())).getObject() as ZRecord.ResponseWrapper;
+    const byEmail = (
+      await new ZRecord.RecordOperations('Contacts').searchRecords(ep, new HeaderMap())
+    ).getObject() as ZRecord.ResponseWrapper;
     expect(byEmail.getData()).toHaveLength(1);
   });
 
   it('creates, updates and lists notes, per record (related list) and org-wide', async () => {
     await asAdmin();
-    const parent = String(rowsOf(await createRecords('Contacts', [{ Last_Name: 'Noted', Phone: '+34600777666' }]))[0]?.details.get('id'));
+    const parent = String(
+      rowsOf(
+        await createRecords('Contacts', [{ Last_Name: 'Noted', Phone: '+34600777666' }]),
+      )[0]?.details.get('id'),
+    );
     const note = new Notes.Note();
     note.setNoteTitle('WhatsApp chat with Noted (01/02/2025)');
     note.setNoteContent('10:00 Noted: hello');
@@ -398,16 +493,22 @@ describe('official SDK against the emulator', () => {
 
     const rp = new ParameterMap();
     await rp.add(RelatedRecords.GetRelatedRecordsParam.FIELDS, 'Note_Title,Note_Content,Created_Time');
-    const related = await new RelatedRecords.RelatedRecordsOperations('Notes', 'Contacts').getRelatedRecords(BigInt(parent), rp, new HeaderMap());
+    const related = await new RelatedRecords.RelatedRecordsOperations('Notes', 'Contacts').getRelatedRecords(
+      BigInt(parent),
+      rp,
+      new HeaderMap(),
+    );
     expect(related.getStatusCode()).toBe(200);
     const data = (related.getObject() as RelatedRecords.ResponseWrapper).getData();
-    expect(data.map((r) => [String(r.getId()), r.getKeyValue('Note_Title'), r.getKeyValue('Note_Content')])).toEqual([
-      [noteId, 'WhatsApp chat with Noted (01/02/2025)', '10:00 Noted: hello\n10:05 Me: hi'],
-    ]);
+    expect(
+      data.map((r) => [String(r.getId()), r.getKeyValue('Note_Title'), r.getKeyValue('Note_Content')]),
+    ).toEqual([[noteId, 'WhatsApp chat with Noted (01/02/2025)', '10:00 Noted: hello\n10:05 Me: hi']]);
 
     const np = new ParameterMap();
     await np.add(Notes.GetNotesParam.FIELDS, 'Note_Title,Note_Content,Parent_Id');
-    const all = (await new Notes.NotesOperations().getNotes(np, new HeaderMap())).getObject() as Notes.ResponseWrapper;
+    const all = (
+      await new Notes.NotesOperations().getNotes(np, new HeaderMap())
+    ).getObject() as Notes.ResponseWrapper;
     const mine = all.getData().find((n) => String(n.getId()) === noteId);
     expect(String(mine?.getParentId().getId())).toBe(parent);
     expect(mine?.getParentId().getModule().getAPIName()).toBe('Contacts');
@@ -445,15 +546,26 @@ describe('official SDK against the emulator', () => {
 
     const stored = emu.state.attachments(org.orgId, noteId);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ id: attId, fileName: 'photo.jpg', mimeType: 'image/jpeg', size: bytes.length });
+    expect(stored[0]).toMatchObject({
+      id: attId,
+      fileName: 'photo.jpg',
+      mimeType: 'image/jpeg',
+      size: bytes.length,
+    });
     expect(stored[0]?.data.equals(bytes)).toBe(true);
 
     const lp = new ParameterMap();
     await lp.add(Attachments.GetAttachmentsParam.FIELDS, 'File_Name,Size');
-    const list = (await new Attachments.AttachmentsOperations().getAttachments(BigInt(noteId), 'Notes', lp)).getObject() as Attachments.ResponseWrapper;
-    expect(list.getData().map((a) => [a.getFileName(), a.getSize()])).toEqual([['photo.jpg', String(bytes.length)]]);
+    const list = (
+      await new Attachments.AttachmentsOperations().getAttachments(BigInt(noteId), 'Notes', lp)
+    ).getObject() as Attachments.ResponseWrapper;
+    expect(list.getData().map((a) => [a.getFileName(), a.getSize()])).toEqual([
+      ['photo.jpg', String(bytes.length)],
+    ]);
 
-    const dl = await fetch(`${url}/crm/v8/Notes/${noteId}/Attachments/${attId}`, { headers: { Authorization: `Zoho-oauthtoken ${adminToken}` } });
+    const dl = await fetch(`${url}/crm/v8/Notes/${noteId}/Attachments/${attId}`, {
+      headers: { Authorization: `Zoho-oauthtoken ${adminToken}` },
+    });
     expect(dl.status).toBe(200);
     expect(dl.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await dl.arrayBuffer()).equals(bytes)).toBe(true);
@@ -478,7 +590,9 @@ describe('official SDK against the emulator', () => {
     emu.controls.latencyMs = 1000;
     emu.controls.concurrencyCap = 2;
     emu.stats.reset();
-    const results = await Promise.all([0, 1, 2, 3, 4].map((i) => createRecords('Products', [{ Product_Name: `P${i}` }])));
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => createRecords('Products', [{ Product_Name: `P${i}` }])),
+    );
     const statuses = results.map((r) => r.getStatusCode()).sort();
     expect(statuses).toEqual([201, 201, 429, 429, 429]);
     const throttled = results.find((r) => r.getStatusCode() === 429);

@@ -73,7 +73,11 @@ let sharedResourceDir: string | undefined;
  */
 const tokens = new Map<string, OAuthToken>();
 
-export async function initSdk(baseUrl: string, accessToken: string, opts: SdkInitOptions = {}): Promise<{ resourceDir: string }> {
+export async function initSdk(
+  baseUrl: string,
+  accessToken: string,
+  opts: SdkInitOptions = {},
+): Promise<{ resourceDir: string }> {
   // The trailing separator matters: the SDK builds one cache path as resourcePath + "resources/".
   sharedResourceDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-sdk-')) + path.sep;
   const resourceDir = opts.resourceDir ?? sharedResourceDir;
@@ -83,7 +87,10 @@ export async function initSdk(baseUrl: string, accessToken: string, opts: SdkIni
   const token = tokens.get(key) ?? new OAuthBuilder().accessToken(accessToken).findUser(findUser).build();
   tokens.set(key, token);
   const logger = new LogBuilder().level(Levels.OFF).filePath(null).build();
-  const sdkConfig = new SDKConfigBuilder().pickListValidation(opts.pickListValidation ?? true).autoRefreshFields(false).build();
+  const sdkConfig = new SDKConfigBuilder()
+    .pickListValidation(opts.pickListValidation ?? true)
+    .autoRefreshFields(false)
+    .build();
   await new InitializeBuilder()
     .environment(environment)
     .token(token)

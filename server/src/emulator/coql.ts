@@ -28,7 +28,8 @@ export type Cond =
   | { kind: 'null'; field: string; not: boolean; pos: number }
   | { kind: 'between'; field: string; not: boolean; lo: Lit; hi: Lit; pos: number };
 
-export type Expr = Cond | { kind: 'and'; items: Expr[]; grouped?: boolean } | { kind: 'or'; items: Expr[]; grouped?: boolean };
+export type Expr =
+  Cond | { kind: 'and'; items: Expr[]; grouped?: boolean } | { kind: 'or'; items: Expr[]; grouped?: boolean };
 
 export interface CoqlQuery {
   fields: { name: string; pos: number }[];
@@ -52,7 +53,11 @@ interface Tok {
 }
 
 function syntax(near: string, pos: number, clause: string): CoqlError {
-  return new CoqlError('SYNTAX_ERROR', { clause, near, line: 1, column: pos + 1 }, 'error occured while parsing the query');
+  return new CoqlError(
+    'SYNTAX_ERROR',
+    { clause, near, line: 1, column: pos + 1 },
+    'error occured while parsing the query',
+  );
 }
 
 function tokenize(q: string): Tok[] {
@@ -151,7 +156,8 @@ class Parser {
     for (;;) {
       const t = this.next();
       // Column names may be quoted (needed for reserved words such as 'External').
-      if ((t.t !== 'ident' && t.t !== 'str') || (t.t === 'ident' && t.v.toLowerCase() === 'from')) throw syntax(t.v, t.pos, 'select');
+      if ((t.t !== 'ident' && t.t !== 'str') || (t.t === 'ident' && t.v.toLowerCase() === 'from'))
+        throw syntax(t.v, t.pos, 'select');
       fields.push({ name: t.v, pos: t.pos });
       if (this.peek().t === 'comma') {
         this.next();
@@ -213,9 +219,11 @@ class Parser {
     const end = this.next();
     if (end.t !== 'eof') throw syntax(end.v, end.pos, 'limit');
     if (!Number.isInteger(limit) || limit < 1) throw syntax(String(limit), 0, 'limit');
-    if (limit > COQL_MAX_LIMIT) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'limit', limit: COQL_MAX_LIMIT }, 'limit exceeded');
+    if (limit > COQL_MAX_LIMIT)
+      throw new CoqlError('LIMIT_EXCEEDED', { clause: 'limit', limit: COQL_MAX_LIMIT }, 'limit exceeded');
     if (!Number.isInteger(offset) || offset < 0) throw syntax(String(offset), 0, 'offset');
-    if (offset + limit > 100000) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'offset', limit: 100000 }, 'limit exceeded');
+    if (offset + limit > 100000)
+      throw new CoqlError('LIMIT_EXCEEDED', { clause: 'offset', limit: 100000 }, 'limit exceeded');
     return { fields, module: m.v, where, orderBy, limit, offset };
   }
 
@@ -279,7 +287,11 @@ class Parser {
     if (f.t !== 'ident') throw syntax(f.v, f.pos, 'where');
     this.conditions++;
     if (this.conditions > COQL_MAX_CONDITIONS) {
-      throw new CoqlError('LIMIT_EXCEEDED', { clause: 'where', limit: COQL_MAX_CONDITIONS }, 'limit exceeded');
+      throw new CoqlError(
+        'LIMIT_EXCEEDED',
+        { clause: 'where', limit: COQL_MAX_CONDITIONS },
+        'limit exceeded',
+      );
     }
     const t = this.peek();
     if (t.t === 'op') {
@@ -304,7 +316,11 @@ class Parser {
         throw syntax(sep.v, sep.pos, 'where');
       }
       if (values.length > COQL_MAX_IN) {
-        throw new CoqlError('LIMIT_EXCEEDED', { clause: 'where', operator: 'in', limit: COQL_MAX_IN, column_name: f.v }, 'limit exceeded');
+        throw new CoqlError(
+          'LIMIT_EXCEEDED',
+          { clause: 'where', operator: 'in', limit: COQL_MAX_IN, column_name: f.v },
+          'limit exceeded',
+        );
       }
       return { kind: 'in', field: f.v, not, values, pos: f.pos };
     }
@@ -337,7 +353,11 @@ class Parser {
 
 export function parseCoql(q: string): CoqlQuery {
   if (typeof q !== 'string' || q.trim() === '') {
-    throw new CoqlError('SYNTAX_ERROR', { clause: 'select', line: 1, column: 1 }, 'error occured while parsing the query');
+    throw new CoqlError(
+      'SYNTAX_ERROR',
+      { clause: 'select', line: 1, column: 1 },
+      'error occured while parsing the query',
+    );
   }
   return new Parser(tokenize(q)).parse();
 }
@@ -345,7 +365,11 @@ export function parseCoql(q: string): CoqlQuery {
 // ------------------------------------------------------------------ evaluation
 
 function invalidColumn(name: string, pos: number, clause: string): CoqlError {
-  return new CoqlError('INVALID_QUERY', { column_name: name, clause, line: 1, column: pos + 1, reason: 'column given seems to be invalid' }, 'Invalid query formed');
+  return new CoqlError(
+    'INVALID_QUERY',
+    { column_name: name, clause, line: 1, column: pos + 1, reason: 'column given seems to be invalid' },
+    'Invalid query formed',
+  );
 }
 
 function resolve(mod: ModuleState, name: string, pos: number, clause: string): FieldDef | 'id' {
@@ -361,11 +385,22 @@ function comparable(f: FieldDef | 'id', lit: Lit, pos: number): unknown {
   if (f.dataType === 'datetime') {
     const ms = typeof lit === 'string' ? parseZohoDateTime(lit) : undefined;
     if (ms === undefined) {
-      throw new CoqlError('INVALID_QUERY', { column_name: f.apiName, clause: 'where', line: 1, column: pos + 1, reason: 'invalid value given for the datetime field' }, 'Invalid query formed');
+      throw new CoqlError(
+        'INVALID_QUERY',
+        {
+          column_name: f.apiName,
+          clause: 'where',
+          line: 1,
+          column: pos + 1,
+          reason: 'invalid value given for the datetime field',
+        },
+        'Invalid query formed',
+      );
     }
     return ms;
   }
-  if (['integer', 'bigint', 'double', 'currency', 'percent'].includes(f.dataType)) return typeof lit === 'number' ? lit : Number(lit);
+  if (['integer', 'bigint', 'double', 'currency', 'percent'].includes(f.dataType))
+    return typeof lit === 'number' ? lit : Number(lit);
   if (f.dataType === 'boolean') return lit === true || lit === 'true';
   return typeof lit === 'string' ? lit.toLowerCase() : String(lit).toLowerCase();
 }
@@ -380,7 +415,14 @@ function recValue(f: FieldDef | 'id', rec: RecordRec): unknown {
 
 function cmp(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string' && /^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
+  if (
+    typeof a === 'string' &&
+    typeof b === 'string' &&
+    /^\d+$/.test(a) &&
+    /^\d+$/.test(b) &&
+    a.length !== b.length
+  )
+    return a.length - b.length;
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -392,7 +434,11 @@ function eq(v: unknown, lit: unknown): boolean {
 }
 
 function likeToRegex(p: string): RegExp {
-  const esc = p.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const esc = p
+    .toLowerCase()
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${esc}$`, 's');
 }
 
@@ -493,7 +539,10 @@ export function candidates(mod: ModuleState, e: Expr): Set<string> | undefined {
   return out;
 }
 
-export function sorter(mod: ModuleState, orderBy: CoqlQuery['orderBy']): (a: RecordRec, b: RecordRec) => number {
+export function sorter(
+  mod: ModuleState,
+  orderBy: CoqlQuery['orderBy'],
+): (a: RecordRec, b: RecordRec) => number {
   const keys = orderBy.map((o) => ({ f: resolve(mod, o.field, o.pos, 'order by'), desc: o.desc }));
   if (keys.length === 0) keys.push({ f: 'id', desc: false });
   return (a, b) => {
@@ -511,6 +560,7 @@ export function sorter(mod: ModuleState, orderBy: CoqlQuery['orderBy']): (a: Rec
 }
 
 export function resolveSelect(mod: ModuleState, q: CoqlQuery): (FieldDef | 'id')[] {
-  if (q.fields.length > COQL_MAX_SELECT) throw new CoqlError('LIMIT_EXCEEDED', { clause: 'select', limit: COQL_MAX_SELECT }, 'limit exceeded');
+  if (q.fields.length > COQL_MAX_SELECT)
+    throw new CoqlError('LIMIT_EXCEEDED', { clause: 'select', limit: COQL_MAX_SELECT }, 'limit exceeded');
   return q.fields.map((f) => resolve(mod, f.name, f.pos, 'select'));
 }

@@ -8,7 +8,8 @@ import { rawValue } from './records.js';
 import { parseZohoDateTime } from './time.js';
 import { CoqlError } from './coql.js';
 
-type Node = { kind: 'and' | 'or'; items: Node[] } | { kind: 'cond'; field: string; op: string; value: string };
+type Node =
+  { kind: 'and' | 'or'; items: Node[] } | { kind: 'cond'; field: string; op: string; value: string };
 
 const OPS = new Set([
   'equals',
@@ -68,7 +69,8 @@ export function parseCriteria(s: string): Node {
     const parts = splitUnescaped(body, ':');
     if (parts.length < 3) throw invalid('invalid criteria');
     const [field, op, ...rest] = parts as [string, string, ...string[]];
-    if (!OPS.has(op.toLowerCase())) throw invalid('invalid operator found', { api_name: field, operator: op });
+    if (!OPS.has(op.toLowerCase()))
+      throw invalid('invalid operator found', { api_name: field, operator: op });
     count++;
     if (count > 10) throw new CoqlError('LIMIT_EXCEEDED', { limit: 10 }, 'criteria limit exceeded');
     return { kind: 'cond', field: field.trim(), op: op.toLowerCase(), value: rest.join(':') };
@@ -119,7 +121,10 @@ export function compileCriteria(mod: ModuleState, n: Node): (r: RecordRec) => bo
   const isId = n.field.toLowerCase() === 'id';
   const f = isId ? undefined : mod.field(n.field);
   if (!isId && !f) throw invalid('invalid field found', { api_name: n.field });
-  const values = n.op === 'in' || n.op === 'not_in' || n.op === 'between' ? splitUnescaped(n.value, ',').map(unescape) : [unescape(n.value)];
+  const values =
+    n.op === 'in' || n.op === 'not_in' || n.op === 'between'
+      ? splitUnescaped(n.value, ',').map(unescape)
+      : [unescape(n.value)];
   const lits = values.map((v) => (f ? norm(f, v) : v));
   const get = (r: RecordRec): unknown => {
     if (!f) return r.id;
@@ -129,7 +134,8 @@ export function compileCriteria(mod: ModuleState, n: Node): (r: RecordRec) => bo
     return v;
   };
   const lit = lits[0];
-  const eqOne = (v: unknown, l: unknown) => (Array.isArray(v) ? v.includes(l) : v === l || (l === '' && (v === null || v === undefined)));
+  const eqOne = (v: unknown, l: unknown) =>
+    Array.isArray(v) ? v.includes(l) : v === l || (l === '' && (v === null || v === undefined));
   switch (n.op) {
     case 'equals':
       return (r) => eqOne(get(r), lit);
@@ -159,7 +165,13 @@ export function compileCriteria(mod: ModuleState, n: Node): (r: RecordRec) => bo
         if (v === null || v === undefined) return false;
         const a = v as number;
         const b = lit as number;
-        return op === 'greater_than' ? a > b : op === 'greater_equal' ? a >= b : op === 'less_than' ? a < b : a <= b;
+        return op === 'greater_than'
+          ? a > b
+          : op === 'greater_equal'
+            ? a >= b
+            : op === 'less_than'
+              ? a < b
+              : a <= b;
       };
     }
   }

@@ -7,7 +7,13 @@ import { Router, type Request, type Response } from 'express';
 import type { EmuCore } from './core.js';
 import { sleep } from './core.js';
 import { ApiError, Errors, jsonBody, multipart, q, sendError, sendJson, sendNoContent } from './http.js';
-import { ADMIN_PROFILE, userFullName, type AccessTokenRec, type ModuleState, type OrgState } from './state.js';
+import {
+  ADMIN_PROFILE,
+  userFullName,
+  type AccessTokenRec,
+  type ModuleState,
+  type OrgState,
+} from './state.js';
 import type { EmuFieldType, FieldDef, NoteRec, RecordRec, UserRec } from './types.js';
 import {
   dt,
@@ -95,7 +101,10 @@ function moduleParam(ctx: Ctx): ModuleState {
   const name = q(ctx.req, 'module');
   if (!name) throw Errors.paramMissing('module');
   const mod = ctx.org.module(name);
-  if (!mod) throw new ApiError(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { param_name: 'module' });
+  if (!mod)
+    throw new ApiError(400, 'INVALID_MODULE', 'the module name given seems to be invalid', {
+      param_name: 'module',
+    });
   return mod;
 }
 
@@ -103,7 +112,8 @@ function paging(req: Request): { page: number; perPage: number } {
   const page = Number(q(req, 'page') ?? '1');
   const perPage = Number(q(req, 'per_page') ?? String(MAX_PER_PAGE));
   if (!Number.isInteger(page) || page < 1) throw Errors.invalidParam('page');
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) throw Errors.invalidParam('per_page');
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE)
+    throw Errors.invalidParam('per_page');
   return { page, perPage };
 }
 
@@ -121,9 +131,14 @@ async function dataRows(ctx: Ctx, key = 'data'): Promise<{ rows: unknown[]; body
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw Errors.invalidBody();
   const rows = (body as Record<string, unknown>)[key];
   if (!Array.isArray(rows) || rows.length === 0) {
-    throw new ApiError(400, 'INVALID_DATA', 'invalid data', { expected_data_type: 'jsonarray', api_name: key, json_path: `$.${key}` });
+    throw new ApiError(400, 'INVALID_DATA', 'invalid data', {
+      expected_data_type: 'jsonarray',
+      api_name: key,
+      json_path: `$.${key}`,
+    });
   }
-  if (rows.length > MAX_WRITE_ROWS) throw Errors.limit(MAX_WRITE_ROWS, { api_name: key, json_path: `$.${key}` });
+  if (rows.length > MAX_WRITE_ROWS)
+    throw Errors.limit(MAX_WRITE_ROWS, { api_name: key, json_path: `$.${key}` });
   return { rows, body: body as Record<string, unknown> };
 }
 
@@ -166,7 +181,14 @@ function userJson(org: OrgState, u: UserRec): Record<string, unknown> {
     sort_order_preference__s: 'First Name,Last Name',
     status: u.status === 'disabled' ? 'disabled' : u.status,
     role: { name: u.role.name, id: u.role.id },
-    customize_info: { notes_desc: null, show_right_panel: null, bc_view: null, show_home: false, show_detail_view: true, unpin_recent_item: null },
+    customize_info: {
+      notes_desc: null,
+      show_right_panel: null,
+      bc_view: null,
+      show_home: false,
+      show_detail_view: true,
+      unpin_recent_item: null,
+    },
     city: null,
     signature: null,
     locale: 'en_US',
@@ -318,7 +340,12 @@ function fieldJson(org: OrgState, f: FieldDef, seq: number): Record<string, unkn
   return {
     associated_module: null,
     webhook: true,
-    operation_type: { web_update: editable, api_create: editable, web_create: editable, api_update: editable },
+    operation_type: {
+      web_update: editable,
+      api_create: editable,
+      web_create: editable,
+      api_update: editable,
+    },
     colour_code_enabled_by_system: false,
     field_label: f.label,
     tooltip: null,
@@ -335,7 +362,11 @@ function fieldJson(org: OrgState, f: FieldDef, seq: number): Record<string, unkn
     filterable: true,
     visible: true,
     refer_from_field: null,
-    profiles: profilesOf(org).map((p) => ({ permission_type: editable ? 'read_write' : 'read_only', name: p.name, id: p.id })),
+    profiles: profilesOf(org).map((p) => ({
+      permission_type: editable ? 'read_write' : 'read_only',
+      name: p.name,
+      id: p.id,
+    })),
     view_type: { view: true, edit: editable, quick_create: f.mandatory, create: editable },
     separator: false,
     searchable: true,
@@ -381,7 +412,29 @@ function fieldJson(org: OrgState, f: FieldDef, seq: number): Record<string, unkn
 }
 
 function uiType(t: EmuFieldType): number {
-  return ({ text: 1, textarea: 3, email: 25, phone: 33, website: 21, picklist: 2, multiselectpicklist: 100, integer: 32, bigint: 32, double: 36, currency: 36, percent: 38, boolean: 301, date: 24, datetime: 333, ownerlookup: 8, autonumber: 1 } as Record<string, number>)[t] ?? 1;
+  return (
+    (
+      {
+        text: 1,
+        textarea: 3,
+        email: 25,
+        phone: 33,
+        website: 21,
+        picklist: 2,
+        multiselectpicklist: 100,
+        integer: 32,
+        bigint: 32,
+        double: 36,
+        currency: 36,
+        percent: 38,
+        boolean: 301,
+        date: 24,
+        datetime: 333,
+        ownerlookup: 8,
+        autonumber: 1,
+      } as Record<string, number>
+    )[t] ?? 1
+  );
 }
 
 // ------------------------------------------------------------------ users / org / modules
@@ -409,13 +462,17 @@ function getUsers(ctx: Ctx): void {
   const users = all.filter(filter);
   const { slice, more } = pageOf(users, page, perPage);
   if (slice.length === 0) return sendNoContent(ctx.res);
-  sendJson(ctx.res, 200, { users: slice.map((u) => userJson(ctx.org, u)), info: { per_page: perPage, count: slice.length, page, more_records: more } });
+  sendJson(ctx.res, 200, {
+    users: slice.map((u) => userJson(ctx.org, u)),
+    info: { per_page: perPage, count: slice.length, page, more_records: more },
+  });
 }
 
 function getUser(ctx: Ctx, id: string): void {
   need(ctx, 'users', undefined, 'READ');
   const u = ctx.org.users.get(id);
-  if (!u) throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 1 });
+  if (!u)
+    throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 1 });
   sendJson(ctx.res, 200, { users: [userJson(ctx.org, u)] });
 }
 
@@ -496,8 +553,35 @@ function getRelatedLists(ctx: Ctx): void {
 
 // ------------------------------------------------------------------ fields
 
-const CREATABLE_TYPES = new Set<EmuFieldType>(['text', 'textarea', 'email', 'phone', 'website', 'picklist', 'multiselectpicklist', 'integer', 'bigint', 'double', 'currency', 'percent', 'boolean', 'date', 'datetime']);
-const MAX_LENGTH: Partial<Record<EmuFieldType, number>> = { text: 255, website: 255, phone: 30, email: 100, textarea: 32000, integer: 9, bigint: 18, double: 16, currency: 16, percent: 5 };
+const CREATABLE_TYPES = new Set<EmuFieldType>([
+  'text',
+  'textarea',
+  'email',
+  'phone',
+  'website',
+  'picklist',
+  'multiselectpicklist',
+  'integer',
+  'bigint',
+  'double',
+  'currency',
+  'percent',
+  'boolean',
+  'date',
+  'datetime',
+]);
+const MAX_LENGTH: Partial<Record<EmuFieldType, number>> = {
+  text: 255,
+  website: 255,
+  phone: 30,
+  email: 100,
+  textarea: 32000,
+  integer: 9,
+  bigint: 18,
+  double: 16,
+  currency: 16,
+  percent: 5,
+};
 
 function fieldApiNameFor(label: string): string {
   const base = label
@@ -520,7 +604,8 @@ function getField(ctx: Ctx, id: string): void {
   const mod = moduleParam(ctx);
   const i = mod.def.fields.findIndex((f) => f.id === id);
   const f = mod.def.fields[i];
-  if (!f) throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 2 });
+  if (!f)
+    throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 2 });
   sendJson(ctx.res, 200, { fields: [fieldJson(ctx.org, f, i + 1)] });
 }
 
@@ -531,19 +616,35 @@ async function createFields(ctx: Ctx): Promise<void> {
   const { rows } = await dataRows(ctx, 'fields');
   const results: Record<string, unknown>[] = [];
   rows.forEach((row, i) => {
-    const err = (code: string, message: string, api: string) => rowError(code, message, { api_name: api, json_path: `$.fields[${i}].${api}` });
+    const err = (code: string, message: string, api: string) =>
+      rowError(code, message, { api_name: api, json_path: `$.fields[${i}].${api}` });
     const r = (row ?? {}) as Record<string, unknown>;
     const label = typeof r.field_label === 'string' ? r.field_label.trim() : '';
-    if (!label) return results.push({ ...mandatoryNotFound('field_label', i), details: { api_name: 'field_label', json_path: `$.fields[${i}].field_label` } });
+    if (!label)
+      return results.push({
+        ...mandatoryNotFound('field_label', i),
+        details: { api_name: 'field_label', json_path: `$.fields[${i}].field_label` },
+      });
     const dataType = r.data_type;
-    if (typeof dataType !== 'string') return results.push({ ...err('MANDATORY_NOT_FOUND', 'required field not found', 'data_type') });
-    if (!CREATABLE_TYPES.has(dataType as EmuFieldType)) return results.push(err('INVALID_DATA', 'invalid data', 'data_type'));
+    if (typeof dataType !== 'string')
+      return results.push({ ...err('MANDATORY_NOT_FOUND', 'required field not found', 'data_type') });
+    if (!CREATABLE_TYPES.has(dataType as EmuFieldType))
+      return results.push(err('INVALID_DATA', 'invalid data', 'data_type'));
     const t = dataType as EmuFieldType;
-    if (label.length > 50) return results.push({ ...err('INVALID_DATA', 'invalid data', 'field_label'), details: { api_name: 'field_label', json_path: `$.fields[${i}].field_label`, maximum_length: 50 } });
-    if (mod.def.fields.some((f) => f.label.toLowerCase() === label.toLowerCase())) return results.push(err('DUPLICATE_DATA', 'duplicate data', 'field_label'));
-    let apiName = typeof r.api_name === 'string' && /^[A-Za-z][A-Za-z0-9_]*$/.test(r.api_name) ? r.api_name : fieldApiNameFor(label);
+    if (label.length > 50)
+      return results.push({
+        ...err('INVALID_DATA', 'invalid data', 'field_label'),
+        details: { api_name: 'field_label', json_path: `$.fields[${i}].field_label`, maximum_length: 50 },
+      });
+    if (mod.def.fields.some((f) => f.label.toLowerCase() === label.toLowerCase()))
+      return results.push(err('DUPLICATE_DATA', 'duplicate data', 'field_label'));
+    let apiName =
+      typeof r.api_name === 'string' && /^[A-Za-z][A-Za-z0-9_]*$/.test(r.api_name)
+        ? r.api_name
+        : fieldApiNameFor(label);
     if (mod.field(apiName)) {
-      if (typeof r.api_name === 'string') return results.push(err('DUPLICATE_DATA', 'duplicate data', 'api_name'));
+      if (typeof r.api_name === 'string')
+        return results.push(err('DUPLICATE_DATA', 'duplicate data', 'api_name'));
       let n = 1;
       while (mod.field(`${apiName}${n}`)) n++;
       apiName = `${apiName}${n}`;
@@ -554,7 +655,12 @@ async function createFields(ctx: Ctx): Promise<void> {
       length = ta?.type === 'large' || ta?.type === 'rich_text' ? 32000 : 2000;
     } else if (r.length !== undefined) {
       const max = MAX_LENGTH[t];
-      if (typeof r.length !== 'number' || !Number.isInteger(r.length) || r.length < 1 || (max !== undefined && r.length > max)) {
+      if (
+        typeof r.length !== 'number' ||
+        !Number.isInteger(r.length) ||
+        r.length < 1 ||
+        (max !== undefined && r.length > max)
+      ) {
         return results.push(err('INVALID_DATA', 'invalid data', 'length'));
       }
       length = r.length;
@@ -562,19 +668,28 @@ async function createFields(ctx: Ctx): Promise<void> {
     let picklist: string[] | undefined;
     if (t === 'picklist' || t === 'multiselectpicklist') {
       const pv = r.pick_list_values;
-      if (!Array.isArray(pv) || pv.length === 0) return results.push(err('MANDATORY_NOT_FOUND', 'required field not found', 'pick_list_values'));
+      if (!Array.isArray(pv) || pv.length === 0)
+        return results.push(err('MANDATORY_NOT_FOUND', 'required field not found', 'pick_list_values'));
       picklist = [];
       for (const v of pv) {
         const dv = (v as Record<string, unknown> | null)?.display_value;
-        if (typeof dv !== 'string' || !dv.trim()) return results.push(err('INVALID_DATA', 'invalid data', 'pick_list_values'));
-        if (picklist.some((x) => x.toLowerCase() === dv.toLowerCase())) return results.push(err('DUPLICATE_DATA', 'duplicate data', 'pick_list_values'));
+        if (typeof dv !== 'string' || !dv.trim())
+          return results.push(err('INVALID_DATA', 'invalid data', 'pick_list_values'));
+        if (picklist.some((x) => x.toLowerCase() === dv.toLowerCase()))
+          return results.push(err('DUPLICATE_DATA', 'duplicate data', 'pick_list_values'));
         picklist.push(dv);
       }
     }
-    const f = ctx.core.state.buildField({ apiName, label, dataType: t, length, mandatory: false, custom: true, picklist }, true);
+    const f = ctx.core.state.buildField(
+      { apiName, label, dataType: t, length, mandatory: false, custom: true, picklist },
+      true,
+    );
     if (picklist) {
       const pvRaw = r.pick_list_values as Record<string, unknown>[];
-      f.picklist = (f.picklist ?? []).map((p, j) => ({ ...p, actual: typeof pvRaw[j]?.actual_value === 'string' ? (pvRaw[j]?.actual_value as string) : p.actual }));
+      f.picklist = (f.picklist ?? []).map((p, j) => ({
+        ...p,
+        actual: typeof pvRaw[j]?.actual_value === 'string' ? (pvRaw[j]?.actual_value as string) : p.actual,
+      }));
     }
     const insertAt = mod.def.fields.findIndex((x) => x.apiName === 'Created_By');
     if (insertAt >= 0) mod.def.fields.splice(insertAt, 0, f);
@@ -587,28 +702,61 @@ async function createFields(ctx: Ctx): Promise<void> {
   sendJson(ctx.res, writeStatus(results as { status: string }[], 201), { fields: results });
 }
 
-function updateOneField(ctx: Ctx, mod: ModuleState, f: FieldDef, r: Record<string, unknown>, i: number): Record<string, unknown> {
+function updateOneField(
+  ctx: Ctx,
+  mod: ModuleState,
+  f: FieldDef,
+  r: Record<string, unknown>,
+  i: number,
+): Record<string, unknown> {
   const at = (api: string) => `$.fields[${i}].${api}`;
-  if (f.readOnly || ['Owner', 'Created_By', 'Modified_By', 'Created_Time', 'Modified_Time'].includes(f.apiName)) {
-    return rowError('NOT_ALLOWED', 'field cannot be updated', { api_name: f.apiName, json_path: `$.fields[${i}]` });
+  if (
+    f.readOnly ||
+    ['Owner', 'Created_By', 'Modified_By', 'Created_Time', 'Modified_Time'].includes(f.apiName)
+  ) {
+    return rowError('NOT_ALLOWED', 'field cannot be updated', {
+      api_name: f.apiName,
+      json_path: `$.fields[${i}]`,
+    });
   }
   const next: Partial<FieldDef> = {};
   if (r.field_label !== undefined) {
-    if (typeof r.field_label !== 'string' || !r.field_label.trim()) return rowError('INVALID_DATA', 'invalid data', { api_name: 'field_label', json_path: at('field_label') });
+    if (typeof r.field_label !== 'string' || !r.field_label.trim())
+      return rowError('INVALID_DATA', 'invalid data', {
+        api_name: 'field_label',
+        json_path: at('field_label'),
+      });
     const lbl = r.field_label.trim();
-    if (mod.def.fields.some((x) => x !== f && x.label.toLowerCase() === lbl.toLowerCase())) return rowError('DUPLICATE_DATA', 'duplicate data', { api_name: 'field_label', json_path: at('field_label') });
+    if (mod.def.fields.some((x) => x !== f && x.label.toLowerCase() === lbl.toLowerCase()))
+      return rowError('DUPLICATE_DATA', 'duplicate data', {
+        api_name: 'field_label',
+        json_path: at('field_label'),
+      });
     next.label = lbl;
   }
   if (r.length !== undefined) {
     const max = MAX_LENGTH[f.dataType];
-    if (typeof r.length !== 'number' || !Number.isInteger(r.length) || r.length < 1 || (max !== undefined && r.length > max)) {
+    if (
+      typeof r.length !== 'number' ||
+      !Number.isInteger(r.length) ||
+      r.length < 1 ||
+      (max !== undefined && r.length > max)
+    ) {
       return rowError('INVALID_DATA', 'invalid data', { api_name: 'length', json_path: at('length') });
     }
     next.length = r.length;
   }
   if (r.pick_list_values !== undefined) {
-    if (!f.picklist) return rowError('INVALID_DATA', 'invalid data', { api_name: 'pick_list_values', json_path: at('pick_list_values') });
-    if (!Array.isArray(r.pick_list_values)) return rowError('INVALID_DATA', 'invalid data', { api_name: 'pick_list_values', json_path: at('pick_list_values') });
+    if (!f.picklist)
+      return rowError('INVALID_DATA', 'invalid data', {
+        api_name: 'pick_list_values',
+        json_path: at('pick_list_values'),
+      });
+    if (!Array.isArray(r.pick_list_values))
+      return rowError('INVALID_DATA', 'invalid data', {
+        api_name: 'pick_list_values',
+        json_path: at('pick_list_values'),
+      });
     const list = f.picklist.map((p) => ({ ...p }));
     for (const [j, raw] of r.pick_list_values.entries()) {
       const v = (raw ?? {}) as Record<string, unknown>;
@@ -619,20 +767,33 @@ function updateOneField(ctx: Ctx, mod: ModuleState, f: FieldDef, r: Record<strin
       if (id !== undefined) {
         const idx = list.findIndex((p) => p.id === id);
         const cur = list[idx];
-        if (!cur) return rowError('INVALID_DATA', 'invalid data', { api_name: 'id', json_path: `${path}.id` });
+        if (!cur)
+          return rowError('INVALID_DATA', 'invalid data', { api_name: 'id', json_path: `${path}.id` });
         if (v._delete === true || v._delete === null) {
           list.splice(idx, 1);
           continue;
         }
         if (dv !== undefined) {
-          if (list.some((p) => p !== cur && p.display.toLowerCase() === dv.toLowerCase())) return rowError('DUPLICATE_DATA', 'duplicate data', { api_name: 'display_value', json_path: `${path}.display_value` });
+          if (list.some((p) => p !== cur && p.display.toLowerCase() === dv.toLowerCase()))
+            return rowError('DUPLICATE_DATA', 'duplicate data', {
+              api_name: 'display_value',
+              json_path: `${path}.display_value`,
+            });
           cur.display = dv;
         }
         if (av !== undefined) cur.actual = av;
         continue;
       }
-      if (!dv) return rowError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'display_value', json_path: `${path}.display_value` });
-      if (list.some((p) => p.display.toLowerCase() === dv.toLowerCase())) return rowError('DUPLICATE_DATA', 'duplicate data', { api_name: 'display_value', json_path: `${path}.display_value` });
+      if (!dv)
+        return rowError('MANDATORY_NOT_FOUND', 'required field not found', {
+          api_name: 'display_value',
+          json_path: `${path}.display_value`,
+        });
+      if (list.some((p) => p.display.toLowerCase() === dv.toLowerCase()))
+        return rowError('DUPLICATE_DATA', 'duplicate data', {
+          api_name: 'display_value',
+          json_path: `${path}.display_value`,
+        });
       list.push({ id: ctx.core.state.nextId(), display: dv, actual: av ?? dv });
     }
     next.picklist = list;
@@ -650,16 +811,29 @@ async function updateFields(ctx: Ctx, id: string | undefined): Promise<void> {
   const results: Record<string, unknown>[] = [];
   if (id !== undefined) {
     const f = mod.def.fields.find((x) => x.id === id);
-    if (!f) throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 2 });
+    if (!f)
+      throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 2 });
     if (rows.length !== 1) throw Errors.limit(1, { api_name: 'fields', json_path: '$.fields' });
     results.push(updateOneField(ctx, mod, f, (rows[0] ?? {}) as Record<string, unknown>, 0));
   } else {
     rows.forEach((row, i) => {
       const r = (row ?? {}) as Record<string, unknown>;
       const rid = typeof r.id === 'string' || typeof r.id === 'number' ? String(r.id) : undefined;
-      if (rid === undefined) return results.push(rowError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'id', json_path: `$.fields[${i}].id` }));
+      if (rid === undefined)
+        return results.push(
+          rowError('MANDATORY_NOT_FOUND', 'required field not found', {
+            api_name: 'id',
+            json_path: `$.fields[${i}].id`,
+          }),
+        );
       const f = mod.def.fields.find((x) => x.id === rid);
-      if (!f) return results.push(rowError('INVALID_DATA', 'the id given seems to be invalid', { api_name: 'id', json_path: `$.fields[${i}].id` }));
+      if (!f)
+        return results.push(
+          rowError('INVALID_DATA', 'the id given seems to be invalid', {
+            api_name: 'id',
+            json_path: `$.fields[${i}].id`,
+          }),
+        );
       results.push(updateOneField(ctx, mod, f, r, i));
     });
   }
@@ -672,10 +846,13 @@ function deleteField(ctx: Ctx, id: string): void {
   const mod = moduleParam(ctx);
   needAdmin(ctx);
   const f = mod.def.fields.find((x) => x.id === id);
-  if (!f) throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 2 });
+  if (!f)
+    throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 2 });
   if (!f.custom) throw new ApiError(400, 'NOT_ALLOWED', 'standard fields cannot be deleted', { id });
   removeField(ctx.core, ctx.org, mod, f.apiName);
-  sendJson(ctx.res, 200, { fields: [{ code: 'SUCCESS', details: { id }, message: 'field deleted', status: 'success' }] });
+  sendJson(ctx.res, 200, {
+    fields: [{ code: 'SUCCESS', details: { id }, message: 'field deleted', status: 'success' }],
+  });
 }
 
 export function removeField(core: EmuCore, org: OrgState, mod: ModuleState, apiName: string): void {
@@ -696,7 +873,12 @@ interface RowResult {
   [k: string]: unknown;
 }
 
-function insertRecord(ctx: Ctx, mod: ModuleState, changes: Map<string, unknown>, ownerId: string | undefined): RecordRec {
+function insertRecord(
+  ctx: Ctx,
+  mod: ModuleState,
+  changes: Map<string, unknown>,
+  ownerId: string | undefined,
+): RecordRec {
   const now = ctx.core.now();
   const rec: RecordRec = {
     id: ctx.core.state.nextId(),
@@ -712,7 +894,13 @@ function insertRecord(ctx: Ctx, mod: ModuleState, changes: Map<string, unknown>,
   return rec;
 }
 
-function applyUpdate(ctx: Ctx, mod: ModuleState, rec: RecordRec, changes: Map<string, unknown>, ownerId: string | undefined): void {
+function applyUpdate(
+  ctx: Ctx,
+  mod: ModuleState,
+  rec: RecordRec,
+  changes: Map<string, unknown>,
+  ownerId: string | undefined,
+): void {
   for (const [k, v] of changes) ctx.org.setValue(mod, rec, k, v);
   if (ownerId) rec.ownerId = ownerId;
   rec.modifiedAt = Math.max(ctx.core.now(), rec.modifiedAt + 1);
@@ -720,7 +908,13 @@ function applyUpdate(ctx: Ctx, mod: ModuleState, rec: RecordRec, changes: Map<st
 }
 
 /** Unique-field check: an error when another record holds the same value. */
-function uniqueViolation(ctx: Ctx, mod: ModuleState, changes: Map<string, unknown>, i: number, selfId?: string): RowError | undefined {
+function uniqueViolation(
+  ctx: Ctx,
+  mod: ModuleState,
+  changes: Map<string, unknown>,
+  i: number,
+  selfId?: string,
+): RowError | undefined {
   for (const f of mod.def.fields) {
     if (!f.unique) continue;
     const v = changes.get(f.apiName);
@@ -732,7 +926,11 @@ function uniqueViolation(ctx: Ctx, mod: ModuleState, changes: Map<string, unknow
       return rowError('DUPLICATE_DATA', 'duplicate data', {
         api_name: f.apiName,
         json_path: `$.data[${i}].${f.apiName}`,
-        duplicate_record: { id, module: { api_name: mod.def.apiName, id: mod.def.id }, Owner: minUser(ctx.org, other.ownerId, false) },
+        duplicate_record: {
+          id,
+          module: { api_name: mod.def.apiName, id: mod.def.id },
+          Owner: minUser(ctx.org, other.ownerId, false),
+        },
       });
     }
   }
@@ -740,11 +938,25 @@ function uniqueViolation(ctx: Ctx, mod: ModuleState, changes: Map<string, unknow
 }
 
 function insertResult(ctx: Ctx, rec: RecordRec): RowResult {
-  return { code: 'SUCCESS', duplicate_field: null, action: 'insert', details: writeDetails(ctx.org, rec), message: 'record added', status: 'success' };
+  return {
+    code: 'SUCCESS',
+    duplicate_field: null,
+    action: 'insert',
+    details: writeDetails(ctx.org, rec),
+    message: 'record added',
+    status: 'success',
+  };
 }
 
 function updateResult(ctx: Ctx, rec: RecordRec, duplicateField: string | null = null): RowResult {
-  return { code: 'SUCCESS', duplicate_field: duplicateField, action: 'update', details: writeDetails(ctx.org, rec), message: 'record updated', status: 'success' };
+  return {
+    code: 'SUCCESS',
+    duplicate_field: duplicateField,
+    action: 'update',
+    details: writeDetails(ctx.org, rec),
+    message: 'record updated',
+    status: 'success',
+  };
 }
 
 async function createRecords(ctx: Ctx, mod: ModuleState): Promise<void> {
@@ -762,9 +974,17 @@ async function createRecords(ctx: Ctx, mod: ModuleState): Promise<void> {
 }
 
 function updateRow(ctx: Ctx, mod: ModuleState, row: unknown, i: number, id: string | undefined): RowResult {
-  if (id === undefined) return rowError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'id', json_path: `$.data[${i}].id` });
+  if (id === undefined)
+    return rowError('MANDATORY_NOT_FOUND', 'required field not found', {
+      api_name: 'id',
+      json_path: `$.data[${i}].id`,
+    });
   const rec = mod.records.get(id);
-  if (!rec) return rowError('INVALID_DATA', 'the id given seems to be invalid', { api_name: 'id', json_path: `$.data[${i}].id` });
+  if (!rec)
+    return rowError('INVALID_DATA', 'the id given seems to be invalid', {
+      api_name: 'id',
+      json_path: `$.data[${i}].id`,
+    });
   const v = validateRecordRow(ctx.org, mod, row, i, 'update');
   if (!v.ok) return v.error;
   const dup = uniqueViolation(ctx, mod, v.changes, i, rec.id);
@@ -781,7 +1001,8 @@ function rowId(row: unknown): string | undefined {
 async function updateRecords(ctx: Ctx, mod: ModuleState, urlId: string | undefined): Promise<void> {
   need(ctx, 'modules', mod.def.apiName, 'UPDATE');
   const { rows } = await dataRows(ctx);
-  if (urlId !== undefined && rows.length > 1) throw Errors.limit(1, { api_name: 'data', json_path: '$.data' });
+  if (urlId !== undefined && rows.length > 1)
+    throw Errors.limit(1, { api_name: 'data', json_path: '$.data' });
   const results = rows.map((row, i) => updateRow(ctx, mod, row, i, urlId ?? rowId(row)));
   ctx.core.changed();
   sendJson(ctx.res, writeStatus(results, 200), { data: results });
@@ -792,7 +1013,11 @@ async function upsertRecords(ctx: Ctx, mod: ModuleState): Promise<void> {
   need(ctx, 'modules', mod.def.apiName, 'UPDATE');
   const { rows, body } = await dataRows(ctx);
   const dupParam = body.duplicate_check_fields;
-  const dupFields = (Array.isArray(dupParam) ? dupParam.filter((x): x is string => typeof x === 'string') : mod.def.duplicateCheck.concat(mod.def.fields.filter((f) => f.unique).map((f) => f.apiName)))
+  const dupFields = (
+    Array.isArray(dupParam)
+      ? dupParam.filter((x): x is string => typeof x === 'string')
+      : mod.def.duplicateCheck.concat(mod.def.fields.filter((f) => f.unique).map((f) => f.apiName))
+  )
     .map((n) => mod.field(n))
     .filter((f): f is FieldDef => !!f);
   let anyInsert = false;
@@ -831,7 +1056,12 @@ function getRecord(ctx: Ctx, mod: ModuleState, id: string): void {
   sendJson(ctx.res, 200, { data: [serializeRecord(ctx.org, mod, rec, fields)] });
 }
 
-function sortRecords(mod: ModuleState, recs: RecordRec[], sortBy: string | undefined, sortOrder: string | undefined): RecordRec[] {
+function sortRecords(
+  mod: ModuleState,
+  recs: RecordRec[],
+  sortBy: string | undefined,
+  sortOrder: string | undefined,
+): RecordRec[] {
   const by = sortBy ? mod.field(sortBy) : undefined;
   if (sortBy && !by && sortBy !== 'id') throw Errors.invalidParam('sort_by');
   const desc = sortOrder === 'desc';
@@ -859,7 +1089,10 @@ function listRecords(ctx: Ctx, mod: ModuleState): void {
   const idsParam = q(ctx.req, 'ids');
   let recs: RecordRec[];
   if (idsParam !== undefined) {
-    const ids = idsParam.split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = idsParam
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length > 100) throw Errors.limit(100, { param_name: 'ids' });
     recs = ids.map((id) => mod.records.get(id)).filter((r): r is RecordRec => !!r);
   } else {
@@ -869,13 +1102,29 @@ function listRecords(ctx: Ctx, mod: ModuleState): void {
   if (slice.length === 0) return sendNoContent(ctx.res);
   sendJson(ctx.res, 200, {
     data: slice.map((r) => serializeRecord(ctx.org, mod, r, fields)),
-    info: { per_page: perPage, next_page_token: null, count: slice.length, sort_by: q(ctx.req, 'sort_by') ?? 'id', page, previous_page_token: null, page_token_expiry: null, sort_order: q(ctx.req, 'sort_order') ?? 'desc', more_records: more },
+    info: {
+      per_page: perPage,
+      next_page_token: null,
+      count: slice.length,
+      sort_by: q(ctx.req, 'sort_by') ?? 'id',
+      page,
+      previous_page_token: null,
+      page_token_expiry: null,
+      sort_order: q(ctx.req, 'sort_order') ?? 'desc',
+      more_records: more,
+    },
   });
 }
 
 function deleteRecords(ctx: Ctx, mod: ModuleState, urlId: string | undefined): void {
   need(ctx, 'modules', mod.def.apiName, 'DELETE');
-  const ids = urlId !== undefined ? [urlId] : (q(ctx.req, 'ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ids =
+    urlId !== undefined
+      ? [urlId]
+      : (q(ctx.req, 'ids') ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   if (ids.length === 0) throw Errors.paramMissing('ids');
   if (ids.length > 100) throw Errors.limit(100, { param_name: 'ids' });
   const results = ids.map((id) => {
@@ -897,25 +1146,45 @@ function searchRecords(ctx: Ctx, mod: ModuleState): void {
   const email = q(ctx.req, 'email');
   const phone = q(ctx.req, 'phone');
   const word = q(ctx.req, 'word');
-  if (criteria === undefined && email === undefined && phone === undefined && word === undefined) throw Errors.paramMissing('criteria');
+  if (criteria === undefined && email === undefined && phone === undefined && word === undefined)
+    throw Errors.paramMissing('criteria');
   const { page, perPage } = paging(ctx.req);
-  if ((page - 1) * perPage >= SEARCH_MAX_RESULTS) throw new ApiError(400, 'LIMIT_REACHED', 'maximum limit reached', { limit: SEARCH_MAX_RESULTS });
+  if ((page - 1) * perPage >= SEARCH_MAX_RESULTS)
+    throw new ApiError(400, 'LIMIT_REACHED', 'maximum limit reached', { limit: SEARCH_MAX_RESULTS });
   const preds: ((r: RecordRec) => boolean)[] = [];
   if (criteria !== undefined) preds.push(compileCriteria(mod, parseCriteria(criteria)));
   if (email !== undefined) {
     const e = email.toLowerCase();
     const fs = mod.def.fields.filter((f) => f.dataType === 'email');
-    preds.push((r) => fs.some((f) => typeof r.values[f.apiName] === 'string' && (r.values[f.apiName] as string).toLowerCase() === e));
+    preds.push((r) =>
+      fs.some(
+        (f) => typeof r.values[f.apiName] === 'string' && (r.values[f.apiName] as string).toLowerCase() === e,
+      ),
+    );
   }
   if (phone !== undefined) {
     const d = digits(phone);
     const fs = mod.def.fields.filter((f) => f.dataType === 'phone');
-    preds.push((r) => d.length > 0 && fs.some((f) => typeof r.values[f.apiName] === 'string' && digits(r.values[f.apiName] as string) === d));
+    preds.push(
+      (r) =>
+        d.length > 0 &&
+        fs.some(
+          (f) => typeof r.values[f.apiName] === 'string' && digits(r.values[f.apiName] as string) === d,
+        ),
+    );
   }
   if (word !== undefined) {
     const w = word.toLowerCase();
-    const fs = mod.def.fields.filter((f) => ['text', 'textarea', 'email', 'phone', 'website', 'picklist'].includes(f.dataType));
-    preds.push((r) => fs.some((f) => String(fieldValue(ctx.org, f, r) ?? '').toLowerCase().includes(w)));
+    const fs = mod.def.fields.filter((f) =>
+      ['text', 'textarea', 'email', 'phone', 'website', 'picklist'].includes(f.dataType),
+    );
+    preds.push((r) =>
+      fs.some((f) =>
+        String(fieldValue(ctx.org, f, r) ?? '')
+          .toLowerCase()
+          .includes(w),
+      ),
+    );
   }
   const hits: RecordRec[] = [];
   for (const r of mod.records.values()) if (visible(ctx, r) && preds.every((p) => p(r))) hits.push(r);
@@ -923,7 +1192,10 @@ function searchRecords(ctx: Ctx, mod: ModuleState): void {
   const { slice, more } = pageOf(capped, page, perPage);
   if (slice.length === 0) return sendNoContent(ctx.res);
   const fields = pickFields(mod, q(ctx.req, 'fields'));
-  sendJson(ctx.res, 200, { data: slice.map((r) => serializeRecord(ctx.org, mod, r, fields)), info: { per_page: perPage, count: slice.length, page, more_records: more } });
+  sendJson(ctx.res, 200, {
+    data: slice.map((r) => serializeRecord(ctx.org, mod, r, fields)),
+    info: { per_page: perPage, count: slice.length, page, more_records: more },
+  });
 }
 
 async function coql(ctx: Ctx): Promise<void> {
@@ -934,7 +1206,16 @@ async function coql(ctx: Ctx): Promise<void> {
   const parsed = parseCoql(query);
   const mod = ctx.org.module(parsed.module);
   if (!mod || mod.def.kind !== 'records') {
-    throw new CoqlError('INVALID_QUERY', { module_name: parsed.module, clause: 'from', line: 1, reason: 'the module name given seems to be invalid' }, 'Invalid query formed');
+    throw new CoqlError(
+      'INVALID_QUERY',
+      {
+        module_name: parsed.module,
+        clause: 'from',
+        line: 1,
+        reason: 'the module name given seems to be invalid',
+      },
+      'Invalid query formed',
+    );
   }
   need(ctx, 'modules', mod.def.apiName, 'READ');
   const select = resolveSelect(mod, parsed);
@@ -956,14 +1237,21 @@ async function coql(ctx: Ctx): Promise<void> {
     o.id = r.id;
     return o;
   });
-  sendJson(ctx.res, 200, { data, info: { count: data.length, more_records: matched.length > parsed.offset + parsed.limit } });
+  sendJson(ctx.res, 200, {
+    data,
+    info: { count: data.length, more_records: matched.length > parsed.offset + parsed.limit },
+  });
 }
 
 // ------------------------------------------------------------------ notes
 
 const NOTE_KEYS = new Set(['Note_Title', 'Note_Content', 'Parent_Id', 'se_module', 'Owner', 'id']);
 
-function noteParent(ctx: Ctx, r: Record<string, unknown>, i: number): { module: string; id: string } | RowError {
+function noteParent(
+  ctx: Ctx,
+  r: Record<string, unknown>,
+  i: number,
+): { module: string; id: string } | RowError {
   const p = r.Parent_Id;
   let moduleName: unknown = r.se_module;
   let id: unknown = p;
@@ -982,12 +1270,19 @@ function noteParent(ctx: Ctx, r: Record<string, unknown>, i: number): { module: 
     moduleName = m;
   }
   const mod = typeof moduleName === 'string' ? ctx.org.module(moduleName) : undefined;
-  if (!mod || mod.def.kind !== 'records') return invalidData('Parent_Id', i, {}, 'the module name given seems to be invalid');
-  if (!mod.records.has(sid)) return invalidData('Parent_Id', i, {}, 'the related id given seems to be invalid');
+  if (!mod || mod.def.kind !== 'records')
+    return invalidData('Parent_Id', i, {}, 'the module name given seems to be invalid');
+  if (!mod.records.has(sid))
+    return invalidData('Parent_Id', i, {}, 'the related id given seems to be invalid');
   return { module: mod.def.apiName, id: sid };
 }
 
-function noteText(r: Record<string, unknown>, key: 'Note_Title' | 'Note_Content', i: number, max: number): string | null | undefined | RowError {
+function noteText(
+  r: Record<string, unknown>,
+  key: 'Note_Title' | 'Note_Content',
+  i: number,
+  max: number,
+): string | null | undefined | RowError {
   const v = r[key];
   if (v === undefined) return undefined;
   if (v === null || v === '') return null;
@@ -1002,11 +1297,23 @@ function isRowError(x: unknown): x is RowError {
 
 function noteLimits(ctx: Ctx): { title: number; content: number } {
   const mod = ctx.org.module('Notes');
-  return { title: mod?.field('Note_Title')?.length ?? 255, content: mod?.field('Note_Content')?.length ?? 32000 };
+  return {
+    title: mod?.field('Note_Title')?.length ?? 255,
+    content: mod?.field('Note_Content')?.length ?? 32000,
+  };
 }
 
-function createNoteRow(ctx: Ctx, row: unknown, i: number, fixedParent?: { module: string; id: string }): RowResult {
-  if (!row || typeof row !== 'object' || Array.isArray(row)) return rowError('INVALID_DATA', 'invalid data', { expected_data_type: 'jsonobject', json_path: `$.data[${i}]` });
+function createNoteRow(
+  ctx: Ctx,
+  row: unknown,
+  i: number,
+  fixedParent?: { module: string; id: string },
+): RowResult {
+  if (!row || typeof row !== 'object' || Array.isArray(row))
+    return rowError('INVALID_DATA', 'invalid data', {
+      expected_data_type: 'jsonobject',
+      json_path: `$.data[${i}]`,
+    });
   const r = row as Record<string, unknown>;
   for (const k of Object.keys(r)) if (!NOTE_KEYS.has(k) && !k.startsWith('$')) return invalidData(k, i);
   const lim = noteLimits(ctx);
@@ -1038,7 +1345,12 @@ function createNoteRow(ctx: Ctx, row: unknown, i: number, fixedParent?: { module
     modifiedAt: now,
   };
   ctx.org.addNote(n);
-  return { code: 'SUCCESS', details: writeDetails(ctx.org, n, false), message: 'record added', status: 'success' };
+  return {
+    code: 'SUCCESS',
+    details: writeDetails(ctx.org, n, false),
+    message: 'record added',
+    status: 'success',
+  };
 }
 
 async function createNotes(ctx: Ctx, fixedParent?: { module: string; id: string }): Promise<void> {
@@ -1050,10 +1362,22 @@ async function createNotes(ctx: Ctx, fixedParent?: { module: string; id: string 
 }
 
 function updateNoteRow(ctx: Ctx, row: unknown, i: number, id: string | undefined): RowResult {
-  if (!row || typeof row !== 'object' || Array.isArray(row)) return rowError('INVALID_DATA', 'invalid data', { expected_data_type: 'jsonobject', json_path: `$.data[${i}]` });
-  if (id === undefined) return rowError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'id', json_path: `$.data[${i}].id` });
+  if (!row || typeof row !== 'object' || Array.isArray(row))
+    return rowError('INVALID_DATA', 'invalid data', {
+      expected_data_type: 'jsonobject',
+      json_path: `$.data[${i}]`,
+    });
+  if (id === undefined)
+    return rowError('MANDATORY_NOT_FOUND', 'required field not found', {
+      api_name: 'id',
+      json_path: `$.data[${i}].id`,
+    });
   const n = ctx.org.notes.get(id);
-  if (!n) return rowError('INVALID_DATA', 'the id given seems to be invalid', { api_name: 'id', json_path: `$.data[${i}].id` });
+  if (!n)
+    return rowError('INVALID_DATA', 'the id given seems to be invalid', {
+      api_name: 'id',
+      json_path: `$.data[${i}].id`,
+    });
   const r = row as Record<string, unknown>;
   for (const k of Object.keys(r)) if (!NOTE_KEYS.has(k) && !k.startsWith('$')) return invalidData(k, i);
   const lim = noteLimits(ctx);
@@ -1066,13 +1390,19 @@ function updateNoteRow(ctx: Ctx, row: unknown, i: number, id: string | undefined
   if (title !== undefined) n.title = title;
   n.modifiedAt = Math.max(ctx.core.now(), n.modifiedAt + 1);
   n.modifiedById = ctx.user.id;
-  return { code: 'SUCCESS', details: writeDetails(ctx.org, n, false), message: 'record updated', status: 'success' };
+  return {
+    code: 'SUCCESS',
+    details: writeDetails(ctx.org, n, false),
+    message: 'record updated',
+    status: 'success',
+  };
 }
 
 async function updateNotes(ctx: Ctx, urlId: string | undefined): Promise<void> {
   need(ctx, 'modules', 'notes', 'UPDATE');
   const { rows } = await dataRows(ctx);
-  if (urlId !== undefined && rows.length > 1) throw Errors.limit(1, { api_name: 'data', json_path: '$.data' });
+  if (urlId !== undefined && rows.length > 1)
+    throw Errors.limit(1, { api_name: 'data', json_path: '$.data' });
   const results = rows.map((row, i) => updateNoteRow(ctx, row, i, urlId ?? rowId(row)));
   ctx.core.changed();
   sendJson(ctx.res, writeStatus(results, 200), { data: results });
@@ -1097,7 +1427,10 @@ function listNotes(ctx: Ctx, notes: NoteRec[]): void {
   need(ctx, 'modules', 'notes', 'READ');
   const fieldsParam = q(ctx.req, 'fields');
   if (!fieldsParam) throw Errors.paramMissing('fields');
-  const fields = fieldsParam.split(',').map((s) => s.trim()).filter(Boolean);
+  const fields = fieldsParam
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const { page, perPage } = paging(ctx.req);
   const idsParam = q(ctx.req, 'ids');
   let list = notes;
@@ -1110,7 +1443,17 @@ function listNotes(ctx: Ctx, notes: NoteRec[]): void {
   if (slice.length === 0) return sendNoContent(ctx.res);
   sendJson(ctx.res, 200, {
     data: slice.map((n) => serializeNote(ctx.org, n, fields)),
-    info: { per_page: perPage, next_page_token: null, count: slice.length, sort_by: q(ctx.req, 'sort_by') ?? 'Created_Time', page, previous_page_token: null, page_token_expiry: null, sort_order: q(ctx.req, 'sort_order') ?? 'asc', more_records: more },
+    info: {
+      per_page: perPage,
+      next_page_token: null,
+      count: slice.length,
+      sort_by: q(ctx.req, 'sort_by') ?? 'Created_Time',
+      page,
+      previous_page_token: null,
+      page_token_expiry: null,
+      sort_order: q(ctx.req, 'sort_order') ?? 'asc',
+      more_records: more,
+    },
   });
 }
 
@@ -1119,12 +1462,20 @@ function getNote(ctx: Ctx, id: string): void {
   const n = ctx.org.notes.get(id);
   if (!n) return sendNoContent(ctx.res);
   const fp = q(ctx.req, 'fields');
-  sendJson(ctx.res, 200, { data: [serializeNote(ctx.org, n, fp ? fp.split(',').map((s) => s.trim()) : undefined)] });
+  sendJson(ctx.res, 200, {
+    data: [serializeNote(ctx.org, n, fp ? fp.split(',').map((s) => s.trim()) : undefined)],
+  });
 }
 
 function deleteNotes(ctx: Ctx, urlId: string | undefined): void {
   need(ctx, 'modules', 'notes', 'DELETE');
-  const ids = urlId !== undefined ? [urlId] : (q(ctx.req, 'ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ids =
+    urlId !== undefined
+      ? [urlId]
+      : (q(ctx.req, 'ids') ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   if (ids.length === 0) throw Errors.paramMissing('ids');
   if (ids.length > 100) throw Errors.limit(100, { param_name: 'ids' });
   const results = ids.map((id) => {
@@ -1140,11 +1491,17 @@ function deleteNotes(ctx: Ctx, urlId: string | undefined): void {
 
 function attachmentParent(ctx: Ctx, moduleName: string, id: string): { module: string; id: string } {
   if (moduleName.toLowerCase() === 'notes') {
-    if (!ctx.org.notes.has(id)) throw new ApiError(400, 'INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 });
+    if (!ctx.org.notes.has(id))
+      throw new ApiError(400, 'INVALID_DATA', 'the related id given seems to be invalid', {
+        resource_path_index: 1,
+      });
     return { module: 'Notes', id };
   }
   const mod = moduleOr400(ctx, moduleName);
-  if (!mod.records.has(id)) throw new ApiError(400, 'INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 });
+  if (!mod.records.has(id))
+    throw new ApiError(400, 'INVALID_DATA', 'the related id given seems to be invalid', {
+      resource_path_index: 1,
+    });
   return { module: mod.def.apiName, id };
 }
 
@@ -1181,7 +1538,14 @@ async function uploadAttachment(ctx: Ctx, moduleName: string, id: string): Promi
   ctx.org.addAttachment(a);
   ctx.core.changed();
   sendJson(ctx.res, 200, {
-    data: [{ code: 'SUCCESS', details: writeDetails(ctx.org, { ...a, modifiedById: a.createdById }, false), message: 'attachment uploaded', status: 'success' }],
+    data: [
+      {
+        code: 'SUCCESS',
+        details: writeDetails(ctx.org, { ...a, modifiedById: a.createdById }, false),
+        message: 'attachment uploaded',
+        status: 'success',
+      },
+    ],
   });
 }
 
@@ -1213,7 +1577,8 @@ function downloadAttachment(ctx: Ctx, moduleName: string, id: string, aid: strin
   need(ctx, 'modules', moduleName, 'READ', 'attachments');
   const parent = attachmentParent(ctx, moduleName, id);
   const a = ctx.org.attachments.get(aid);
-  if (!a || a.parentId !== parent.id) throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 3 });
+  if (!a || a.parentId !== parent.id)
+    throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 3 });
   ctx.res.status(200);
   ctx.res.setHeader('Content-Type', a.mimeType);
   ctx.res.setHeader('Content-Disposition', `attachment;filename="${encodeURIComponent(a.fileName)}"`);
@@ -1224,11 +1589,14 @@ function deleteAttachment(ctx: Ctx, moduleName: string, id: string, aid: string)
   need(ctx, 'modules', moduleName, 'DELETE', 'attachments');
   const parent = attachmentParent(ctx, moduleName, id);
   const a = ctx.org.attachments.get(aid);
-  if (!a || a.parentId !== parent.id) throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 3 });
+  if (!a || a.parentId !== parent.id)
+    throw new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: 3 });
   ctx.org.attachments.delete(aid);
   ctx.org.attachmentsByParent.get(parent.id)?.delete(aid);
   ctx.core.changed();
-  sendJson(ctx.res, 200, { data: [{ code: 'SUCCESS', details: { id: aid }, message: 'record deleted', status: 'success' }] });
+  sendJson(ctx.res, 200, {
+    data: [{ code: 'SUCCESS', details: { id: aid }, message: 'record deleted', status: 'success' }],
+  });
 }
 
 // ------------------------------------------------------------------ dispatch
@@ -1349,8 +1717,17 @@ async function route(ctx: Ctx): Promise<void> {
     throw Errors.invalidMethod();
   }
   if (c.toLowerCase() === 'notes' && d === undefined) {
-    if (!mod.records.has(b)) throw new ApiError(400, 'INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 });
-    if (m === 'GET') return listNotes(ctx, [...(ctx.org.notesByParent.get(b) ?? [])].map((id) => ctx.org.notes.get(id)).filter((n): n is NoteRec => !!n));
+    if (!mod.records.has(b))
+      throw new ApiError(400, 'INVALID_DATA', 'the related id given seems to be invalid', {
+        resource_path_index: 1,
+      });
+    if (m === 'GET')
+      return listNotes(
+        ctx,
+        [...(ctx.org.notesByParent.get(b) ?? [])]
+          .map((id) => ctx.org.notes.get(id))
+          .filter((n): n is NoteRec => !!n),
+      );
     if (m === 'POST') return createNotes(ctx, { module: mod.def.apiName, id: b });
     throw Errors.invalidMethod();
   }
@@ -1358,7 +1735,13 @@ async function route(ctx: Ctx): Promise<void> {
   throw Errors.invalidUrl();
 }
 
-async function attachmentRoutes(ctx: Ctx, moduleName: string, id: string, aid: string | undefined, rest: string | undefined): Promise<void> {
+async function attachmentRoutes(
+  ctx: Ctx,
+  moduleName: string,
+  id: string,
+  aid: string | undefined,
+  rest: string | undefined,
+): Promise<void> {
   const m = ctx.req.method;
   if (rest !== undefined) throw Errors.invalidUrl();
   if (aid === undefined) {
@@ -1376,12 +1759,19 @@ function injected(res: Response, status: number, body: 'json' | 'html'): void {
   if (body === 'json') {
     if (status === 429) return sendError(res, Errors.tooMany());
     const code = status === 500 ? 'INTERNAL_ERROR' : status === 502 ? 'BAD_GATEWAY' : 'SERVICE_UNAVAILABLE';
-    return sendJson(res, status, { code, details: {}, message: status === 500 ? 'Internal Server Error' : 'Service temporarily unavailable', status: 'error' });
+    return sendJson(res, status, {
+      code,
+      details: {},
+      message: status === 500 ? 'Internal Server Error' : 'Service temporarily unavailable',
+      status: 'error',
+    });
   }
   res
     .status(status)
     .type('text/html')
-    .send(`<html><head><title>${status}</title></head><body><h1>${status === 502 ? '502 Bad Gateway' : '503 Service Temporarily Unavailable'}</h1></body></html>`);
+    .send(
+      `<html><head><title>${status}</title></head><body><h1>${status === 502 ? '502 Bad Gateway' : '503 Service Temporarily Unavailable'}</h1></body></html>`,
+    );
 }
 
 export function crmRouter(core: EmuCore): Router {
@@ -1422,10 +1812,17 @@ export function crmRouter(core: EmuCore): Router {
       await route({ core, req, res, org, user: auth.user, token: auth.token, segs });
     } catch (e) {
       if (e instanceof ApiError) sendError(res, e);
-      else if (e instanceof CoqlError) sendJson(res, 400, { code: e.code, details: e.details, message: e.message, status: 'error' });
+      else if (e instanceof CoqlError)
+        sendJson(res, 400, { code: e.code, details: e.details, message: e.message, status: 'error' });
       else {
         console.error('zoho emulator: internal error', e);
-        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL_ERROR', details: {}, message: 'Internal Server Error', status: 'error' });
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            code: 'INTERNAL_ERROR',
+            details: {},
+            message: 'Internal Server Error',
+            status: 'error',
+          });
       }
     } finally {
       org.inflight -= 1;

@@ -21,16 +21,38 @@ export const Errors = {
   invalidToken: () => new ApiError(401, 'INVALID_TOKEN', 'invalid oauth token'),
   authFailure: () => new ApiError(401, 'AUTHENTICATION_FAILURE', 'Authentication failed'),
   scope: () => new ApiError(401, 'OAUTH_SCOPE_MISMATCH', 'invalid oauth scope to access this URL'),
-  noPermission: (permissions: string[]) => new ApiError(403, 'NO_PERMISSION', 'permission denied', { permissions }),
-  invalidModule: (index = 0) => new ApiError(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: index }),
-  invalidUrl: () => new ApiError(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one'),
-  invalidMethod: () => new ApiError(405, 'INVALID_REQUEST_METHOD', 'The http request method type is not a valid one'),
-  paramMissing: (param: string) => new ApiError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param_name: param }),
-  invalidParam: (param: string, message = 'invalid data') => new ApiError(400, 'INVALID_DATA', message, { param_name: param }),
-  tooMany: () => new ApiError(429, 'TOO_MANY_REQUESTS', 'There are too many requests from this organization. Please try again later.'),
-  limit: (limit: number, extra: Record<string, unknown> = {}) => new ApiError(400, 'LIMIT_EXCEEDED', 'the permitted limit exceeded', { limit, ...extra }),
-  invalidBody: () => new ApiError(400, 'INVALID_DATA', 'invalid data', { expected_data_type: 'jsonarray', api_name: 'data', json_path: '$.data' }),
-  invalidId: (index: number) => new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: index }),
+  noPermission: (permissions: string[]) =>
+    new ApiError(403, 'NO_PERMISSION', 'permission denied', { permissions }),
+  invalidModule: (index = 0) =>
+    new ApiError(400, 'INVALID_MODULE', 'the module name given seems to be invalid', {
+      resource_path_index: index,
+    }),
+  invalidUrl: () =>
+    new ApiError(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one'),
+  invalidMethod: () =>
+    new ApiError(405, 'INVALID_REQUEST_METHOD', 'The http request method type is not a valid one'),
+  paramMissing: (param: string) =>
+    new ApiError(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', {
+      param_name: param,
+    }),
+  invalidParam: (param: string, message = 'invalid data') =>
+    new ApiError(400, 'INVALID_DATA', message, { param_name: param }),
+  tooMany: () =>
+    new ApiError(
+      429,
+      'TOO_MANY_REQUESTS',
+      'There are too many requests from this organization. Please try again later.',
+    ),
+  limit: (limit: number, extra: Record<string, unknown> = {}) =>
+    new ApiError(400, 'LIMIT_EXCEEDED', 'the permitted limit exceeded', { limit, ...extra }),
+  invalidBody: () =>
+    new ApiError(400, 'INVALID_DATA', 'invalid data', {
+      expected_data_type: 'jsonarray',
+      api_name: 'data',
+      json_path: '$.data',
+    }),
+  invalidId: (index: number) =>
+    new ApiError(400, 'INVALID_DATA', 'the id given seems to be invalid', { resource_path_index: index }),
 };
 
 export function sendJson(res: Response, status: number, body: unknown): void {
@@ -70,7 +92,14 @@ async function readRaw(req: Request, limit: number): Promise<Buffer> {
  */
 export async function jsonBody(req: Request): Promise<unknown> {
   const pre = (req as { body?: unknown }).body;
-  if (pre !== undefined && pre !== null && !Buffer.isBuffer(pre) && typeof pre === 'object' && Object.keys(pre).length > 0) return pre;
+  if (
+    pre !== undefined &&
+    pre !== null &&
+    !Buffer.isBuffer(pre) &&
+    typeof pre === 'object' &&
+    Object.keys(pre).length > 0
+  )
+    return pre;
   if (typeof pre === 'string' && pre.length > 0) return parseJson(pre);
   if (Buffer.isBuffer(pre)) return pre.length ? parseJson(pre.toString('utf8')) : undefined;
   if (req.readableEnded) return undefined;
@@ -89,7 +118,10 @@ function parseJson(s: string): unknown {
 
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
 
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 5, fields: 50 } });
+const upload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 5, fields: 50 },
+});
 
 export interface UploadedFile {
   fieldname: string;
@@ -100,14 +132,29 @@ export interface UploadedFile {
 }
 
 /** Parses a multipart body (files and fields). */
-export function multipart(req: Request, res: Response): Promise<{ files: UploadedFile[]; fields: Record<string, string> }> {
+export function multipart(
+  req: Request,
+  res: Response,
+): Promise<{ files: UploadedFile[]; fields: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     upload.any()(req, res, (err: unknown) => {
       if (err) {
         const code = (err as { code?: string }).code;
         if (code === 'LIMIT_FILE_SIZE') {
-          reject(new ApiError(400, 'FILE_SIZE_MORE_THAN_ALLOWED_SIZE', 'The file size exceeds the permitted limit', { maximum_size: '100MB' }));
-        } else reject(new ApiError(400, 'INVALID_DATA', 'invalid data', { reason: String((err as Error).message ?? err) }));
+          reject(
+            new ApiError(
+              400,
+              'FILE_SIZE_MORE_THAN_ALLOWED_SIZE',
+              'The file size exceeds the permitted limit',
+              { maximum_size: '100MB' },
+            ),
+          );
+        } else
+          reject(
+            new ApiError(400, 'INVALID_DATA', 'invalid data', {
+              reason: String((err as Error).message ?? err),
+            }),
+          );
         return;
       }
       const files = ((req as unknown as { files?: UploadedFile[] }).files ?? []).slice();
@@ -122,7 +169,8 @@ export function multipart(req: Request, res: Response): Promise<{ files: Uploade
 /** Form fields of an accounts request: query, urlencoded or multipart, merged (body wins). */
 export async function formFields(req: Request, res: Response): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(req.query as Record<string, unknown>))
+    if (typeof v === 'string') out[k] = v;
   const ct = String(req.headers['content-type'] ?? '');
   if (ct.startsWith('multipart/form-data')) {
     const { fields } = await multipart(req, res);
@@ -130,12 +178,14 @@ export async function formFields(req: Request, res: Response): Promise<Record<st
   } else {
     const pre = (req as { body?: unknown }).body;
     if (pre && typeof pre === 'object' && !Buffer.isBuffer(pre)) {
-      for (const [k, v] of Object.entries(pre as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+      for (const [k, v] of Object.entries(pre as Record<string, unknown>))
+        if (typeof v === 'string') out[k] = v;
     } else if (!req.readableEnded) {
       const raw = (await readRaw(req, 1024 * 1024)).toString('utf8');
       if (ct.includes('json')) {
         try {
-          for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+          for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>))
+            if (typeof v === 'string') out[k] = v;
         } catch {
           /* ignore: Zoho answers with its own errors for missing fields */
         }
@@ -148,5 +198,8 @@ export async function formFields(req: Request, res: Response): Promise<Record<st
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }

@@ -22,7 +22,15 @@ import { SANDBOX_ORG_ID, sandboxOrgSeed } from './seed.js';
 import { serializeNote, serializeRecord, validateRecordRow } from './records.js';
 import type { FieldSeed, OrgSeed, RecordRec, SeededOrg, SeededUser, UserSeed } from './types.js';
 
-export type { OrgSeed, SeededOrg, SeededUser, UserSeed, FieldSeed, ModuleSeed, EmuFieldType } from './types.js';
+export type {
+  OrgSeed,
+  SeededOrg,
+  SeededUser,
+  UserSeed,
+  FieldSeed,
+  ModuleSeed,
+  EmuFieldType,
+} from './types.js';
 export { SANDBOX_ORG_ID } from './seed.js';
 export { ALL_SCOPES } from './state.js';
 
@@ -106,9 +114,20 @@ export interface EmulatorStateApi {
   attachments(orgId: string, parentId: string): EmulatorAttachment[];
   fields(orgId: string, module: string): EmulatorField[];
   /** Creates a record as a human in the CRM UI would (validated like the API; throws on invalid data). */
-  createRecord(orgId: string, module: string, fields: Record<string, unknown>, opts?: { byUserId?: string; createdAt?: number }): string;
+  createRecord(
+    orgId: string,
+    module: string,
+    fields: Record<string, unknown>,
+    opts?: { byUserId?: string; createdAt?: number },
+  ): string;
   /** Updates a record as a human in the CRM UI would: bumps Modified_Time (throws on invalid data). */
-  updateRecord(orgId: string, module: string, id: string, fields: Record<string, unknown>, byUserId?: string): void;
+  updateRecord(
+    orgId: string,
+    module: string,
+    id: string,
+    fields: Record<string, unknown>,
+    byUserId?: string,
+  ): void;
   deleteRecord(orgId: string, module: string, id: string): void;
   addField(orgId: string, module: string, field: FieldSeed): EmulatorField;
   deleteField(orgId: string, module: string, apiName: string): void;
@@ -126,7 +145,13 @@ export interface ZohoEmulator {
   registerClient(c: { clientId: string; clientSecret: string; redirectUris?: string[] }): void;
   seedOrg(spec?: Partial<OrgSeed>): SeededOrg;
   seedDefaultSandbox(): SeededOrg;
-  issueToken(args: { orgId: string; userId: string; scopes?: string[]; expiresInSec?: number; clientId?: string }): { accessToken: string; refreshToken: string };
+  issueToken(args: {
+    orgId: string;
+    userId: string;
+    scopes?: string[];
+    expiresInSec?: number;
+    clientId?: string;
+  }): { accessToken: string; refreshToken: string };
   controls: EmulatorControls;
   stats: EmulatorStats;
   state: EmulatorStateApi;
@@ -184,7 +209,9 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     },
     changed,
     takeInjection(p, crm) {
-      const inj = switches.injections.find((i) => i.remaining > 0 && (i.pathIncludes !== undefined ? p.includes(i.pathIncludes) : crm));
+      const inj = switches.injections.find(
+        (i) => i.remaining > 0 && (i.pathIncludes !== undefined ? p.includes(i.pathIncludes) : crm),
+      );
       if (!inj) return undefined;
       inj.remaining -= 1;
       switches.injections = switches.injections.filter((i) => i.remaining > 0);
@@ -198,7 +225,10 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     const inj = core.takeInjection(req.originalUrl, false);
     if (!inj) return next();
     if (inj.body === 'json') {
-      return sendJson(res, inj.status, { error: inj.status === 429 ? 'Access Denied' : 'internal_error', error_description: 'injected failure' });
+      return sendJson(res, inj.status, {
+        error: inj.status === 429 ? 'Access Denied' : 'internal_error',
+        error_description: 'injected failure',
+      });
     }
     res.status(inj.status).type('text/html').send(`<html><body><h1>${inj.status}</h1></body></html>`);
   });
@@ -221,8 +251,19 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     if (!u) throw new Error(`emulator: no user ${idOrEmail} in org ${org.org.id}`);
     return u;
   };
-  const adminOf = (org: OrgState) => [...org.users.values()].find((u) => org.isAdmin(u) && u.status === 'active') ?? [...org.users.values()][0];
-  const describeField = (f: { id: string; apiName: string; label: string; dataType: string; mandatory: boolean; custom: boolean; length: number | undefined; picklist: { display: string }[] | undefined }): EmulatorField => ({
+  const adminOf = (org: OrgState) =>
+    [...org.users.values()].find((u) => org.isAdmin(u) && u.status === 'active') ??
+    [...org.users.values()][0];
+  const describeField = (f: {
+    id: string;
+    apiName: string;
+    label: string;
+    dataType: string;
+    mandatory: boolean;
+    custom: boolean;
+    length: number | undefined;
+    picklist: { display: string }[] | undefined;
+  }): EmulatorField => ({
     id: f.id,
     apiName: f.apiName,
     label: f.label,
@@ -254,7 +295,12 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     },
     failNext(n, status, o) {
       if (n <= 0) return;
-      const inj: Injection = { remaining: n, status, pathIncludes: o?.pathIncludes, body: o?.body ?? (status === 502 || status === 503 ? 'html' : 'json') };
+      const inj: Injection = {
+        remaining: n,
+        status,
+        pathIncludes: o?.pathIncludes,
+        body: o?.body ?? (status === 502 || status === 503 ? 'html' : 'json'),
+      };
       switches.injections.push(inj);
     },
     pendingFailures() {
@@ -265,10 +311,12 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     },
     expireAllAccessTokens(orgId) {
       const t = now() - 1;
-      for (const at of state.accessTokens.values()) if (!orgId || at.orgId === orgId) at.expiresAt = Math.min(at.expiresAt, t);
+      for (const at of state.accessTokens.values())
+        if (!orgId || at.orgId === orgId) at.expiresAt = Math.min(at.expiresAt, t);
     },
     revokeAll(orgId) {
-      for (const rt of state.refreshTokens.values()) if (!orgId || rt.orgId === orgId) revokeRefresh(core, rt);
+      for (const rt of state.refreshTokens.values())
+        if (!orgId || rt.orgId === orgId) revokeRefresh(core, rt);
       for (const at of state.accessTokens.values()) if (!orgId || at.orgId === orgId) at.revoked = true;
       changed();
     },
@@ -284,7 +332,8 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     calls(orgId) {
       if (orgId) return { ...(state.orgs.get(orgId)?.calls ?? {}) };
       const out: Record<string, number> = { ...globalCalls };
-      for (const o of state.orgs.values()) for (const [k, v] of Object.entries(o.calls)) out[k] = (out[k] ?? 0) + v;
+      for (const o of state.orgs.values())
+        for (const [k, v] of Object.entries(o.calls)) out[k] = (out[k] ?? 0) + v;
       return out;
     },
     tokenRefreshes() {
@@ -313,7 +362,10 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     },
     notes(orgId, parentId) {
       const org = orgOf(orgId);
-      const list = parentId === undefined ? [...org.notes.values()] : [...(org.notesByParent.get(parentId) ?? [])].map((id) => org.notes.get(id));
+      const list =
+        parentId === undefined
+          ? [...org.notes.values()]
+          : [...(org.notesByParent.get(parentId) ?? [])].map((id) => org.notes.get(id));
       return list.filter((n): n is NonNullable<typeof n> => !!n).map((n) => serializeNote(org, n));
     },
     attachments(orgId, parentId) {
@@ -343,7 +395,15 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
       const v = validateRecordRow(org, mod, fields, 0, 'create');
       if (!v.ok) throw new Error(`emulator: ${v.error.code} ${JSON.stringify(v.error.details)}`);
       const t = o?.createdAt ?? now();
-      const rec: RecordRec = { id: state.nextId(), values: {}, ownerId: v.ownerId ?? by.id, createdById: by.id, modifiedById: by.id, createdAt: t, modifiedAt: t };
+      const rec: RecordRec = {
+        id: state.nextId(),
+        values: {},
+        ownerId: v.ownerId ?? by.id,
+        createdById: by.id,
+        modifiedById: by.id,
+        createdAt: t,
+        modifiedAt: t,
+      };
       for (const [k, val] of v.changes) if (val !== null && val !== undefined) rec.values[k] = val;
       org.addRecord(mod, rec);
       changed();
@@ -389,7 +449,8 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     addUser(orgId, user) {
       const org = orgOf(orgId);
       if (org.userByEmail(user.email)) throw new Error(`emulator: user ${user.email} exists`);
-      const profileId = [...org.users.values()].find((u) => u.profile.name === user.profile)?.profile.id ?? state.nextId();
+      const profileId =
+        [...org.users.values()].find((u) => u.profile.name === user.profile)?.profile.id ?? state.nextId();
       const roleName = user.role ?? 'Manager';
       const roleId = [...org.users.values()].find((u) => u.role.name === roleName)?.role.id ?? state.nextId();
       const id = state.nextId();
@@ -451,7 +512,11 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
     },
     baseUrl: () => base,
     registerClient(c) {
-      state.clients.set(c.clientId, { clientId: c.clientId, clientSecret: c.clientSecret, redirectUris: c.redirectUris });
+      state.clients.set(c.clientId, {
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        redirectUris: c.redirectUris,
+      });
       changed();
     },
     seedOrg(spec) {
@@ -468,8 +533,20 @@ export function createZohoEmulator(opts: EmulatorOptions = {}): ZohoEmulator {
       const org = orgOf(args.orgId);
       const user = userOf(org, args.userId);
       const scopes = args.scopes ?? ALL_SCOPES;
-      const rt = issueRefreshToken(core, { orgId: org.org.id, userId: user.id, clientId: args.clientId, scopes });
-      const at = issueAccessToken(core, { orgId: org.org.id, userId: user.id, clientId: args.clientId, scopes, expiresInSec: args.expiresInSec, refreshToken: rt.token });
+      const rt = issueRefreshToken(core, {
+        orgId: org.org.id,
+        userId: user.id,
+        clientId: args.clientId,
+        scopes,
+      });
+      const at = issueAccessToken(core, {
+        orgId: org.org.id,
+        userId: user.id,
+        clientId: args.clientId,
+        scopes,
+        expiresInSec: args.expiresInSec,
+        refreshToken: rt.token,
+      });
       rt.grants.push(now());
       changed();
       return { accessToken: at.token, refreshToken: rt.token };

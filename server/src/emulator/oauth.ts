@@ -22,7 +22,17 @@ export function parseScopes(s: string): string[] {
     .filter(Boolean);
 }
 
-export function issueAccessToken(core: EmuCore, a: { orgId: string; userId: string; clientId: string | undefined; scopes: string[]; expiresInSec?: number; refreshToken?: string }): AccessTokenRec {
+export function issueAccessToken(
+  core: EmuCore,
+  a: {
+    orgId: string;
+    userId: string;
+    clientId: string | undefined;
+    scopes: string[];
+    expiresInSec?: number;
+    refreshToken?: string;
+  },
+): AccessTokenRec {
   const rec: AccessTokenRec = {
     token: core.state.randomToken(),
     orgId: a.orgId,
@@ -37,7 +47,10 @@ export function issueAccessToken(core: EmuCore, a: { orgId: string; userId: stri
   return rec;
 }
 
-export function issueRefreshToken(core: EmuCore, a: { orgId: string; userId: string; clientId: string | undefined; scopes: string[] }): RefreshTokenRec {
+export function issueRefreshToken(
+  core: EmuCore,
+  a: { orgId: string; userId: string; clientId: string | undefined; scopes: string[] },
+): RefreshTokenRec {
   const st = core.state;
   if (a.clientId) {
     const mine = [...st.refreshTokens.values()]
@@ -48,7 +61,16 @@ export function issueRefreshToken(core: EmuCore, a: { orgId: string; userId: str
       if (old) revokeRefresh(core, old);
     }
   }
-  const rec: RefreshTokenRec = { token: st.randomToken(), orgId: a.orgId, userId: a.userId, clientId: a.clientId, scopes: a.scopes, createdAt: core.now(), revoked: false, grants: [] };
+  const rec: RefreshTokenRec = {
+    token: st.randomToken(),
+    orgId: a.orgId,
+    userId: a.userId,
+    clientId: a.clientId,
+    scopes: a.scopes,
+    createdAt: core.now(),
+    revoked: false,
+    grants: [],
+  };
   st.refreshTokens.set(rec.token, rec);
   return rec;
 }
@@ -96,8 +118,20 @@ export function oauthRouter(core: EmuCore): Router {
     const accessType = (q(req, 'access_type') ?? 'online').toLowerCase();
     const responseType = q(req, 'response_type') ?? '';
     const client = core.state.clients.get(clientId);
-    if (!client) return page(res, 400, 'Invalid Client', `<p>The client id <code>${escapeHtml(clientId)}</code> is not registered.</p>`);
-    if (responseType !== 'code') return page(res, 400, 'Invalid Response Type', '<p>Only <code>response_type=code</code> is supported.</p>');
+    if (!client)
+      return page(
+        res,
+        400,
+        'Invalid Client',
+        `<p>The client id <code>${escapeHtml(clientId)}</code> is not registered.</p>`,
+      );
+    if (responseType !== 'code')
+      return page(
+        res,
+        400,
+        'Invalid Response Type',
+        '<p>Only <code>response_type=code</code> is supported.</p>',
+      );
     let redirect: URL;
     try {
       redirect = new URL(redirectUri);
@@ -105,21 +139,39 @@ export function oauthRouter(core: EmuCore): Router {
       return page(res, 400, 'Invalid Redirect Uri', '<p>The redirect_uri is missing or not a URL.</p>');
     }
     if (client.redirectUris && !client.redirectUris.includes(redirectUri)) {
-      return page(res, 400, 'Invalid Redirect Uri', `<p><code>${escapeHtml(redirectUri)}</code> is not registered for this client.</p>`);
+      return page(
+        res,
+        400,
+        'Invalid Redirect Uri',
+        `<p><code>${escapeHtml(redirectUri)}</code> is not registered for this client.</p>`,
+      );
     }
     const scopes = parseScopes(scope);
-    if (scopes.length === 0) return page(res, 400, 'Invalid OAuth Scope', '<p>The scope parameter is missing.</p>');
+    if (scopes.length === 0)
+      return page(res, 400, 'Invalid OAuth Scope', '<p>The scope parameter is missing.</p>');
     const location = 'us';
     const accountsServer = core.baseUrl(req);
 
     if (q(req, 'deny') !== undefined) {
-      return redirectWith(res, redirect.toString(), { error: 'access_denied', state, location, 'accounts-server': accountsServer });
+      return redirectWith(res, redirect.toString(), {
+        error: 'access_denied',
+        state,
+        location,
+        'accounts-server': accountsServer,
+      });
     }
     const loginAs = q(req, 'login_as');
     if (loginAs !== undefined) {
       const found = findUserByEmail(core, loginAs);
-      if (!found) return page(res, 400, 'Unknown user', `<p>No emulated user has the email <code>${escapeHtml(loginAs)}</code>.</p>`);
-      if (found.user.status !== 'active') return page(res, 403, 'User not active', '<p>This user is not active in its CRM org.</p>');
+      if (!found)
+        return page(
+          res,
+          400,
+          'Unknown user',
+          `<p>No emulated user has the email <code>${escapeHtml(loginAs)}</code>.</p>`,
+        );
+      if (found.user.status !== 'active')
+        return page(res, 403, 'User not active', '<p>This user is not active in its CRM org.</p>');
       const code = core.state.randomToken();
       core.state.codes.set(code, {
         code,
@@ -132,11 +184,17 @@ export function oauthRouter(core: EmuCore): Router {
         expiresAt: core.now() + CODE_TTL_MS,
         used: false,
       });
-      return redirectWith(res, redirect.toString(), { state, code, location, 'accounts-server': accountsServer });
+      return redirectWith(res, redirect.toString(), {
+        state,
+        code,
+        location,
+        'accounts-server': accountsServer,
+      });
     }
 
     const base = new URLSearchParams();
-    for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) if (typeof v === 'string') base.set(k, v);
+    for (const [k, v] of Object.entries(req.query as Record<string, unknown>))
+      if (typeof v === 'string') base.set(k, v);
     const link = (extra: Record<string, string>) => {
       const p = new URLSearchParams(base);
       for (const [k, v] of Object.entries(extra)) p.set(k, v);
@@ -164,7 +222,8 @@ export function oauthRouter(core: EmuCore): Router {
 
   r.post('/oauth/v2/token', async (req: Request, res: Response) => {
     const f = await formFields(req, res);
-    const answer = (body: Record<string, unknown>, status = 200) => res.status(status).type('application/json;charset=UTF-8').send(JSON.stringify(body));
+    const answer = (body: Record<string, unknown>, status = 200) =>
+      res.status(status).type('application/json;charset=UTF-8').send(JSON.stringify(body));
     const grant = f.grant_type ?? '';
     const client = core.state.clients.get(f.client_id ?? '');
     const clientOk = !!client && client.clientSecret === f.client_secret;
@@ -172,18 +231,37 @@ export function oauthRouter(core: EmuCore): Router {
       const code = core.state.codes.get(f.code ?? '');
       core.count(code?.orgId, 'token');
       if (!clientOk) return answer({ error: 'invalid_client' });
-      if (!code || code.used || code.expiresAt < core.now() || code.clientId !== f.client_id) return answer({ error: 'invalid_code' });
+      if (!code || code.used || code.expiresAt < core.now() || code.clientId !== f.client_id)
+        return answer({ error: 'invalid_code' });
       if ((f.redirect_uri ?? '') !== code.redirectUri) return answer({ error: 'invalid_redirect_uri' });
       code.used = true;
       const user = core.state.orgs.get(code.orgId)?.users.get(code.userId);
       if (!user || user.status !== 'active') return answer({ error: 'invalid_code' });
-      const rt = code.offline ? issueRefreshToken(core, { orgId: code.orgId, userId: code.userId, clientId: code.clientId, scopes: code.scopes }) : undefined;
-      const at = issueAccessToken(core, { orgId: code.orgId, userId: code.userId, clientId: code.clientId, scopes: code.scopes, refreshToken: rt?.token });
+      const rt = code.offline
+        ? issueRefreshToken(core, {
+            orgId: code.orgId,
+            userId: code.userId,
+            clientId: code.clientId,
+            scopes: code.scopes,
+          })
+        : undefined;
+      const at = issueAccessToken(core, {
+        orgId: code.orgId,
+        userId: code.userId,
+        clientId: code.clientId,
+        scopes: code.scopes,
+        refreshToken: rt?.token,
+      });
       rt?.grants.push(core.now());
       core.changed();
       const body: Record<string, unknown> = { access_token: at.token };
       if (rt) body.refresh_token = rt.token;
-      Object.assign(body, { scope: code.scopes.join(' '), api_domain: core.baseUrl(req), token_type: 'Bearer', expires_in: DEFAULT_EXPIRES_SEC });
+      Object.assign(body, {
+        scope: code.scopes.join(' '),
+        api_domain: core.baseUrl(req),
+        token_type: 'Bearer',
+        expires_in: DEFAULT_EXPIRES_SEC,
+      });
       return answer(body);
     }
     if (grant === 'refresh_token') {
@@ -191,18 +269,39 @@ export function oauthRouter(core: EmuCore): Router {
       core.count(rt?.orgId, 'token');
       core.state.tokenRefreshes += 1;
       if (!clientOk) return answer({ error: 'invalid_client' });
-      if (!rt || rt.revoked || (rt.clientId !== undefined && rt.clientId !== f.client_id)) return answer({ error: 'invalid_code' });
+      if (!rt || rt.revoked || (rt.clientId !== undefined && rt.clientId !== f.client_id))
+        return answer({ error: 'invalid_code' });
       const user = core.state.orgs.get(rt.orgId)?.users.get(rt.userId);
       if (!user || user.status !== 'active') return answer({ error: 'invalid_code' });
       const now = core.now();
       rt.grants = rt.grants.filter((t) => now - t < GRANT_WINDOW_MS);
       if (rt.grants.length >= GRANTS_PER_WINDOW) {
-        return answer({ error_description: 'You have made too many requests continuously. Please try again after some time.', error: 'Access Denied', status: 'failure' }, 400);
+        return answer(
+          {
+            error_description:
+              'You have made too many requests continuously. Please try again after some time.',
+            error: 'Access Denied',
+            status: 'failure',
+          },
+          400,
+        );
       }
       rt.grants.push(now);
-      const at = issueAccessToken(core, { orgId: rt.orgId, userId: rt.userId, clientId: f.client_id, scopes: rt.scopes, refreshToken: rt.token });
+      const at = issueAccessToken(core, {
+        orgId: rt.orgId,
+        userId: rt.userId,
+        clientId: f.client_id,
+        scopes: rt.scopes,
+        refreshToken: rt.token,
+      });
       core.changed();
-      return answer({ access_token: at.token, scope: rt.scopes.join(' '), api_domain: core.baseUrl(req), token_type: 'Bearer', expires_in: DEFAULT_EXPIRES_SEC });
+      return answer({
+        access_token: at.token,
+        scope: rt.scopes.join(' '),
+        api_domain: core.baseUrl(req),
+        token_type: 'Bearer',
+        expires_in: DEFAULT_EXPIRES_SEC,
+      });
     }
     core.count(undefined, 'token');
     if (!clientOk) return answer({ error: 'invalid_client' });
@@ -218,7 +317,10 @@ export function oauthRouter(core: EmuCore): Router {
     if (at) at.revoked = true;
     core.count(rt?.orgId ?? at?.orgId, 'token');
     core.changed();
-    res.status(200).type('application/json;charset=UTF-8').send(JSON.stringify({ status: 'success' }));
+    res
+      .status(200)
+      .type('application/json;charset=UTF-8')
+      .send(JSON.stringify({ status: 'success' }));
   });
 
   return r;

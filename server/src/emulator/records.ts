@@ -14,12 +14,24 @@ export function rowError(code: string, message: string, details: Record<string, 
   return { code, details, message, status: 'error' };
 }
 
-export function invalidData(apiName: string, i: number, extra: Record<string, unknown> = {}, message = 'invalid data'): RowError {
-  return rowError('INVALID_DATA', message, { ...extra, api_name: apiName, json_path: `$.data[${i}].${apiName}` });
+export function invalidData(
+  apiName: string,
+  i: number,
+  extra: Record<string, unknown> = {},
+  message = 'invalid data',
+): RowError {
+  return rowError('INVALID_DATA', message, {
+    ...extra,
+    api_name: apiName,
+    json_path: `$.data[${i}].${apiName}`,
+  });
 }
 
 export function mandatoryNotFound(apiName: string, i: number): RowError {
-  return rowError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: apiName, json_path: `$.data[${i}].${apiName}` });
+  return rowError('MANDATORY_NOT_FOUND', 'required field not found', {
+    api_name: apiName,
+    json_path: `$.data[${i}].${apiName}`,
+  });
 }
 
 /** Keys accepted in a record body that are not fields. */
@@ -29,7 +41,8 @@ const PHONE_RE = /^[0-9+\-(). /#*xXextEXT]*$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const WEBSITE_RE = /^(https?:\/\/)?[^\s/?#]+\.[^\s/?#]+([/?#]\S*)?$/i;
 
-export type Validated = { ok: true; changes: Map<string, unknown>; ownerId: string | undefined } | { ok: false; error: RowError };
+export type Validated =
+  { ok: true; changes: Map<string, unknown>; ownerId: string | undefined } | { ok: false; error: RowError };
 
 function isEmpty(v: unknown): boolean {
   return v === null || v === undefined || v === '';
@@ -39,14 +52,27 @@ function isEmpty(v: unknown): boolean {
  * Validates one record row of a write. `changes` maps field API name → value to store (null = clear).
  * Mandatory fields are checked for creates, and for updates that would empty them.
  */
-export function validateRecordRow(org: OrgState, mod: ModuleState, row: unknown, i: number, mode: 'create' | 'update'): Validated {
+export function validateRecordRow(
+  org: OrgState,
+  mod: ModuleState,
+  row: unknown,
+  i: number,
+  mode: 'create' | 'update',
+): Validated {
   if (!row || typeof row !== 'object' || Array.isArray(row)) {
-    return { ok: false, error: rowError('INVALID_DATA', 'invalid data', { expected_data_type: 'jsonobject', json_path: `$.data[${i}]` }) };
+    return {
+      ok: false,
+      error: rowError('INVALID_DATA', 'invalid data', {
+        expected_data_type: 'jsonobject',
+        json_path: `$.data[${i}]`,
+      }),
+    };
   }
   const r = row as Record<string, unknown>;
   if (mode === 'create') {
     for (const f of mod.def.fields) {
-      if (f.mandatory && !f.readOnly && isEmpty(findKey(r, f.apiName))) return { ok: false, error: mandatoryNotFound(f.apiName, i) };
+      if (f.mandatory && !f.readOnly && isEmpty(findKey(r, f.apiName)))
+        return { ok: false, error: mandatoryNotFound(f.apiName, i) };
     }
   }
   const changes = new Map<string, unknown>();
@@ -59,7 +85,8 @@ export function validateRecordRow(org: OrgState, mod: ModuleState, row: unknown,
     if (f.apiName === 'Owner') {
       const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).id : raw;
       const u = typeof id === 'string' || typeof id === 'number' ? org.users.get(String(id)) : undefined;
-      if (!u || u.status !== 'active') return { ok: false, error: invalidData('Owner', i, { expected_data_type: 'lookup' }) };
+      if (!u || u.status !== 'active')
+        return { ok: false, error: invalidData('Owner', i, { expected_data_type: 'lookup' }) };
       ownerId = u.id;
       continue;
     }
@@ -90,12 +117,18 @@ function expected(t: string): Coerced {
 }
 
 function checkLength(f: FieldDef, s: string): Coerced {
-  if (f.length !== undefined && s.length > f.length) return { ok: false, details: { maximum_length: f.length } };
+  if (f.length !== undefined && s.length > f.length)
+    return { ok: false, details: { maximum_length: f.length } };
   return { ok: true, value: s };
 }
 
 export function coerce(f: FieldDef, raw: unknown): Coerced {
-  const str = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+  const str =
+    typeof raw === 'string'
+      ? raw
+      : typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw)
+        : undefined;
   switch (f.dataType) {
     case 'text':
     case 'textarea':
@@ -111,7 +144,12 @@ export function coerce(f: FieldDef, raw: unknown): Coerced {
       return checkLength(f, str);
     case 'integer':
     case 'bigint': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
       const max = f.dataType === 'integer' ? 2147483647 : Number.MAX_SAFE_INTEGER;
       if (!Number.isInteger(n) || Math.abs(n) > max) return expected(f.dataType);
       return { ok: true, value: n };
@@ -119,7 +157,8 @@ export function coerce(f: FieldDef, raw: unknown): Coerced {
     case 'double':
     case 'currency':
     case 'percent': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
       if (!Number.isFinite(n)) return expected('double');
       return { ok: true, value: n };
     }
@@ -165,7 +204,9 @@ function matchPicklist(f: FieldDef, s: string): string | undefined {
 export function minUser(org: OrgState, id: string, withEmail = true): Record<string, unknown> | null {
   const u = org.users.get(id);
   if (!u) return { name: null, id };
-  return withEmail ? { name: userFullName(u), id: u.id, email: u.email } : { name: userFullName(u), id: u.id };
+  return withEmail
+    ? { name: userFullName(u), id: u.id, email: u.email }
+    : { name: userFullName(u), id: u.id };
 }
 
 export function dt(org: OrgState, ms: number): string {
@@ -214,7 +255,12 @@ export function rawValue(f: FieldDef, rec: RecordRec): unknown {
   return v === undefined ? null : v;
 }
 
-export function serializeRecord(org: OrgState, mod: ModuleState, rec: RecordRec, fields?: FieldDef[]): Record<string, unknown> {
+export function serializeRecord(
+  org: OrgState,
+  mod: ModuleState,
+  rec: RecordRec,
+  fields?: FieldDef[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const list = fields ?? mod.def.fields;
   for (const f of list) out[f.apiName] = fieldValue(org, f, rec);
@@ -235,14 +281,21 @@ export function serializeRecord(org: OrgState, mod: ModuleState, rec: RecordRec,
 export function pickFields(mod: ModuleState, param: string | undefined): FieldDef[] | undefined {
   if (param === undefined) return undefined;
   const out: FieldDef[] = [];
-  for (const name of param.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of param
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const f = mod.field(name);
     if (f && !out.includes(f)) out.push(f);
   }
   return out;
 }
 
-export function writeDetails(org: OrgState, t: { id: string; createdAt: number; modifiedAt: number; createdById: string; modifiedById: string }, approval = true): Record<string, unknown> {
+export function writeDetails(
+  org: OrgState,
+  t: { id: string; createdAt: number; modifiedAt: number; createdById: string; modifiedById: string },
+  approval = true,
+): Record<string, unknown> {
   const d: Record<string, unknown> = {
     Modified_Time: dt(org, t.modifiedAt),
     Modified_By: minUser(org, t.modifiedById, false),
@@ -256,7 +309,24 @@ export function writeDetails(org: OrgState, t: { id: string; createdAt: number; 
 
 // ------------------------------------------------------------------ notes & attachments
 
-const NOTE_FIELDS = ['Owner', 'Modified_Time', '$attachments', 'Created_Time', 'Parent_Id', '$editable', '$sharing_permission', 'Modified_By', '$size', '$state', '$voice_note', 'id', 'Created_By', 'Note_Title', 'Note_Content', '$is_shared_to_client'];
+const NOTE_FIELDS = [
+  'Owner',
+  'Modified_Time',
+  '$attachments',
+  'Created_Time',
+  'Parent_Id',
+  '$editable',
+  '$sharing_permission',
+  'Modified_By',
+  '$size',
+  '$state',
+  '$voice_note',
+  'id',
+  'Created_By',
+  'Note_Title',
+  'Note_Content',
+  '$is_shared_to_client',
+];
 
 export function serializeNote(org: OrgState, n: NoteRec, fields?: string[]): Record<string, unknown> {
   const mod = org.module(n.parentModule);
@@ -264,7 +334,10 @@ export function serializeNote(org: OrgState, n: NoteRec, fields?: string[]): Rec
   const all: Record<string, unknown> = {
     Owner: minUser(org, n.ownerId),
     Modified_Time: dt(org, n.modifiedAt),
-    $attachments: attIds && attIds.size > 0 ? [...attIds].map((id) => serializeAttachmentBrief(org, org.attachments.get(id))).filter(Boolean) : null,
+    $attachments:
+      attIds && attIds.size > 0
+        ? [...attIds].map((id) => serializeAttachmentBrief(org, org.attachments.get(id))).filter(Boolean)
+        : null,
     Created_Time: dt(org, n.createdAt),
     Parent_Id: {
       module: { api_name: mod?.def.apiName ?? n.parentModule, id: mod?.def.id ?? null },
@@ -293,9 +366,18 @@ export function serializeNote(org: OrgState, n: NoteRec, fields?: string[]): Rec
   return out;
 }
 
-function serializeAttachmentBrief(org: OrgState, a: AttachmentRec | undefined): Record<string, unknown> | null {
+function serializeAttachmentBrief(
+  org: OrgState,
+  a: AttachmentRec | undefined,
+): Record<string, unknown> | null {
   if (!a) return null;
-  return { id: a.id, File_Name: a.fileName, Size: String(a.size), Created_Time: dt(org, a.createdAt), $file_id: a.id };
+  return {
+    id: a.id,
+    File_Name: a.fileName,
+    Size: String(a.size),
+    Created_Time: dt(org, a.createdAt),
+    $file_id: a.id,
+  };
 }
 
 export function serializeAttachment(org: OrgState, a: AttachmentRec): Record<string, unknown> {
@@ -306,7 +388,13 @@ export function serializeAttachment(org: OrgState, a: AttachmentRec): Record<str
     File_Name: a.fileName,
     Created_Time: dt(org, a.createdAt),
     Size: String(a.size),
-    Parent_Id: { name: a.parentModule === 'Notes' ? (org.notes.get(a.parentId)?.title ?? null) : org.recordName(a.parentModule, a.parentId), id: a.parentId },
+    Parent_Id: {
+      name:
+        a.parentModule === 'Notes'
+          ? (org.notes.get(a.parentId)?.title ?? null)
+          : org.recordName(a.parentModule, a.parentId),
+      id: a.parentId,
+    },
     $editable: true,
     $file_id: a.id,
     $type: 'Attachment',

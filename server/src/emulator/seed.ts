@@ -45,7 +45,17 @@ export function defaultModules(): ModuleSeed[] {
           apiName: 'Lead_Status',
           label: 'Lead Status',
           dataType: 'picklist',
-          picklist: ['-None-', 'Attempted to Contact', 'Contact in Future', 'Contacted', 'Junk Lead', 'Lost Lead', 'Not Contacted', 'Pre-Qualified', 'Not Qualified'],
+          picklist: [
+            '-None-',
+            'Attempted to Contact',
+            'Contact in Future',
+            'Contacted',
+            'Junk Lead',
+            'Lost Lead',
+            'Not Contacted',
+            'Pre-Qualified',
+            'Not Qualified',
+          ],
         },
         { apiName: 'No_of_Employees', label: 'No. of Employees', dataType: 'integer', length: 9 },
       ],
@@ -84,7 +94,13 @@ export function notesModule(): ModuleSeed {
     pluralLabel: 'Notes',
     fields: [
       { apiName: 'Note_Title', label: 'Note Title', dataType: 'text', length: 255 },
-      { apiName: 'Note_Content', label: 'Note Content', dataType: 'textarea', length: 32000, mandatory: true },
+      {
+        apiName: 'Note_Content',
+        label: 'Note Content',
+        dataType: 'textarea',
+        length: 32000,
+        mandatory: true,
+      },
     ],
   };
 }
@@ -121,7 +137,13 @@ export function sandboxOrgSeed(): OrgSeed {
     currency: 'EUR',
     edition: 'Enterprise',
     users: [
-      { email: 'admin@sandbox.test', firstName: 'Sandra', lastName: 'Admin', profile: 'Administrator', role: 'CEO' },
+      {
+        email: 'admin@sandbox.test',
+        firstName: 'Sandra',
+        lastName: 'Admin',
+        profile: 'Administrator',
+        role: 'CEO',
+      },
       { email: 'rep@sandbox.test', firstName: 'Rafa', lastName: 'Rep', profile: 'Standard', role: 'Manager' },
     ],
     modules: defaultModules(),

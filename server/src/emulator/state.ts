@@ -333,8 +333,11 @@ export class EmuState {
     if (this.orgs.has(orgId)) throw new Error(`emulator: org ${orgId} already exists`);
     const timeZone = spec.timeZone ?? base.timeZone;
     if (!isValidTimeZone(timeZone)) throw new Error(`emulator: invalid time zone ${timeZone}`);
-    const users = spec.users ?? base.users.map((u) => ({ ...u, email: u.email.replace('example.test', `org${orgId}.test`) }));
-    if (!users.some((u) => u.profile === ADMIN_PROFILE)) throw new Error('emulator: an org needs an Administrator user');
+    const users =
+      spec.users ??
+      base.users.map((u) => ({ ...u, email: u.email.replace('example.test', `org${orgId}.test`) }));
+    if (!users.some((u) => u.profile === ADMIN_PROFILE))
+      throw new Error('emulator: an org needs an Administrator user');
     const t = this.now();
     const org = new OrgState({
       id: orgId,
@@ -374,7 +377,8 @@ export class EmuState {
       org.org.primaryZuid = admin.zuid;
     }
     const modules = (spec.modules ?? base.modules).filter((m) => m.apiName.toLowerCase() !== 'notes');
-    for (const m of modules) org.modules.set(m.apiName.toLowerCase(), new ModuleState(this.buildModule(m, 'records')));
+    for (const m of modules)
+      org.modules.set(m.apiName.toLowerCase(), new ModuleState(this.buildModule(m, 'records')));
     org.modules.set('notes', new ModuleState(this.buildModule(notesModule(), 'notes')));
     this.orgs.set(orgId, org);
     return describeOrg(org);
@@ -504,5 +508,9 @@ export function defaultLength(t: FieldDef['dataType']): number | undefined {
 }
 
 function currencySymbol(c: string): string {
-  return ({ EUR: '€', USD: '$', GBP: '£', INR: '₹', BRL: 'R$', MXN: '$', JPY: '¥' } as Record<string, string>)[c] ?? c;
+  return (
+    ({ EUR: '€', USD: '$', GBP: '£', INR: '₹', BRL: 'R$', MXN: '$', JPY: '¥' } as Record<string, string>)[
+      c
+    ] ?? c
+  );
 }
