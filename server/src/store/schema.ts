@@ -43,6 +43,8 @@ export interface Connection {
   status: 'connected' | 'disconnected' | 'needs_reconnect';
   accountsUrl: string;
   apiUrl: string;
+  /** Zoho's content host for uploads (content.zohoapis.*); the API URL with overrides */
+  fileUploadUrl?: string | undefined;
   /** ZohoTokens, encrypted with SECRET_KEY */
   tokens: Sealed | null;
   connectedAt: string;

@@ -131,7 +131,7 @@ export class ConnectionService {
     );
     if (!hosts.ok) throw new ApiError(400, 'FOREIGN_API_DOMAIN', hosts.error);
 
-    const probe = this.deps.gateways.forAccessToken(`callback:${randomUUID()}`, hosts.apiUrl, hosts.accountsUrl, tokens.accessToken);
+    const probe = this.deps.gateways.forAccessToken(`callback:${randomUUID()}`, hosts, tokens.accessToken);
     const [user, org] = await Promise.all([probe.currentUser(), probe.org()]);
     const { store, secrets } = this.deps;
     let ws = store.data.workspaces.find((w) => w.orgId === org.id);
@@ -210,7 +210,7 @@ export class ConnectionService {
   }
 
   #connection(
-    hosts: { accountsUrl: string; apiUrl: string },
+    hosts: { accountsUrl: string; apiUrl: string; fileUploadUrl: string },
     tokens: { accessToken: string; refreshToken: string; expiresAt: number },
   ): Workspace['connection'] {
     const stored: ZohoTokens = {
@@ -222,6 +222,7 @@ export class ConnectionService {
       status: 'connected',
       accountsUrl: hosts.accountsUrl,
       apiUrl: hosts.apiUrl,
+      fileUploadUrl: hosts.fileUploadUrl,
       tokens: this.deps.secrets.seal(stored),
       connectedAt: new Date().toISOString(),
       problem: undefined,

@@ -66,26 +66,34 @@ export class GatewayRegistry {
       },
       ...(this.options.onCall ? { onRefresh: () => this.options.onCall?.(ws.id, 'token') } : {}),
     });
-    const gateway = this.gatewayWith(ws.id, ws.connection.apiUrl, ws.connection.accountsUrl, tokens);
+    const gateway = this.gatewayWith(ws.id, ws.connection, tokens);
     this.#entries.set(ws.id, { gateway, tokens, source: sealed });
     return gateway;
   }
 
   /** A gateway over a fresh access token (the OAuth callback, before any workspace exists). */
-  forAccessToken(orgKey: string, apiUrl: string, accountsUrl: string, accessToken: string): ZohoGateway {
+  forAccessToken(
+    orgKey: string,
+    hosts: { apiUrl: string; accountsUrl: string; fileUploadUrl?: string | undefined },
+    accessToken: string,
+  ): ZohoGateway {
     return createSdkGateway({
-      apiUrl,
-      accountsUrl,
+      ...hosts,
       orgKey,
       tokens: { accessToken: async () => accessToken, invalidate: () => undefined },
       ...(this.options.maxConcurrency ? { maxConcurrency: this.options.maxConcurrency } : {}),
     });
   }
 
-  private gatewayWith(wsId: string, apiUrl: string, accountsUrl: string, tokens: TokenManager): ZohoGateway {
+  private gatewayWith(
+    wsId: string,
+    hosts: { apiUrl: string; accountsUrl: string; fileUploadUrl?: string | undefined },
+    tokens: TokenManager,
+  ): ZohoGateway {
     return createSdkGateway({
-      apiUrl,
-      accountsUrl,
+      apiUrl: hosts.apiUrl,
+      accountsUrl: hosts.accountsUrl,
+      fileUploadUrl: hosts.fileUploadUrl,
       orgKey: wsId,
       tokens: { accessToken: () => tokens.accessToken(), invalidate: (t: string) => tokens.invalidate(t) },
       ...(this.options.onCall ? { onCall: (kind: ZohoCallKind) => this.options.onCall?.(wsId, kind) } : {}),
