@@ -46,6 +46,8 @@ export interface StartOptions {
   /** a different search-lag safety window (tests with a small emulator lag) */
   searchLagSafetyMs?: number;
   maxConcurrency?: number;
+  /** first retry delay after a temporary Zoho failure (tests use a short one) */
+  retryBaseMs?: number;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -99,6 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   worker = new SyncWorker(store, gateways, metadata, files, log, {
     flushWindowMs: config.flushWindowMs,
     ...(options.searchLagSafetyMs !== undefined ? { searchLagSafetyMs: options.searchLagSafetyMs } : {}),
+    ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
   });
   const connection = new ConnectionService({
     store,

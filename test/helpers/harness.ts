@@ -19,7 +19,7 @@ export interface Harness {
 export async function startSandbox(env: Record<string, string> = {}, options: StartOptions = {}, dataDir?: string): Promise<Harness> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'wa-zoho-test-'));
   const config = loadConfig({ PORT: '0', DATA_FILE: path.join(dir, 'db.json'), FLUSH_WINDOW_MS: '50', LOG_LEVEL: 'silent', ...env });
-  const server = await startServer(config, { log: createLogger('silent'), searchLagSafetyMs: 0, ...options });
+  const server = await startServer(config, { log: createLogger('silent'), searchLagSafetyMs: 0, retryBaseMs: 20, ...options });
   return {
     server,
     url: server.url,

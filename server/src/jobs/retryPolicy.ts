@@ -12,8 +12,8 @@ export type Decision =
 /** After this many consecutive temporary failures an event waits for the admin instead. */
 export const MAX_ATTEMPTS = 15;
 
-export function backoffMs(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(5 * 60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+export function backoffMs(attempts: number, random: () => number = Math.random, baseMs = 1000): number {
+  const base = Math.min(5 * 60_000, baseMs * 2 ** Math.max(0, attempts - 1));
   return Math.round(base * (0.75 + random() * 0.5)); // jitter so retries of many events spread out
 }
 
@@ -21,6 +21,7 @@ export function decide(
   failure: { code: ZohoErrorCode; message: string; retryAfterMs?: number | undefined },
   attempts: number,
   random?: () => number,
+  baseMs?: number,
 ): Decision {
   switch (failure.code) {
     case 'auth':
@@ -38,7 +39,7 @@ export function decide(
           reason: `Zoho kept failing after ${attempts} attempts (${failure.message}); retried when the integration is activated again`,
         };
       }
-      const delayMs = Math.max(failure.retryAfterMs ?? 0, backoffMs(attempts, random));
+      const delayMs = Math.max(failure.retryAfterMs ?? 0, backoffMs(attempts, random, baseMs));
       return { action: 'retry', delayMs, reason: `${failure.message}; retrying in ${Math.ceil(delayMs / 1000)} s` };
     }
     case 'validation':

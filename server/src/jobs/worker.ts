@@ -33,6 +33,8 @@ export interface WorkerOptions {
   searchLagSafetyMs?: number;
   /** most events handled in one run */
   batchSize?: number;
+  /** first retry delay after a temporary failure (doubles each attempt) */
+  retryBaseMs?: number;
   now?: () => number;
 }
 
@@ -112,7 +114,10 @@ export class SyncWorker {
         any = true;
       }
     }
-    if (any) void this.store.commit().then(() => this.schedule(workspaceId, 0));
+    if (any) {
+      this.schedule(workspaceId, 0);
+      void this.store.commit();
+    }
   }
 
   /** Resolves when no run is due or running and no pending event is ready (tests, benchmarks). */
@@ -206,7 +211,7 @@ export class SyncWorker {
   #fail(ws: Workspace, events: QueuedEvent[], failure: Failure): void {
     for (const q of events) {
       q.attempts += 1;
-      const d = decide(failure, q.attempts);
+      const d = decide(failure, q.attempts, undefined, this.options.retryBaseMs);
       q.lastError = d.reason;
       if (d.action === 'retry') {
         q.notBefore = this.#now() + d.delayMs;

@@ -1256,9 +1256,9 @@ class SdkGateway implements ZohoGateway {
     const found = new Map<string, ZohoRecord>();
     for (const part of chunk(vals, COQL_VALUES_PER_IN)) {
       const list = part.map(coqlString).join(', ');
-      const where = pf.map((f) => `${f} in (${list})`).join(' or ');
+      const where = nestedOr(pf.map((f) => `${f} in (${list})`));
       for (let page = 0; page < COQL_MAX_PAGES; page++) {
-        const query = `select ${select.join(', ')} from ${module} where ${pf.length > 1 ? `(${where})` : where} limit ${COQL_ROWS_PER_CALL} offset ${page * COQL_ROWS_PER_CALL}`;
+        const query = `select ${select.join(', ')} from ${module} where ${where} limit ${COQL_ROWS_PER_CALL} offset ${page * COQL_ROWS_PER_CALL}`;
         const body = new Z.Coql.BodyWrapper();
         body.setSelectQuery(query);
         const a = await this.exec(`lookup in ${module}`, () => new Z.Coql.CoqlOperations().getRecords(body));
@@ -1531,4 +1531,13 @@ const EMPTY_RESPONSE: SdkResponse = {
 /** The gateway of one org. All gateways share the process-wide `sdkLane`. */
 export function createSdkGateway(opts: SdkGatewayOptions): ZohoGateway {
   return new SdkGateway(opts);
+}
+
+/**
+ * COQL accepts at most two conditions at one level: more must be grouped in pairs, as in
+ * `((A or B) or C)` (Zoho's COQL FAQ), so conditions are folded left into nested pairs.
+ */
+export function nestedOr(conditions: string[]): string {
+  if (conditions.length === 0) throw new Error('nestedOr: no conditions');
+  return conditions.slice(1).reduce((acc, c) => `(${acc} or ${c})`, conditions[0]!);
 }
