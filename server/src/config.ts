@@ -66,6 +66,15 @@ export const configSchema = z
       .refine((n) => Number.isFinite(n) && n >= 0 && n <= 25_000, {
         message: 'FLUSH_WINDOW_MS must be a number of milliseconds from 0 to 25000 (messages must reach the CRM within 30 s)',
       }),
+    /**
+     * How long Zoho's search index may lag a create. A create whose answer was lost (crash,
+     * timeout) is looked up only after this, so the lookup cannot miss it and create a duplicate.
+     */
+    ZOHO_SEARCH_LAG_MS: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? 120_000 : Number(v)))
+      .refine((n) => Number.isFinite(n) && n >= 0, { message: 'ZOHO_SEARCH_LAG_MS must be a number of milliseconds' }),
   })
   .superRefine((c, ctx) => {
     if (c.ZOHO_CLIENT_ID && !c.ZOHO_CLIENT_SECRET) {
@@ -111,6 +120,7 @@ export interface Config {
   attachmentHosts: string[];
   logLevel: RawConfig['LOG_LEVEL'];
   flushWindowMs: number;
+  searchLagMs: number;
 }
 
 export class ConfigError extends Error {
@@ -152,5 +162,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     attachmentHosts: c.ATTACHMENT_HOSTS,
     logLevel: c.LOG_LEVEL,
     flushWindowMs: c.FLUSH_WINDOW_MS,
+    searchLagMs: c.ZOHO_SEARCH_LAG_MS,
   };
 }

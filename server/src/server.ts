@@ -100,7 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   );
   worker = new SyncWorker(store, gateways, metadata, files, log, {
     flushWindowMs: config.flushWindowMs,
-    ...(options.searchLagSafetyMs !== undefined ? { searchLagSafetyMs: options.searchLagSafetyMs } : {}),
+    searchLagSafetyMs: options.searchLagSafetyMs ?? config.searchLagMs,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
   });
   const connection = new ConnectionService({

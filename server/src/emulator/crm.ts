@@ -1814,7 +1814,9 @@ export function crmRouter(core: EmuCore): Router {
       if (e instanceof ApiError) sendError(res, e);
       else if (e instanceof CoqlError)
         sendJson(res, 400, { code: e.code, details: e.details, message: e.message, status: 'error' });
-      else {
+      else if ((e as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
+        // The client went away (e.g. a connector killed in a crash test): nothing to answer.
+      } else {
         console.error('zoho emulator: internal error', e);
         if (!res.headersSent)
           sendJson(res, 500, {

@@ -1,0 +1,176 @@
+/**
+ * Durability across crashes: the connector runs as a real child process (live mode, pointed at an
+ * emulator in this process through the ZOHO_*_URL overrides) and is killed with SIGKILL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createZohoEmulator, type ZohoEmulator } from '../../server/src/emulator/index.js';
+import { api, connectAndActivate, postWebhook, type Session } from '../helpers/harness.js';
+import { message } from '../helpers/messages.js';
+
+const CLIENT = { clientId: '1000.CRASHTEST', clientSecret: 'crash-test-secret' };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('crash safety (SIGKILL)', () => {
+  let emu: ZohoEmulator;
+  let emuUrl: string;
+  let closeEmu: () => Promise<void>;
+  let orgId: string;
+  let dir: string;
+  let port: number;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    emu = createZohoEmulator();
+    const server = await emu.listen(0);
+    emuUrl = server.url;
+    closeEmu = server.close;
+    emu.registerClient(CLIENT);
+    orgId = emu.seedDefaultSandbox().orgId;
+    dir = mkdtempSync(path.join(tmpdir(), 'wa-zoho-crash-'));
+    port = await freePort();
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await closeEmu();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const url = () => `http://localhost:${port}`;
+
+  async function start(env: Record<string, string>): Promise<void> {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        PUBLIC_URL: url(),
+        DATA_FILE: path.join(dir, 'db.json'),
+        SECRET_KEY: 'crash-test-secret-key-0123456789abcdef',
+        ZOHO_CLIENT_ID: CLIENT.clientId,
+        ZOHO_CLIENT_SECRET: CLIENT.clientSecret,
+        ZOHO_ACCOUNTS_URL: emuUrl,
+        ZOHO_API_URL: emuUrl,
+        ATTACHMENT_HOSTS: 'localhost',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('Connector ready')) resolve();
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      proc.once('exit', (code) => reject(new Error(`connector exited (${code}) before ready:\n${output}`)));
+    });
+  }
+
+  function kill(): Promise<void> {
+    const proc = child!;
+    child = undefined;
+    return new Promise((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  }
+
+  const contactsWith = (phone: string) => emu.state.records(orgId, 'Contacts').filter((r) => r.Mobile === phone) as { id: string }[];
+
+  let session: Session;
+
+  it('syncs exactly once a message whose 200 was answered just before the process was killed', async () => {
+    await start({ FLUSH_WINDOW_MS: '25000' }); // long window: the kill comes before any sync
+    session = await connectAndActivate(url());
+    const res = await postWebhook(session.webhookUrl!, message({ uid: 'kill-1', phone: '+14155550150', text: 'survives the crash' }));
+    expect(res.status).toBe(200);
+    await kill();
+    expect(contactsWith('+14155550150')).toHaveLength(0);
+
+    await start({ FLUSH_WINDOW_MS: '50' });
+    const [record] = await until('the record', () => {
+      const r = contactsWith('+14155550150');
+      return r.length ? r : undefined;
+    });
+    const notes = await until('the note', () => {
+      const n = emu.state.notes(orgId, record!.id) as { Note_Content: string }[];
+      return n.length ? n : undefined;
+    });
+    await until('the sync log', async () => {
+      const log = await api<{ entries: { messageId: string; outcome: string }[] }>(url(), session.token, 'GET', '/api/sync-log');
+      return log.body.entries.find((e) => e.messageId === 'kill-1' && e.outcome === 'synced');
+    });
+    expect(contactsWith('+14155550150')).toHaveLength(1);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.Note_Content.split('survives the crash')).toHaveLength(2);
+    await kill();
+  });
+
+  it('leaves no duplicate record or Note when killed repeatedly in the middle of syncing', async () => {
+    // Slow Zoho answers widen the window between a write reaching Zoho and its id being stored.
+    emu.controls.latencyMs = 120;
+    emu.controls.searchLagSec = 1;
+    const phones = Array.from({ length: 6 }, (_, i) => `+1415555017${i}`);
+    const env = { FLUSH_WINDOW_MS: '20', ZOHO_SEARCH_LAG_MS: '1500' };
+    let sent = 0;
+    for (let round = 0; round < 5; round++) {
+      await start(env);
+      await Promise.all(
+        phones.map((phone, i) =>
+          postWebhook(session.webhookUrl!, message({ chatId: 900 + i, phone, name: `Crash ${i}`, uid: `crash-${round}-${i}`, text: `round ${round} chat ${i}` })),
+        ),
+      );
+      sent += phones.length;
+      // Kill at a different moment of the sync each round.
+      await new Promise((r) => setTimeout(r, 60 + round * 110));
+      await kill();
+    }
+    await start(env);
+    await until(
+      'every message synced',
+      async () => {
+        const log = await api<{ entries: { messageId: string; outcome: string }[] }>(url(), session.token, 'GET', '/api/sync-log?limit=1000');
+        const synced = new Set(log.body.entries.filter((e) => e.outcome === 'synced' && e.messageId.startsWith('crash-')).map((e) => e.messageId));
+        return synced.size === sent ? true : undefined;
+      },
+      60_000,
+    );
+    for (const [i, phone] of phones.entries()) {
+      const records = contactsWith(phone);
+      expect(records, phone).toHaveLength(1);
+      const notes = emu.state.notes(orgId, records[0]!.id) as { Note_Content: string }[];
+      expect(notes, phone).toHaveLength(1);
+      for (let round = 0; round < 5; round++) {
+        expect(notes[0]!.Note_Content.split(`round ${round} chat ${i}`), `round ${round} ${phone}`).toHaveLength(2);
+      }
+    }
+    await kill();
+  });
+});
