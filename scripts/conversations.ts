@@ -35,7 +35,20 @@ export interface Conversation {
   messageCount: number;
 }
 
-const FIRST = ['Ana', 'Luis', 'Marta', 'John', 'Priya', 'Chen', 'Fatima', 'Olga', 'Pedro', 'Sara', 'Tom', 'Yuki'];
+const FIRST = [
+  'Ana',
+  'Luis',
+  'Marta',
+  'John',
+  'Priya',
+  'Chen',
+  'Fatima',
+  'Olga',
+  'Pedro',
+  'Sara',
+  'Tom',
+  'Yuki',
+];
 const LAST = ['García', 'Smith', 'Khan', 'Müller', 'Rossi', 'Silva', 'Novak', 'Kim', 'Dubois', 'Costa'];
 const LINES = [
   'Hi! Is the offer still valid?',
@@ -63,7 +76,19 @@ export function mulberry32(seed: number): () => number {
 
 function phoneFor(i: number): string {
   const prefix = PREFIXES[i % PREFIXES.length]!;
-  const total = prefix.startsWith('+1') ? 12 : prefix.startsWith('+44') ? 13 : prefix.startsWith('+49') ? 14 : prefix.startsWith('+55') ? 14 : prefix.startsWith('+52') ? 14 : prefix.startsWith('+54') ? 14 : 12;
+  const total = prefix.startsWith('+1')
+    ? 12
+    : prefix.startsWith('+44')
+      ? 13
+      : prefix.startsWith('+49')
+        ? 14
+        : prefix.startsWith('+55')
+          ? 14
+          : prefix.startsWith('+52')
+            ? 14
+            : prefix.startsWith('+54')
+              ? 14
+              : 12;
   const digits = String(1000000 + i).padStart(7, '0');
   return (prefix + digits).slice(0, total).padEnd(total, '0');
 }

@@ -14,7 +14,10 @@ import { generateConversation } from './conversations.js';
 
 const { values } = parseArgs({
   options: {
-    url: { type: 'string', default: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}` },
+    url: {
+      type: 'string',
+      default: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
+    },
     webhook: { type: 'string' },
     chats: { type: 'string', default: '6' },
     messages: { type: 'string', default: '40' },
@@ -29,7 +32,9 @@ let webhook = values.webhook;
 if (!webhook) {
   const state = await fetch(`${base}/sandbox/api/state`).catch(() => undefined);
   if (!state?.ok) {
-    console.error(`No sandbox answers at ${base}. Start it with \`npm start\`, or pass --webhook <your webhook URL>.`);
+    console.error(
+      `No sandbox answers at ${base}. Start it with \`npm start\`, or pass --webhook <your webhook URL>.`,
+    );
     process.exit(1);
   }
   const body = (await state.json()) as { webhookUrl: string | null; active: boolean };
@@ -37,14 +42,17 @@ if (!webhook) {
     console.error(`Connect Zoho CRM first: open ${base}/sandbox/ and click "Connect Zoho CRM".`);
     process.exit(1);
   }
-  if (!body.active) console.warn('Note: the integration is not active, so these messages will be logged as skipped.');
+  if (!body.active)
+    console.warn('Note: the integration is not active, so these messages will be logged as skipped.');
   webhook = body.webhookUrl;
 }
 
 const payloads: unknown[] = [];
 if (!values['no-fixtures']) {
   const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/fixtures/timelines');
-  for (const f of readdirSync(dir).filter((n) => n.startsWith('webhook-')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.startsWith('webhook-'))
+    .sort()) {
     payloads.push(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
   }
 }
@@ -63,11 +71,17 @@ payloads.push(...conversation.payloads);
 
 const outcomes = new Map<string, number>();
 for (const p of payloads) {
-  const res = await fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(p) });
+  const res = await fetch(webhook, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(p),
+  });
   const body = (await res.json().catch(() => ({}))) as { outcome?: string; error?: { message: string } };
   const key = res.ok ? (body.outcome ?? 'ok') : `HTTP ${res.status}: ${body.error?.message ?? ''}`;
   outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
 }
-console.log(`Sent ${payloads.length} webhook deliveries (${conversation.chats.length} chats, ${conversation.chats.filter((c) => c.isGroup).length} groups):`);
+console.log(
+  `Sent ${payloads.length} webhook deliveries (${conversation.chats.length} chats, ${conversation.chats.filter((c) => c.isGroup).length} groups):`,
+);
 for (const [k, n] of outcomes) console.log(`  ${k}: ${n}`);
 console.log(`Open ${base}/sandbox/ to see the records and Notes, or GET /api/sync-log with your session.`);

@@ -57,14 +57,18 @@ export const configSchema = z
             .map((h) => h.trim().toLowerCase())
             .filter(Boolean),
     ),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .optional()
+      .default('info'),
     /** Note writes for one chat-day are coalesced for this long before they go to Zoho. */
     FLUSH_WINDOW_MS: z
       .string()
       .optional()
       .transform((v) => (v === undefined || v === '' ? 2000 : Number(v)))
       .refine((n) => Number.isFinite(n) && n >= 0 && n <= 25_000, {
-        message: 'FLUSH_WINDOW_MS must be a number of milliseconds from 0 to 25000 (messages must reach the CRM within 30 s)',
+        message:
+          'FLUSH_WINDOW_MS must be a number of milliseconds from 0 to 25000 (messages must reach the CRM within 30 s)',
       }),
     /**
      * How long Zoho's search index may lag a create. A create whose answer was lost (crash,
@@ -74,7 +78,9 @@ export const configSchema = z
       .string()
       .optional()
       .transform((v) => (v === undefined || v === '' ? 120_000 : Number(v)))
-      .refine((n) => Number.isFinite(n) && n >= 0, { message: 'ZOHO_SEARCH_LAG_MS must be a number of milliseconds' }),
+      .refine((n) => Number.isFinite(n) && n >= 0, {
+        message: 'ZOHO_SEARCH_LAG_MS must be a number of milliseconds',
+      }),
   })
   .superRefine((c, ctx) => {
     if (c.ZOHO_CLIENT_ID && !c.ZOHO_CLIENT_SECRET) {
@@ -95,7 +101,8 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['PUBLIC_URL'],
-        message: 'PUBLIC_URL is required with real Zoho credentials: it is the OAuth redirect and webhook base',
+        message:
+          'PUBLIC_URL is required with real Zoho credentials: it is the OAuth redirect and webhook base',
       });
     }
     if (Boolean(c.ZOHO_ACCOUNTS_URL) !== Boolean(c.ZOHO_API_URL)) {

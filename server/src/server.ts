@@ -91,14 +91,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
   });
   const metadata = new MetadataCache();
-  let worker: SyncWorker | undefined;
   const files = new AttachmentFetcher(
     store,
     log,
     { dir: path.join(dataDir, 'attachments'), allowedHosts: attachmentHosts },
-    (wsId) => worker?.schedule(wsId, 0),
+    // `worker` is defined just below; downloads only finish after start-up.
+    (wsId) => worker.schedule(wsId, 0),
   );
-  worker = new SyncWorker(store, gateways, metadata, files, log, {
+  const worker: SyncWorker = new SyncWorker(store, gateways, metadata, files, log, {
     flushWindowMs: config.flushWindowMs,
     searchLagSafetyMs: options.searchLagSafetyMs ?? config.searchLagMs,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
@@ -110,14 +110,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app,
     publicUrl,
     overrides,
-    onConnected: (wsId) => worker?.requeueWaiting(wsId),
+    onConnected: (wsId) => worker.requeueWaiting(wsId),
   });
   const settings = new SettingsService(store, metadata);
-  const activation = new ActivationService(store, metadata, (wsId) => worker?.requeueWaiting(wsId));
+  const activation = new ActivationService(store, metadata, (wsId) => worker.requeueWaiting(wsId));
   const intake = new Intake(store, secrets, {
     onQueued: (ws, q) => {
       if (q.files.length) files.ensure(q);
-      worker?.schedule(ws.id);
+      worker.schedule(ws.id);
     },
   });
   const housekeeping = new Housekeeping(store);
@@ -154,7 +154,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (closed) return;
       closed = true;
       housekeeping.stop();
-      await worker?.stop();
+      await worker.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -174,4 +174,3 @@ function sandboxSecret(dataDir: string): string {
   writeFileSync(file, key, { mode: 0o600 });
   return key;
 }
-

@@ -16,10 +16,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startSandbox(env: Record<string, string> = {}, options: StartOptions = {}, dataDir?: string): Promise<Harness> {
+export async function startSandbox(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+  dataDir?: string,
+): Promise<Harness> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'wa-zoho-test-'));
-  const config = loadConfig({ PORT: '0', DATA_FILE: path.join(dir, 'db.json'), FLUSH_WINDOW_MS: '50', LOG_LEVEL: 'silent', ...env });
-  const server = await startServer(config, { log: createLogger('silent'), searchLagSafetyMs: 0, retryBaseMs: 20, ...options });
+  const config = loadConfig({
+    PORT: '0',
+    DATA_FILE: path.join(dir, 'db.json'),
+    FLUSH_WINDOW_MS: '50',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const server = await startServer(config, {
+    log: createLogger('silent'),
+    searchLagSafetyMs: 0,
+    retryBaseMs: 20,
+    ...options,
+  });
   return {
     server,
     url: server.url,
@@ -49,7 +64,11 @@ export async function connectAs(url: string, email: string): Promise<Session> {
   const callback = approve.headers.get('location')!;
   const res = await fetch(callback, { headers: { accept: 'application/json' } });
   const body = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw Object.assign(new Error(`callback answered ${res.status}: ${JSON.stringify(body)}`), { status: res.status, body });
+  if (res.status !== 200)
+    throw Object.assign(new Error(`callback answered ${res.status}: ${JSON.stringify(body)}`), {
+      status: res.status,
+      body,
+    });
   return {
     token: body.sessionToken as string,
     workspaceId: body.workspaceId as string,
@@ -67,7 +86,10 @@ export async function api<T = Record<string, unknown>>(
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(`${url}${route}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -83,9 +105,17 @@ export const CONTACT_SETTINGS = {
 };
 
 /** Connect as the sandbox admin, create the chat link field, save settings, activate. */
-export async function connectAndActivate(url: string, settings: Record<string, unknown> = CONTACT_SETTINGS): Promise<Session> {
+export async function connectAndActivate(
+  url: string,
+  settings: Record<string, unknown> = CONTACT_SETTINGS,
+): Promise<Session> {
   const s = await connectAs(url, 'admin@sandbox.test');
-  const field = await api(url, s.token, 'POST', `/api/zoho/modules/${String(settings.module)}/chat-link-field`);
+  const field = await api(
+    url,
+    s.token,
+    'POST',
+    `/api/zoho/modules/${String(settings.module)}/chat-link-field`,
+  );
   if (field.status !== 201) throw new Error(`chat-link-field: ${JSON.stringify(field.body)}`);
   const saved = await api(url, s.token, 'PUT', '/api/settings', settings);
   if (saved.status !== 200) throw new Error(`settings: ${JSON.stringify(saved.body)}`);
@@ -94,7 +124,14 @@ export async function connectAndActivate(url: string, settings: Record<string, u
   return s;
 }
 
-export async function postWebhook(webhookUrl: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function postWebhook(
+  webhookUrl: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

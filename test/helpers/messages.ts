@@ -20,7 +20,11 @@ export function message(m: Msg = {}) {
   const chatId = m.chatId ?? 7004887;
   const direction = m.direction ?? 'received';
   const contact = { full_name: m.name ?? 'Jane Roe', phone: m.phone ?? '+14155550123' };
-  const account = { full_name: 'Agent Brown', email: m.accountEmail ?? 'admin@sandbox.test', phone: '+34910000000' };
+  const account = {
+    full_name: 'Agent Brown',
+    email: m.accountEmail ?? 'admin@sandbox.test',
+    phone: '+34910000000',
+  };
   return {
     event_type: m.eventType ?? (direction === 'received' ? 'message:received:new' : 'message:sent:new'),
     chat: {

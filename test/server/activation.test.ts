@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, connectAs, CONTACT_SETTINGS, startSandbox, type Harness, type Session } from '../helpers/harness.js';
+import {
+  api,
+  connectAs,
+  CONTACT_SETTINGS,
+  startSandbox,
+  type Harness,
+  type Session,
+} from '../helpers/harness.js';
 
 type Err = { error: { code: string; message: string; field?: string } };
 
@@ -21,12 +28,20 @@ describe('activation', () => {
   });
 
   const isActive = async () =>
-    (await api<{ workspace: { active: boolean } }>(h.url, s.token, 'GET', '/api/workspace')).body.workspace.active;
+    (await api<{ workspace: { active: boolean } }>(h.url, s.token, 'GET', '/api/workspace')).body.workspace
+      .active;
 
   it('creates a test record exactly as a WhatsApp contact and adds the TimelinesAI lead source value', async () => {
     const emu = h.server.emulator!;
-    expect(emu.state.fields(orgId, 'Contacts').find((f) => f.apiName === 'Lead_Source')!.picklistValues).not.toContain('TimelinesAI');
-    const res = await api<{ testRecordId: string; workspace: { active: boolean } }>(h.url, s.token, 'POST', '/api/activate');
+    expect(
+      emu.state.fields(orgId, 'Contacts').find((f) => f.apiName === 'Lead_Source')!.picklistValues,
+    ).not.toContain('TimelinesAI');
+    const res = await api<{ testRecordId: string; workspace: { active: boolean } }>(
+      h.url,
+      s.token,
+      'POST',
+      '/api/activate',
+    );
     expect(res.status).toBe(200);
     expect(res.body.workspace.active).toBe(true);
     const record = emu.state.record(orgId, 'Contacts', res.body.testRecordId)!;
@@ -38,11 +53,18 @@ describe('activation', () => {
       Description: 'https://app.timelines.ai/chat/0/messages/',
     });
     expect((record.Owner as { email: string }).email).toBe('admin@sandbox.test');
-    expect(emu.state.fields(orgId, 'Contacts').find((f) => f.apiName === 'Lead_Source')!.picklistValues).toContain('TimelinesAI');
+    expect(
+      emu.state.fields(orgId, 'Contacts').find((f) => f.apiName === 'Lead_Source')!.picklistValues,
+    ).toContain('TimelinesAI');
   });
 
   it('fails on a mandatory field the integration does not fill, naming it and the fix', async () => {
-    h.server.emulator!.state.addField(orgId, 'Contacts', { apiName: 'Region', label: 'Region', dataType: 'text', mandatory: true });
+    h.server.emulator!.state.addField(orgId, 'Contacts', {
+      apiName: 'Region',
+      label: 'Region',
+      dataType: 'text',
+      mandatory: true,
+    });
     const res = await api<Err>(h.url, s.token, 'POST', '/api/activate');
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('MANDATORY_FIELD_MISSING');

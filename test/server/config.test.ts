@@ -26,7 +26,13 @@ describe('configuration', () => {
   it('lists every problem at once in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', SECRET_KEY: 'short', ZOHO_CLIENT_ID: 'id', ZOHO_API_URL: 'ftp://x', PUBLIC_URL: 'nope' });
+      loadConfig({
+        PORT: 'eighty',
+        SECRET_KEY: 'short',
+        ZOHO_CLIENT_ID: 'id',
+        ZOHO_API_URL: 'ftp://x',
+        PUBLIC_URL: 'nope',
+      });
     } catch (e) {
       error = e;
     }

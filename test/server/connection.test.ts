@@ -34,11 +34,15 @@ describe('connection (OAuth, owner, sessions)', () => {
   });
 
   it('refuses a callback whose state is missing, forged or reused', async () => {
-    const missing = await fetch(`${h.url}/oauth/zoho/callback?code=x`, { headers: { accept: 'application/json' } });
+    const missing = await fetch(`${h.url}/oauth/zoho/callback?code=x`, {
+      headers: { accept: 'application/json' },
+    });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('INVALID_STATE');
 
-    const forged = await fetch(`${h.url}/oauth/zoho/callback?code=x&state=eyJ0IjoxfQ.AAAA`, { headers: { accept: 'application/json' } });
+    const forged = await fetch(`${h.url}/oauth/zoho/callback?code=x&state=eyJ0IjoxfQ.AAAA`, {
+      headers: { accept: 'application/json' },
+    });
     expect(forged.status).toBe(400);
 
     // A genuine state works once only.
@@ -66,7 +70,9 @@ describe('connection (OAuth, owner, sessions)', () => {
       const start = await fetch(`${h.url}/oauth/zoho/start`, { redirect: 'manual' });
       const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
       const q = new URLSearchParams({ code: 'stolen', state, location: 'us', 'accounts-server': evilUrl });
-      const res = await fetch(`${h.url}/oauth/zoho/callback?${q}`, { headers: { accept: 'application/json' } });
+      const res = await fetch(`${h.url}/oauth/zoho/callback?${q}`, {
+        headers: { accept: 'application/json' },
+      });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FOREIGN_ACCOUNTS_SERVER');
       expect(hits).toEqual([]);
@@ -79,7 +85,10 @@ describe('connection (OAuth, owner, sessions)', () => {
     const s = await connectAs(h.url, 'admin@sandbox.test');
     expect(s.role).toBe('owner');
     expect(s.webhookUrl).toMatch(new RegExp(`^${h.url}/webhooks/timelines/[A-Za-z0-9_-]{20,}$`));
-    const ws = await api<{ workspace: { ownerEmail: string; connected: boolean }; you: { isOwner: boolean } }>(h.url, s.token, 'GET', '/api/workspace');
+    const ws = await api<{
+      workspace: { ownerEmail: string; connected: boolean };
+      you: { isOwner: boolean };
+    }>(h.url, s.token, 'GET', '/api/workspace');
     expect(ws.status).toBe(200);
     expect(ws.body.workspace.ownerEmail).toBe('admin@sandbox.test');
     expect(ws.body.workspace.connected).toBe(true);
@@ -91,7 +100,12 @@ describe('connection (OAuth, owner, sessions)', () => {
     const rep = await connectAs(h.url, 'rep@sandbox.test');
     expect(rep.role).toBe('viewer');
     expect(rep.webhookUrl).toBeNull();
-    const view = await api<{ workspace: { webhookUrl: string | null }; you: { isOwner: boolean } }>(h.url, rep.token, 'GET', '/api/workspace');
+    const view = await api<{ workspace: { webhookUrl: string | null }; you: { isOwner: boolean } }>(
+      h.url,
+      rep.token,
+      'GET',
+      '/api/workspace',
+    );
     expect(view.status).toBe(200);
     expect(view.body.you.isOwner).toBe(false);
     expect(view.body.workspace.webhookUrl).toBeNull();
@@ -102,7 +116,13 @@ describe('connection (OAuth, owner, sessions)', () => {
       ['POST', '/api/zoho/modules/Contacts/chat-link-field'],
       ['POST', '/api/disconnect'],
     ] as const) {
-      const res = await api<{ error: { code: string; message: string } }>(h.url, rep.token, method, route, method === 'PUT' ? { module: 'Contacts' } : undefined);
+      const res = await api<{ error: { code: string; message: string } }>(
+        h.url,
+        rep.token,
+        method,
+        route,
+        method === 'PUT' ? { module: 'Contacts' } : undefined,
+      );
       expect(res.status, route).toBe(403);
       expect(res.body.error.code).toBe('NOT_WORKSPACE_OWNER');
       expect(res.body.error.message).toContain('admin@sandbox.test');
@@ -136,7 +156,9 @@ describe('connection (OAuth, owner, sessions)', () => {
     emu.controls.expireAllAccessTokens();
     const before = emu.stats.tokenRefreshes();
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => api(h.url, s.token, 'PUT', '/api/settings', { module: 'Contacts', phoneField: 'Mobile' })),
+      Array.from({ length: 20 }, () =>
+        api(h.url, s.token, 'PUT', '/api/settings', { module: 'Contacts', phoneField: 'Mobile' }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(emu.stats.tokenRefreshes() - before).toBe(1);
@@ -157,7 +179,10 @@ describe('connection refusals', () => {
   it('refuses the master connection to a user who is not a CRM administrator', async () => {
     const h = await startSandbox();
     try {
-      await expect(connectAs(h.url, 'rep@sandbox.test')).rejects.toMatchObject({ status: 403, body: { error: { code: 'NOT_ADMIN' } } });
+      await expect(connectAs(h.url, 'rep@sandbox.test')).rejects.toMatchObject({
+        status: 403,
+        body: { error: { code: 'NOT_ADMIN' } },
+      });
       expect(h.server.store.data.workspaces).toHaveLength(0);
     } finally {
       await h.close();

@@ -24,7 +24,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -102,14 +106,18 @@ describe('crash safety (SIGKILL)', () => {
     });
   }
 
-  const contactsWith = (phone: string) => emu.state.records(orgId, 'Contacts').filter((r) => r.Mobile === phone) as { id: string }[];
+  const contactsWith = (phone: string) =>
+    emu.state.records(orgId, 'Contacts').filter((r) => r.Mobile === phone) as { id: string }[];
 
   let session: Session;
 
   it('syncs exactly once a message whose 200 was answered just before the process was killed', async () => {
     await start({ FLUSH_WINDOW_MS: '25000' }); // long window: the kill comes before any sync
     session = await connectAndActivate(url());
-    const res = await postWebhook(session.webhookUrl!, message({ uid: 'kill-1', phone: '+14155550150', text: 'survives the crash' }));
+    const res = await postWebhook(
+      session.webhookUrl!,
+      message({ uid: 'kill-1', phone: '+14155550150', text: 'survives the crash' }),
+    );
     expect(res.status).toBe(200);
     await kill();
     expect(contactsWith('+14155550150')).toHaveLength(0);
@@ -124,7 +132,12 @@ describe('crash safety (SIGKILL)', () => {
       return n.length ? n : undefined;
     });
     await until('the sync log', async () => {
-      const log = await api<{ entries: { messageId: string; outcome: string }[] }>(url(), session.token, 'GET', '/api/sync-log');
+      const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
+        url(),
+        session.token,
+        'GET',
+        '/api/sync-log',
+      );
       return log.body.entries.find((e) => e.messageId === 'kill-1' && e.outcome === 'synced');
     });
     expect(contactsWith('+14155550150')).toHaveLength(1);
@@ -144,7 +157,16 @@ describe('crash safety (SIGKILL)', () => {
       await start(env);
       await Promise.all(
         phones.map((phone, i) =>
-          postWebhook(session.webhookUrl!, message({ chatId: 900 + i, phone, name: `Crash ${i}`, uid: `crash-${round}-${i}`, text: `round ${round} chat ${i}` })),
+          postWebhook(
+            session.webhookUrl!,
+            message({
+              chatId: 900 + i,
+              phone,
+              name: `Crash ${i}`,
+              uid: `crash-${round}-${i}`,
+              text: `round ${round} chat ${i}`,
+            }),
+          ),
         ),
       );
       sent += phones.length;
@@ -156,8 +178,17 @@ describe('crash safety (SIGKILL)', () => {
     await until(
       'every message synced',
       async () => {
-        const log = await api<{ entries: { messageId: string; outcome: string }[] }>(url(), session.token, 'GET', '/api/sync-log?limit=1000');
-        const synced = new Set(log.body.entries.filter((e) => e.outcome === 'synced' && e.messageId.startsWith('crash-')).map((e) => e.messageId));
+        const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
+          url(),
+          session.token,
+          'GET',
+          '/api/sync-log?limit=1000',
+        );
+        const synced = new Set(
+          log.body.entries
+            .filter((e) => e.outcome === 'synced' && e.messageId.startsWith('crash-'))
+            .map((e) => e.messageId),
+        );
         return synced.size === sent ? true : undefined;
       },
       60_000,
@@ -168,7 +199,10 @@ describe('crash safety (SIGKILL)', () => {
       const notes = emu.state.notes(orgId, records[0]!.id) as { Note_Content: string }[];
       expect(notes, phone).toHaveLength(1);
       for (let round = 0; round < 5; round++) {
-        expect(notes[0]!.Note_Content.split(`round ${round} chat ${i}`), `round ${round} ${phone}`).toHaveLength(2);
+        expect(
+          notes[0]!.Note_Content.split(`round ${round} chat ${i}`),
+          `round ${round} ${phone}`,
+        ).toHaveLength(2);
       }
     }
     await kill();

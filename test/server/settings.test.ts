@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, connectAs, CONTACT_SETTINGS, startSandbox, type Harness, type Session } from '../helpers/harness.js';
+import {
+  api,
+  connectAs,
+  CONTACT_SETTINGS,
+  startSandbox,
+  type Harness,
+  type Session,
+} from '../helpers/harness.js';
 
 type Err = { error: { code: string; message: string; field?: string } };
 
@@ -20,7 +27,12 @@ describe('settings', () => {
   });
 
   it('offers only modules that have a phone field', async () => {
-    const res = await api<{ modules: { apiName: string; phoneFields: { apiName: string }[] }[] }>(h.url, s.token, 'GET', '/api/zoho/modules');
+    const res = await api<{ modules: { apiName: string; phoneFields: { apiName: string }[] }[] }>(
+      h.url,
+      s.token,
+      'GET',
+      '/api/zoho/modules',
+    );
     expect(res.status).toBe(200);
     const names = res.body.modules.map((m) => m.apiName);
     expect(names).toContain('Contacts');
@@ -32,7 +44,12 @@ describe('settings', () => {
   });
 
   it('offers field candidates by type', async () => {
-    const res = await api<{ candidates: Record<string, { apiName: string }[]> }>(h.url, s.token, 'GET', '/api/zoho/modules/Contacts/fields');
+    const res = await api<{ candidates: Record<string, { apiName: string }[]> }>(
+      h.url,
+      s.token,
+      'GET',
+      '/api/zoho/modules/Contacts/fields',
+    );
     expect(res.status).toBe(200);
     const names = (k: string) => res.body.candidates[k]!.map((f) => f.apiName);
     expect(names('phone')).toEqual(expect.arrayContaining(['Phone', 'Mobile']));
@@ -46,22 +63,40 @@ describe('settings', () => {
   it('rejects an unknown module name and a malformed one with clear errors', async () => {
     const bad = await api<Err>(h.url, s.token, 'GET', '/api/zoho/modules/..%2Fusers/fields');
     expect(bad.status).toBe(400);
-    const unknown = await api<Err>(h.url, s.token, 'PUT', '/api/settings', { ...CONTACT_SETTINGS, module: 'Nonexistent' });
+    const unknown = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+      ...CONTACT_SETTINGS,
+      module: 'Nonexistent',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.field).toBe('module');
   });
 
   it('creates the chat link field once ("WhatsApp Chat", a URL field) and returns it again after', async () => {
-    const first = await api<{ field: { apiName: string; type: string } }>(h.url, s.token, 'POST', '/api/zoho/modules/Contacts/chat-link-field');
+    const first = await api<{ field: { apiName: string; type: string } }>(
+      h.url,
+      s.token,
+      'POST',
+      '/api/zoho/modules/Contacts/chat-link-field',
+    );
     expect(first.status).toBe(201);
     expect(first.body.field).toMatchObject({ apiName: 'WhatsApp_Chat', type: 'website' });
-    const second = await api<{ field: { apiName: string } }>(h.url, s.token, 'POST', '/api/zoho/modules/Contacts/chat-link-field');
+    const second = await api<{ field: { apiName: string } }>(
+      h.url,
+      s.token,
+      'POST',
+      '/api/zoho/modules/Contacts/chat-link-field',
+    );
     expect(second.body.field.apiName).toBe('WhatsApp_Chat');
-    expect(h.server.emulator!.state.fields(orgId, 'Contacts').filter((f) => f.label === 'WhatsApp Chat')).toHaveLength(1);
+    expect(
+      h.server.emulator!.state.fields(orgId, 'Contacts').filter((f) => f.label === 'WhatsApp Chat'),
+    ).toHaveLength(1);
   });
 
   it('refuses a field of the wrong type, naming the setting', async () => {
-    const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', { ...CONTACT_SETTINGS, phoneField: 'Last_Name' });
+    const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+      ...CONTACT_SETTINGS,
+      phoneField: 'Last_Name',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('FIELD_TYPE_MISMATCH');
     expect(res.body.error.field).toBe('phoneField');
@@ -69,14 +104,21 @@ describe('settings', () => {
   });
 
   it('refuses a field that does not exist, naming the setting', async () => {
-    const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', { ...CONTACT_SETTINGS, leadSourceField: 'Source_Gone' });
+    const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+      ...CONTACT_SETTINGS,
+      leadSourceField: 'Source_Gone',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('FIELD_NOT_FOUND');
     expect(res.body.error.field).toBe('leadSourceField');
   });
 
   it('rejects malformed input listing every problem', async () => {
-    const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', { module: '', phoneField: 'has space', extra: 1 });
+    const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+      module: '',
+      phoneField: 'has space',
+      extra: 1,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_SETTINGS');
     expect(res.body.error.message).toMatch(/module/);
@@ -87,7 +129,9 @@ describe('settings', () => {
     await api(h.url, s.token, 'POST', '/api/zoho/modules/Contacts/chat-link-field');
     const saved = await api(h.url, s.token, 'PUT', '/api/settings', CONTACT_SETTINGS);
     expect(saved.status).toBe(200);
-    const changed = await api<{ settings: Record<string, unknown> }>(h.url, s.token, 'PUT', '/api/settings', { module: 'Leads' });
+    const changed = await api<{ settings: Record<string, unknown> }>(h.url, s.token, 'PUT', '/api/settings', {
+      module: 'Leads',
+    });
     expect(changed.status).toBe(200);
     expect(changed.body.settings).toEqual({ module: 'Leads' });
     const activate = await api<Err>(h.url, s.token, 'POST', '/api/activate');
@@ -97,14 +141,27 @@ describe('settings', () => {
 
   it('keeps earlier choices when the same module is saved with some fields', async () => {
     await api(h.url, s.token, 'PUT', '/api/settings', { module: 'Contacts', phoneField: 'Phone' });
-    const res = await api<{ settings: Record<string, unknown> }>(h.url, s.token, 'PUT', '/api/settings', { module: 'Contacts', nameField: 'Last_Name' });
-    expect(res.body.settings).toMatchObject({ module: 'Contacts', phoneField: 'Phone', nameField: 'Last_Name' });
+    const res = await api<{ settings: Record<string, unknown> }>(h.url, s.token, 'PUT', '/api/settings', {
+      module: 'Contacts',
+      nameField: 'Last_Name',
+    });
+    expect(res.body.settings).toMatchObject({
+      module: 'Contacts',
+      phoneField: 'Phone',
+      nameField: 'Last_Name',
+    });
   });
 
   it('validates the time zone override', async () => {
-    const bad = await api<Err>(h.url, s.token, 'PUT', '/api/settings', { ...CONTACT_SETTINGS, timeZone: 'Mars/Olympus' });
+    const bad = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+      ...CONTACT_SETTINGS,
+      timeZone: 'Mars/Olympus',
+    });
     expect(bad.status).toBe(400);
-    const good = await api<{ settings: { timeZone: string } }>(h.url, s.token, 'PUT', '/api/settings', { ...CONTACT_SETTINGS, timeZone: 'America/New_York' });
+    const good = await api<{ settings: { timeZone: string } }>(h.url, s.token, 'PUT', '/api/settings', {
+      ...CONTACT_SETTINGS,
+      timeZone: 'America/New_York',
+    });
     expect(good.status).toBe(200);
     expect(good.body.settings.timeZone).toBe('America/New_York');
   });

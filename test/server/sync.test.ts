@@ -1,9 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ZohoEmulator } from '../../server/src/emulator/index.js';
-import { api, connectAndActivate, CONTACT_SETTINGS, postWebhook, startSandbox, type Harness, type Session } from '../helpers/harness.js';
+import {
+  api,
+  connectAndActivate,
+  CONTACT_SETTINGS,
+  postWebhook,
+  startSandbox,
+  type Harness,
+  type Session,
+} from '../helpers/harness.js';
 import { message } from '../helpers/messages.js';
 
-type LogEntry = { outcome: string; reason: string | null; chatId: string | null; messageId: string | null; recordId: string | null; noteId: string | null };
+type LogEntry = {
+  outcome: string;
+  reason: string | null;
+  chatId: string | null;
+  messageId: string | null;
+  recordId: string | null;
+  noteId: string | null;
+};
 
 describe('sync rules, through the webhook and the emulator', () => {
   let h: Harness;
@@ -31,10 +46,13 @@ describe('sync rules, through the webhook and the emulator', () => {
   };
   /** Records other than the activation's test record. */
   const contacts = () =>
-    emu.state.records(orgId, 'Contacts').filter((r) => r.Mobile !== '+447700900123') as ({ id: string } & Record<string, unknown>)[];
+    emu.state.records(orgId, 'Contacts').filter((r) => r.Mobile !== '+447700900123') as ({
+      id: string;
+    } & Record<string, unknown>)[];
   const notesOf = (recordId: string) =>
     emu.state.notes(orgId, recordId) as { id: string; Note_Title: string; Note_Content: string }[];
-  const log = async () => (await api<{ entries: LogEntry[] }>(h.url, s.token, 'GET', '/api/sync-log')).body.entries;
+  const log = async () =>
+    (await api<{ entries: LogEntry[] }>(h.url, s.token, 'GET', '/api/sync-log')).body.entries;
 
   it('creates one record for a new chat with name, E.164 phone, lead source, chat link, Description and owner', async () => {
     await send(message({ phone: '+1 (415) 555-0123', name: 'Jane Roe', accountEmail: 'rep@sandbox.test' }));
@@ -77,7 +95,15 @@ describe('sync rules, through the webhook and the emulator', () => {
   it('creates one record for 20 concurrent first messages of a new chat', async () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        send(message({ phone: '+4915112345678', chatId: 555, name: 'Max', text: `m${i}`, timestamp: `2026-11-20 10:${String(10 + i)}:00 +0000` })),
+        send(
+          message({
+            phone: '+4915112345678',
+            chatId: 555,
+            name: 'Max',
+            text: `m${i}`,
+            timestamp: `2026-11-20 10:${String(10 + i)}:00 +0000`,
+          }),
+        ),
       ),
     );
     await settle();
@@ -96,7 +122,10 @@ describe('sync rules, through the webhook and the emulator', () => {
     await settle();
     const [record] = contacts();
     const notes = notesOf(record!.id).sort((a, b) => a.Note_Title.localeCompare(b.Note_Title));
-    expect(notes.map((n) => n.Note_Title)).toEqual(['WhatsApp chat with Jane Roe (20/11/2026)', 'WhatsApp chat with Jane Roe (21/11/2026)']);
+    expect(notes.map((n) => n.Note_Title)).toEqual([
+      'WhatsApp chat with Jane Roe (20/11/2026)',
+      'WhatsApp chat with Jane Roe (21/11/2026)',
+    ]);
     const first = notes[0]!.Note_Content;
     expect(first.indexOf('22:00 Jane Roe: earlier that evening')).toBeGreaterThanOrEqual(0);
     expect(first.indexOf('earlier that evening')).toBeLessThan(first.indexOf('late evening'));
@@ -123,19 +152,32 @@ describe('sync rules, through the webhook and the emulator', () => {
   });
 
   it('matches "(415) 555-0123" stored in a US org to +14155550123 without creating a record', async () => {
-    const us = emu.seedOrg({ companyName: 'US Corp', countryCode: 'US', country: 'United States', timeZone: 'America/Los_Angeles' });
+    const us = emu.seedOrg({
+      companyName: 'US Corp',
+      countryCode: 'US',
+      country: 'United States',
+      timeZone: 'America/Los_Angeles',
+    });
     const admin = us.users.find((u) => u.isAdmin)!;
     const { connectAs } = await import('../helpers/harness.js');
     const session = await connectAs(h.url, admin.email);
     await api(h.url, session.token, 'POST', '/api/zoho/modules/Contacts/chat-link-field');
     await api(h.url, session.token, 'PUT', '/api/settings', CONTACT_SETTINGS);
     expect((await api(h.url, session.token, 'POST', '/api/activate')).status).toBe(200);
-    const existing = emu.state.createRecord(us.orgId, 'Contacts', { Last_Name: 'Pre Existing', Phone: '(415) 555-0123' });
+    const existing = emu.state.createRecord(us.orgId, 'Contacts', {
+      Last_Name: 'Pre Existing',
+      Phone: '(415) 555-0123',
+    });
     emu.controls.searchLagSec = 0;
-    const res = await postWebhook(session.webhookUrl!, message({ phone: '+14155550123', name: 'WhatsApp Name' }));
+    const res = await postWebhook(
+      session.webhookUrl!,
+      message({ phone: '+14155550123', name: 'WhatsApp Name' }),
+    );
     expect(res.status).toBe(200);
     await settle();
-    const records = emu.state.records(us.orgId, 'Contacts').filter((r) => r.Mobile !== '+447700900123') as ({ id: string } & Record<string, unknown>)[];
+    const records = emu.state.records(us.orgId, 'Contacts').filter((r) => r.Mobile !== '+447700900123') as ({
+      id: string;
+    } & Record<string, unknown>)[];
     expect(records.map((r) => r.id)).toEqual([existing]);
     const record = records[0]!;
     expect(record.Last_Name).toBe('Pre Existing'); // matched records are never renamed
@@ -144,7 +186,10 @@ describe('sync rules, through the webhook and the emulator', () => {
   });
 
   it("matches WhatsApp's Mexican +521 rewrite to a record stored without the 1", async () => {
-    const existing = emu.state.createRecord(orgId, 'Contacts', { Last_Name: 'Lupita', Phone: '+52 55 1234 5678' });
+    const existing = emu.state.createRecord(orgId, 'Contacts', {
+      Last_Name: 'Lupita',
+      Phone: '+52 55 1234 5678',
+    });
     await send(message({ phone: '+5215512345678', name: 'Lupita WA' }));
     await settle();
     expect(contacts().map((r) => r.id)).toEqual([existing]);
@@ -155,7 +200,10 @@ describe('sync rules, through the webhook and the emulator', () => {
     // Activation reads the module's fields afresh (the metadata cache otherwise keeps them 10 minutes).
     await api(h.url, s.token, 'POST', '/api/deactivate');
     expect((await api(h.url, s.token, 'POST', '/api/activate')).status).toBe(200);
-    const existing = emu.state.createRecord(orgId, 'Contacts', { Last_Name: 'Three Phones', Home_Phone: '612 34 56 78' });
+    const existing = emu.state.createRecord(orgId, 'Contacts', {
+      Last_Name: 'Three Phones',
+      Home_Phone: '612 34 56 78',
+    });
     await send(message({ phone: '+34612345678', name: 'Tres' }));
     await settle();
     expect(contacts().map((r) => r.id)).toEqual([existing]);
@@ -167,8 +215,17 @@ describe('sync rules, through the webhook and the emulator', () => {
     await settle();
     const byPhone = (p: string) => contacts().find((r) => r.Mobile === p)!;
     emu.state.updateRecord(orgId, 'Contacts', byPhone('+14155550102').id, { Last_Name: 'Edited By Rep' });
-    await send(message({ chatId: 1, phone: '+14155550101', name: 'New Name', timestamp: '2026-11-20 11:00:00 +0000' }));
-    await send(message({ chatId: 2, phone: '+14155550102', name: 'Other New', timestamp: '2026-11-20 11:00:00 +0000' }));
+    await send(
+      message({ chatId: 1, phone: '+14155550101', name: 'New Name', timestamp: '2026-11-20 11:00:00 +0000' }),
+    );
+    await send(
+      message({
+        chatId: 2,
+        phone: '+14155550102',
+        name: 'Other New',
+        timestamp: '2026-11-20 11:00:00 +0000',
+      }),
+    );
     await settle();
     expect(byPhone('+14155550101').Last_Name).toBe('New Name');
     expect(byPhone('+14155550102').Last_Name).toBe('Edited By Rep');
@@ -222,7 +279,9 @@ describe('sync rules, through the webhook and the emulator', () => {
   });
 
   it('refuses to download an attachment from a host that is not allowed, and says so in the log', async () => {
-    await send(message({ attachments: [{ url: 'http://169.254.169.254/latest/meta-data', filename: 'x.txt' }] }));
+    await send(
+      message({ attachments: [{ url: 'http://169.254.169.254/latest/meta-data', filename: 'x.txt' }] }),
+    );
     await settle();
     const entry = (await log())[0]!;
     expect(entry.outcome).toBe('failed');
@@ -276,7 +335,11 @@ describe('webhook input errors', () => {
 
   it('answers 400 with a message for a body that is not a JSON object, or a malformed event', async () => {
     for (const body of ['[1,2]', '"text"', 'not json']) {
-      const res = await fetch(s.webhookUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(s.webhookUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(res.status, body).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message.length).toBeGreaterThan(10);
     }

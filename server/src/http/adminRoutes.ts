@@ -35,7 +35,11 @@ export function workspaceView(ws: Workspace, connection: ConnectionService, req:
       orgId: ws.orgId,
       orgName: ws.orgName,
       ownerEmail: ws.owner.email,
-      connection: { status: ws.connection.status, connectedAt: ws.connection.connectedAt, problem: ws.connection.problem ?? null },
+      connection: {
+        status: ws.connection.status,
+        connectedAt: ws.connection.connectedAt,
+        problem: ws.connection.problem ?? null,
+      },
       connected: ws.connection.status === 'connected',
       active: ws.active,
       activatedAt: ws.activatedAt ?? null,
@@ -62,7 +66,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   };
   const moduleParam = (req: Request): string => {
     const m = String(req.params.module ?? '');
-    if (!MODULE_NAME.test(m)) throw new ApiError(400, 'INVALID_MODULE', `"${m}" is not a Zoho module API name.`);
+    if (!MODULE_NAME.test(m))
+      throw new ApiError(400, 'INVALID_MODULE', `"${m}" is not a Zoho module API name.`);
     return m;
   };
   /** Zoho failures on admin reads become messages the admin can act on. */
@@ -71,14 +76,28 @@ export function adminRoutes(deps: AdminDeps): Router {
       return await fn();
     } catch (e) {
       if (!isZohoError(e)) throw e;
-      const status = e.code === 'auth' ? 401 : e.code === 'permission' ? 403 : e.code === 'not_found' ? 404 : e.code === 'validation' ? 422 : 503;
+      const status =
+        e.code === 'auth'
+          ? 401
+          : e.code === 'permission'
+            ? 403
+            : e.code === 'not_found'
+              ? 404
+              : e.code === 'validation'
+                ? 422
+                : 503;
       const hint =
         e.code === 'auth'
           ? 'Reconnect Zoho CRM.'
           : e.code === 'rate_limited' || e.code === 'temporary'
             ? 'Try again in a minute.'
             : '';
-      throw new ApiError(status, `ZOHO_${e.code.toUpperCase()}`, `Zoho answered ${e.zohoCode ?? e.code}: ${e.message}. ${hint}`.trim(), e.field);
+      throw new ApiError(
+        status,
+        `ZOHO_${e.code.toUpperCase()}`,
+        `Zoho answered ${e.zohoCode ?? e.code}: ${e.message}. ${hint}`.trim(),
+        e.field,
+      );
     }
   };
 
@@ -112,7 +131,12 @@ export function adminRoutes(deps: AdminDeps): Router {
         field || undefined,
       );
     }
-    if (ws.active) throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: click "Deactivate and edit settings" first.');
+    if (ws.active)
+      throw new ApiError(
+        409,
+        'INTEGRATION_ACTIVE',
+        'The integration is active: click "Deactivate and edit settings" first.',
+      );
     const settings = await zohoCall(() => deps.settings.save(ws, zohoOf(ws), parsed.data));
     res.json({ settings });
   });
@@ -120,7 +144,12 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/api/zoho/modules/:module/chat-link-field', requireOwner, async (req, res) => {
     const ws = req.workspace!;
     const module = moduleParam(req);
-    if (ws.active) throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: deactivate it to change fields.');
+    if (ws.active)
+      throw new ApiError(
+        409,
+        'INTEGRATION_ACTIVE',
+        'The integration is active: deactivate it to change fields.',
+      );
     const field = await zohoCall(() => deps.settings.createChatLinkField(ws, zohoOf(ws), module));
     res.status(201).json({ field: { apiName: field.apiName, label: field.label, type: field.type } });
   });

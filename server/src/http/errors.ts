@@ -39,7 +39,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     // body-parser errors carry a `type`; answer them as the client's fault, with what to do.
     const bp = err as BodyParserError;
     if (bp?.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is over 1 MB.' } });
+      res
+        .status(413)
+        .json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is over 1 MB.' } });
       return;
     }
     if (bp?.type === 'entity.parse.failed') {

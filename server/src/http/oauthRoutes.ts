@@ -30,7 +30,10 @@ export function oauthRoutes(connection: ConnectionService): Router {
       }
     } catch (e) {
       if (wantsJson || !(e instanceof ApiError)) throw e;
-      res.status(e.status).type('html').send(errorPage(e, connection.originOfState(req.query.state)));
+      res
+        .status(e.status)
+        .type('html')
+        .send(errorPage(e, connection.originOfState(req.query.state)));
     }
   });
 
@@ -39,11 +42,17 @@ export function oauthRoutes(connection: ConnectionService): Router {
 
 /** JSON for an inline script: `<` escaped so no value can close the script element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function callbackPage(r: CallbackResult): string {

@@ -19,7 +19,12 @@ export interface Session {
   exp: number;
 }
 
-export function issueSession(secrets: Secrets, ws: Workspace, user: { id: string; email: string }, now = Date.now()): string {
+export function issueSession(
+  secrets: Secrets,
+  ws: Workspace,
+  user: { id: string; email: string },
+  now = Date.now(),
+): string {
   const session: Session = {
     wid: ws.id,
     uid: user.id,
@@ -43,13 +48,28 @@ export function requireSession(secrets: Secrets, store: Store): RequestHandler {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) {
-      next(new ApiError(401, 'UNAUTHENTICATED', 'Send the session token from "Connect Zoho CRM" as `Authorization: Bearer <token>`.'));
+      next(
+        new ApiError(
+          401,
+          'UNAUTHENTICATED',
+          'Send the session token from "Connect Zoho CRM" as `Authorization: Bearer <token>`.',
+        ),
+      );
       return;
     }
     const payload = secrets.verify<Session & { t: string }>(match[1]);
-    const ws = payload && payload.t === 'session' ? store.data.workspaces.find((w) => w.id === payload.wid) : undefined;
+    const ws =
+      payload && payload.t === 'session'
+        ? store.data.workspaces.find((w) => w.id === payload.wid)
+        : undefined;
     if (!payload || !ws || payload.exp < Date.now() || payload.epoch !== ws.sessionEpoch) {
-      next(new ApiError(401, 'SESSION_EXPIRED', 'The session is invalid or has expired: connect Zoho CRM again to get a new one.'));
+      next(
+        new ApiError(
+          401,
+          'SESSION_EXPIRED',
+          'The session is invalid or has expired: connect Zoho CRM again to get a new one.',
+        ),
+      );
       return;
     }
     req.session = payload;

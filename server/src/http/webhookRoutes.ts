@@ -13,7 +13,13 @@ export function webhookRoutes(intake: Intake): Router {
     async (req, res) => {
       const result = await intake.receive(String(req.params.token), req.body);
       if (result.status === 200) {
-        res.status(200).json({ status: 'ok', outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) });
+        res
+          .status(200)
+          .json({
+            status: 'ok',
+            outcome: result.outcome,
+            ...(result.reason ? { reason: result.reason } : {}),
+          });
       } else {
         res.status(result.status).json({ error: { code: result.code, message: result.message } });
       }

@@ -29,7 +29,8 @@ export function checkAttachmentUrl(raw: string, allowedHosts: string[]): Downloa
   } catch {
     return { ok: false, error: 'not a valid URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, error: `the ${url.protocol} scheme is not allowed` };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, error: `the ${url.protocol} scheme is not allowed` };
   if (url.username || url.password) return { ok: false, error: 'URLs with credentials are not allowed' };
   const host = url.hostname.toLowerCase();
   const allowed = allowedHosts.some((h) => host === h || host.endsWith(`.${h}`));
@@ -100,7 +101,10 @@ export class AttachmentFetcher {
       file.size = result.data.length;
     } else {
       file.error = result.error;
-      this.log.warn({ workspaceId: q.workspaceId, messageKey: q.key, reason: result.error }, 'attachment not downloaded');
+      this.log.warn(
+        { workspaceId: q.workspaceId, messageKey: q.key, reason: result.error },
+        'attachment not downloaded',
+      );
     }
     await this.store.commit();
   }
@@ -115,7 +119,10 @@ export class AttachmentFetcher {
       try {
         res = await fetch(check.url, { redirect: 'manual', signal: AbortSignal.timeout(this.#timeoutMs) });
       } catch (e) {
-        return { ok: false, error: `download failed (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})` };
+        return {
+          ok: false,
+          error: `download failed (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`,
+        };
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         target = new URL(res.headers.get('location')!, check.url).toString();
@@ -124,7 +131,10 @@ export class AttachmentFetcher {
       }
       if (!res.ok) {
         await res.body?.cancel();
-        return { ok: false, error: `download answered HTTP ${res.status}${res.status === 403 || res.status === 404 ? ' (the link may have expired)' : ''}` };
+        return {
+          ok: false,
+          error: `download answered HTTP ${res.status}${res.status === 403 || res.status === 404 ? ' (the link may have expired)' : ''}`,
+        };
       }
       const declared = Number(res.headers.get('content-length') ?? '0');
       if (declared > this.#maxBytes) {
@@ -136,7 +146,8 @@ export class AttachmentFetcher {
       try {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           total += chunk.length;
-          if (total > this.#maxBytes) return { ok: false, error: `the file is over the ${this.#maxBytes}-byte limit` };
+          if (total > this.#maxBytes)
+            return { ok: false, error: `the file is over the ${this.#maxBytes}-byte limit` };
           chunks.push(Buffer.from(chunk));
         }
       } catch (e) {

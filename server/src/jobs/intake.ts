@@ -44,16 +44,29 @@ export class Intake {
   async receive(token: string, body: unknown): Promise<IntakeResult> {
     const ws = this.workspaceForToken(token);
     // Same answer for a malformed and an unknown token: nothing tells which tokens exist.
-    if (!ws) return { status: 404, code: 'UNKNOWN_WEBHOOK', message: 'No workspace has this webhook URL. Copy the URL again from the integration settings.' };
+    if (!ws)
+      return {
+        status: 404,
+        code: 'UNKNOWN_WEBHOOK',
+        message: 'No workspace has this webhook URL. Copy the URL again from the integration settings.',
+      };
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return { status: 400, code: 'INVALID_BODY', message: 'The body must be a JSON object (a TimelinesAI webhook event).' };
+      return {
+        status: 400,
+        code: 'INVALID_BODY',
+        message: 'The body must be a JSON object (a TimelinesAI webhook event).',
+      };
     }
     const parsed = parseTimelinesWebhook(body);
     if (!parsed.ok) return { status: 400, code: 'INVALID_EVENT', message: parsed.error };
 
     const data = this.store.data;
     const event = parsed.event;
-    const skip = async (reason: string, chatId: string | undefined, messageId: string | undefined): Promise<IntakeResult> => {
+    const skip = async (
+      reason: string,
+      chatId: string | undefined,
+      messageId: string | undefined,
+    ): Promise<IntakeResult> => {
       appendLog(data, {
         workspaceId: ws.id,
         chatId: chatId ?? null,
@@ -75,9 +88,16 @@ export class Intake {
       await this.store.commit();
       return { status: 200, outcome: 'duplicate' };
     }
-    if (event.chat.isGroup) return this.#skipOnce(key, () => skip('group chat: group chats are never synced', event.chat.id, event.messageId));
-    if (!ws.active) return this.#skipOnce(key, () => skip('integration inactive: activate it to sync new messages', event.chat.id, event.messageId));
-    if (!event.chat.phone) return this.#skipOnce(key, () => skip('the chat has no phone number', event.chat.id, event.messageId));
+    if (event.chat.isGroup)
+      return this.#skipOnce(key, () =>
+        skip('group chat: group chats are never synced', event.chat.id, event.messageId),
+      );
+    if (!ws.active)
+      return this.#skipOnce(key, () =>
+        skip('integration inactive: activate it to sync new messages', event.chat.id, event.messageId),
+      );
+    if (!event.chat.phone)
+      return this.#skipOnce(key, () => skip('the chat has no phone number', event.chat.id, event.messageId));
 
     const queued: QueuedEvent = {
       key,

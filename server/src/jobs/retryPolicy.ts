@@ -40,7 +40,11 @@ export function decide(
         };
       }
       const delayMs = Math.max(failure.retryAfterMs ?? 0, backoffMs(attempts, random, baseMs));
-      return { action: 'retry', delayMs, reason: `${failure.message}; retrying in ${Math.ceil(delayMs / 1000)} s` };
+      return {
+        action: 'retry',
+        delayMs,
+        reason: `${failure.message}; retrying in ${Math.ceil(delayMs / 1000)} s`,
+      };
     }
     case 'validation':
     case 'not_found':

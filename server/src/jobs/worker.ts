@@ -12,12 +12,26 @@
  */
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { completeSettings, type ChatLink, type DayNote, type QueuedEvent, type Settings, type Workspace } from '../store/schema.js';
+import {
+  completeSettings,
+  type ChatLink,
+  type DayNote,
+  type QueuedEvent,
+  type Settings,
+  type Workspace,
+} from '../store/schema.js';
 import { appendLog } from '../store/syncLog.js';
 import { localDay } from '../sync/dayGrouping.js';
 import { authorOf, noteTitle, renderNoteContent } from '../sync/noteText.js';
 import { storedFormatCandidates, toE164, whatsappEquivalents } from '../sync/phone.js';
-import { chatLinkUpdate, chooseOwner, contactName, matchRecords, newRecordFields, renameDecision } from '../sync/recordRules.js';
+import {
+  chatLinkUpdate,
+  chooseOwner,
+  contactName,
+  matchRecords,
+  newRecordFields,
+  renameDecision,
+} from '../sync/recordRules.js';
 import type { MessageEvent } from '../timelines/events.js';
 import { isZohoError, type ZohoErrorCode } from '../zoho/errors.js';
 import type { RowResult, ZohoGateway, ZohoRecord } from '../zoho/gateway.js';
@@ -137,9 +151,13 @@ export class SyncWorker {
         const again = this.#rerun.delete(workspaceId);
         const next = this.#nextDue(workspaceId);
         if (again || next !== undefined) {
-          this.schedule(workspaceId, again ? this.options.flushWindowMs : Math.max(0, (next ?? 0) - this.#now()));
+          this.schedule(
+            workspaceId,
+            again ? this.options.flushWindowMs : Math.max(0, (next ?? 0) - this.#now()),
+          );
         }
-        if (this.#running.size === 0 && this.#timers.size === 0) this.#idleWaiters.splice(0).forEach((r) => r());
+        if (this.#running.size === 0 && this.#timers.size === 0)
+          this.#idleWaiters.splice(0).forEach((r) => r());
       });
     this.#running.set(workspaceId, run);
   }
@@ -173,18 +191,30 @@ export class SyncWorker {
   async #runBatch(ws: Workspace, batch: QueuedEvent[]): Promise<void> {
     const zoho = this.gateways.for(ws);
     if (!zoho) {
-      return this.#wait(ws, batch, 'Zoho CRM is disconnected: reconnect it and the queued messages will sync');
+      return this.#wait(
+        ws,
+        batch,
+        'Zoho CRM is disconnected: reconnect it and the queued messages will sync',
+      );
     }
     const settings = completeSettings(ws.settings);
     if (!ws.active || !settings) {
-      return this.#wait(ws, batch, 'the integration was deactivated: these messages sync when it is activated again');
+      return this.#wait(
+        ws,
+        batch,
+        'the integration was deactivated: these messages sync when it is activated again',
+      );
     }
     const run = new BatchRun(this, ws, settings, zoho, batch);
     try {
       await run.execute();
     } catch (e) {
       if (!isZohoError(e)) throw e;
-      this.#fail(ws, run.unfinished(), { code: e.code, message: describeZohoError(e), retryAfterMs: e.retryAfterMs });
+      this.#fail(ws, run.unfinished(), {
+        code: e.code,
+        message: describeZohoError(e),
+        retryAfterMs: e.retryAfterMs,
+      });
     }
     await this.store.commit();
   }
@@ -229,7 +259,10 @@ export class SyncWorker {
         willRetry: true,
       });
     }
-    this.log.warn({ workspaceId: ws.id, code: failure.code, events: events.length }, 'sync failed; policy applied');
+    this.log.warn(
+      { workspaceId: ws.id, code: failure.code, events: events.length },
+      'sync failed; policy applied',
+    );
   }
 
   // Internals shared with BatchRun.
@@ -291,7 +324,12 @@ class BatchRun {
     for (const [chatId, events] of byChat) {
       const link = this.#link(chatId, events);
       if (!link.e164) {
-        for (const q of events) this.#finish(q, 'skipped', `the chat's phone number "${q.event.chat.phone ?? ''}" is not a valid international number`);
+        for (const q of events)
+          this.#finish(
+            q,
+            'skipped',
+            `the chat's phone number "${q.event.chat.phone ?? ''}" is not a valid international number`,
+          );
         continue;
       }
       links.push(link);
@@ -311,7 +349,9 @@ class BatchRun {
       const link = data.chats[this.#chatKey(q.event.chat.id)]!;
       const day = data.days[this.#dayKey(q.event)];
       if (!day?.noteId || day.dirty) continue;
-      const failedFiles = q.files.map((f, i) => (f.error ? `${q.event.attachments[i]?.fileName}: ${f.error}` : undefined)).filter(Boolean);
+      const failedFiles = q.files
+        .map((f, i) => (f.error ? `${q.event.attachments[i]?.fileName}: ${f.error}` : undefined))
+        .filter(Boolean);
       link.lastSyncedAt = new Date(this.worker._now()).toISOString();
       this.#finish(
         q,
@@ -356,7 +396,13 @@ class BatchRun {
     }
     if (link.module && link.module !== this.s.module) {
       // The destination changed: the chat is linked anew in the new module.
-      Object.assign(link, { recordId: undefined, module: undefined, createdByUs: false, lastWrittenName: undefined, humanEditedName: false });
+      Object.assign(link, {
+        recordId: undefined,
+        module: undefined,
+        createdByUs: false,
+        lastWrittenName: undefined,
+        humanEditedName: false,
+      });
     }
     if (latest.chat.phone) link.e164 = toE164(latest.chat.phone, this.ws.countryCode) ?? link.e164;
     if (latest.chat.name) link.chatName = latest.chat.name;
@@ -379,7 +425,8 @@ class BatchRun {
     const valuesOf = new Map<ChatLink, string[]>();
     for (const l of lookups) {
       const values = new Set<string>();
-      for (const eq of whatsappEquivalents(l.e164!)) for (const v of storedFormatCandidates(eq, country)) values.add(v);
+      for (const eq of whatsappEquivalents(l.e164!))
+        for (const v of storedFormatCandidates(eq, country)) values.add(v);
       valuesOf.set(l, [...values].slice(0, COQL_VALUES));
     }
     // Pack whole chats into COQL queries of at most 50 values.
@@ -421,10 +468,17 @@ class BatchRun {
     await this.#store.commit();
     await this.#createRecords(toCreate);
     for (const part of chunk(linkUpdates, WRITE_ROWS)) {
-      const results = await this.zoho.updateRecords(this.s.module, part.map((u) => u.row));
+      const results = await this.zoho.updateRecords(
+        this.s.module,
+        part.map((u) => u.row),
+      );
       // A failed chat-link write does not stop the sync of the messages: it is logged.
       results.forEach((r, i) => {
-        if (!r.ok) this.#logChatProblem(part[i]!.link, `the chat link could not be written: ${r.zohoCode} ${r.message}`);
+        if (!r.ok)
+          this.#logChatProblem(
+            part[i]!.link,
+            `the chat link could not be written: ${r.zohoCode} ${r.message}`,
+          );
       });
     }
   }
@@ -435,18 +489,23 @@ class BatchRun {
     const accountEmail = new Map(this.batch.map((q) => [q.event.chat.id, q.event.account.email]));
     const rows = links.map((l) => {
       const owner = chooseOwner(users, accountEmail.get(l.chatId), this.ws.owner.userId);
-      return newRecordFields(
-        this.s,
-        { name: l.chatName, phone: l.e164, url: l.chatUrl },
-        l.e164!,
-        owner,
-      );
+      return newRecordFields(this.s, { name: l.chatName, phone: l.e164, url: l.chatUrl }, l.e164!, owner);
     });
     const now = this.worker._now();
     for (const l of links) l.createIntentAt = now;
     await this.#store.commit(); // the intent is durable before Zoho sees the create
-    const parts = chunk(links.map((l, i) => ({ l, row: rows[i]! })), WRITE_ROWS);
-    const results = await Promise.all(parts.map((p) => this.zoho.createRecords(this.s.module, p.map((x) => x.row))));
+    const parts = chunk(
+      links.map((l, i) => ({ l, row: rows[i]! })),
+      WRITE_ROWS,
+    );
+    const results = await Promise.all(
+      parts.map((p) =>
+        this.zoho.createRecords(
+          this.s.module,
+          p.map((x) => x.row),
+        ),
+      ),
+    );
     parts.forEach((p, pi) =>
       p.forEach(({ l, row }, i) => {
         const r = results[pi]?.[i];
@@ -466,11 +525,17 @@ class BatchRun {
   }
 
   async #renames(links: ChatLink[]): Promise<void> {
-    const wanted = links.filter((l) => l.chatName && contactName({ name: l.chatName, phone: l.e164 }) !== l.lastWrittenName);
+    const wanted = links.filter(
+      (l) => l.chatName && contactName({ name: l.chatName, phone: l.e164 }) !== l.lastWrittenName,
+    );
     if (wanted.length === 0) return;
     const current = new Map<string, ZohoRecord>();
     for (const part of chunk(wanted, WRITE_ROWS)) {
-      const records = await this.zoho.getRecords(this.s.module, part.map((l) => l.recordId!), [this.s.nameField]);
+      const records = await this.zoho.getRecords(
+        this.s.module,
+        part.map((l) => l.recordId!),
+        [this.s.nameField],
+      );
       for (const r of records) current.set(r.id, r);
     }
     const updates: { link: ChatLink; name: string }[] = [];
@@ -578,7 +643,9 @@ class BatchRun {
       const parts = chunk(creates, WRITE_ROWS);
       const results = await Promise.all(
         parts.map((p) =>
-          this.zoho.createNotes(p.map((d) => ({ module: this.s.module, recordId: recordOf(d), ...this.#render(d) }))),
+          this.zoho.createNotes(
+            p.map((d) => ({ module: this.s.module, recordId: recordOf(d), ...this.#render(d) })),
+          ),
         ),
       );
       parts.forEach((p, pi) =>
@@ -663,7 +730,13 @@ class BatchRun {
     if (failed) throw failed.reason;
   }
 
-  #finish(q: QueuedEvent, outcome: 'synced' | 'skipped' | 'failed', reason: string | null, recordId?: string, noteId?: string): void {
+  #finish(
+    q: QueuedEvent,
+    outcome: 'synced' | 'skipped' | 'failed',
+    reason: string | null,
+    recordId?: string,
+    noteId?: string,
+  ): void {
     this.#done.add(q);
     const data = this.#store.data;
     const idx = data.queue.indexOf(q);
@@ -690,14 +763,24 @@ class BatchRun {
   }
 
   #failChat(chatId: string, row: Extract<RowResult<unknown>, { ok: false }>): void {
-    const events = this.batch.filter((q) => q.event.chat.id === chatId && !this.#done.has(q) && !this.#parked.has(q));
-    this.worker._fail(this.ws, events, { code: row.code, message: `${row.zohoCode}${row.field ? ` (${row.field})` : ''}: ${row.message}` });
+    const events = this.batch.filter(
+      (q) => q.event.chat.id === chatId && !this.#done.has(q) && !this.#parked.has(q),
+    );
+    this.worker._fail(this.ws, events, {
+      code: row.code,
+      message: `${row.zohoCode}${row.field ? ` (${row.field})` : ''}: ${row.message}`,
+    });
     for (const q of events) this.#parked.add(q);
   }
 
   #failDay(day: DayNote, row: Extract<RowResult<unknown>, { ok: false }>): void {
-    const events = this.batch.filter((q) => this.#dayKey(q.event) === day.key && !this.#done.has(q) && !this.#parked.has(q));
-    this.worker._fail(this.ws, events, { code: row.code, message: `${row.zohoCode}${row.field ? ` (${row.field})` : ''}: ${row.message}` });
+    const events = this.batch.filter(
+      (q) => this.#dayKey(q.event) === day.key && !this.#done.has(q) && !this.#parked.has(q),
+    );
+    this.worker._fail(this.ws, events, {
+      code: row.code,
+      message: `${row.zohoCode}${row.field ? ` (${row.field})` : ''}: ${row.message}`,
+    });
     for (const q of events) this.#parked.add(q);
   }
 

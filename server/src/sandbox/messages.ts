@@ -79,7 +79,10 @@ export function timelinesMessagePayload(spec: MessageSpec) {
   };
 }
 
-const SAMPLE_TEXT = Buffer.from('Sandbox brochure: prices, terms and a friendly hello from TimelinesAI.\n', 'utf8');
+const SAMPLE_TEXT = Buffer.from(
+  'Sandbox brochure: prices, terms and a friendly hello from TimelinesAI.\n',
+  'utf8',
+);
 // A 1×1 PNG, so the sandbox can show an image attachment too.
 const SAMPLE_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',

@@ -53,7 +53,13 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
   router.use('/sandbox', express.static(hostPage, { index: 'index.html' }));
   router.use('/widget', (req, res, next) => {
     if (!existsSync(widgetBuild)) {
-      next(new ApiError(503, 'WIDGET_NOT_BUILT', 'The widget is not built: run `npm run build` (npm start does it).'));
+      next(
+        new ApiError(
+          503,
+          'WIDGET_NOT_BUILT',
+          'The widget is not built: run `npm run build` (npm start does it).',
+        ),
+      );
       return;
     }
     next();
@@ -70,7 +76,9 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
       active: ws?.active ?? false,
       module: ws?.settings?.module ?? null,
       settings: ws?.settings ?? null,
-      webhookUrl: ws ? `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}` : null,
+      webhookUrl: ws
+        ? `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`
+        : null,
       users: sandboxOrg.users.map((u) => ({ email: u.email, name: u.fullName, admin: u.isAdmin })),
     });
   });
@@ -99,13 +107,29 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
   router.post('/sandbox/api/send-message', express.json({ limit: '64kb' }), async (req, res) => {
     const parsed = sendInput.safeParse(req.body);
     if (!parsed.success) {
-      throw new ApiError(400, 'INVALID_MESSAGE', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      throw new ApiError(
+        400,
+        'INVALID_MESSAGE',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     }
     const ws = sandboxWorkspace();
-    if (!ws) throw new ApiError(409, 'NOT_CONNECTED', 'Connect Zoho CRM in the settings page first: the message has no workspace to go to.');
+    if (!ws)
+      throw new ApiError(
+        409,
+        'NOT_CONNECTED',
+        'Connect Zoho CRM in the settings page first: the message has no workspace to go to.',
+      );
     const url = `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`;
-    const payload = timelinesMessagePayload({ ...parsed.data, filesBaseUrl: `${deps.publicUrl}/sandbox/files` });
-    const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    const payload = timelinesMessagePayload({
+      ...parsed.data,
+      filesBaseUrl: `${deps.publicUrl}/sandbox/files`,
+    });
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     const body = (await answer.json()) as unknown;
     res.status(answer.status).json({ ok: answer.ok, webhook: body, messageId: payload.message.message_uid });
   });

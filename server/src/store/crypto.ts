@@ -2,7 +2,14 @@
  * Secrets at rest and signed tokens. One SECRET_KEY is stretched with HKDF into independent keys
  * for encryption (AES-256-GCM) and signing (HMAC-SHA256), so neither use weakens the other.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 export interface Sealed {
   /** format version, so the scheme can change without losing stored tokens */
@@ -26,7 +33,12 @@ export class Secrets {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#encKey, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(plain), 'utf8'), cipher.final()]);
-    return { v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return {
+      v: 1,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
   }
 
   /** Throws when the data was tampered with or sealed under another SECRET_KEY. */

@@ -35,6 +35,7 @@ export class DurableJsonFile<T> implements Adapter<T> {
       throw new Error(
         `The data file ${this.#file} is not valid JSON (${(e as Error).message}). ` +
           'Restore it from a backup, or move it away to start with an empty store.',
+        { cause: e },
       );
     }
   }

@@ -31,7 +31,9 @@ export class ActivationService {
       throw new ApiError(
         400,
         'INCOMPLETE_SETTINGS',
-        ws.settings ? `Choose the ${SETTING_LABEL[missing ?? 'phoneField']} before activating.` : 'Choose the destination module and fields, then activate.',
+        ws.settings
+          ? `Choose the ${SETTING_LABEL[missing ?? 'phoneField']} before activating.`
+          : 'Choose the destination module and fields, then activate.',
         ws.settings ? missing : 'module',
       );
     }
@@ -52,7 +54,11 @@ export class ActivationService {
         await zoho.addPicklistValue(settings.module, settings.leadSourceField, LEAD_SOURCE_VALUE);
         this.metadata.invalidate(ws.id, settings.module);
       } catch (e) {
-        throw zohoProblem(e, settings, `adding the "${LEAD_SOURCE_VALUE}" value to ${settings.leadSourceField} in`);
+        throw zohoProblem(
+          e,
+          settings,
+          `adding the "${LEAD_SOURCE_VALUE}" value to ${settings.leadSourceField} in`,
+        );
       }
     }
 
@@ -68,7 +74,12 @@ export class ActivationService {
     } catch (e) {
       throw zohoProblem(e, settings, 'creating the test record in');
     }
-    if (!result) throw new ApiError(502, 'ZOHO_NO_ANSWER', 'Zoho answered the test record without a result row; try again.');
+    if (!result)
+      throw new ApiError(
+        502,
+        'ZOHO_NO_ANSWER',
+        'Zoho answered the test record without a result row; try again.',
+      );
     if (!result.ok) throw rowProblem(result, settings, fields);
 
     ws.active = true;
@@ -118,11 +129,20 @@ function rowProblem(
         422,
         'INVALID_FIELD_VALUE',
         `Zoho refused the test record (INVALID_DATA) because of the field "${label}": ${row.message}. ` +
-          (setting ? 'Choose another field for this setting, or check the field in Zoho CRM.' : 'Check that field in Zoho CRM.'),
+          (setting
+            ? 'Choose another field for this setting, or check the field in Zoho CRM.'
+            : 'Check that field in Zoho CRM.'),
         setting ?? row.field,
       );
     default:
-      return problemFor(row.code, row.zohoCode, row.message, s, setting ?? row.field, 'creating the test record in');
+      return problemFor(
+        row.code,
+        row.zohoCode,
+        row.message,
+        s,
+        setting ?? row.field,
+        'creating the test record in',
+      );
   }
 }
 
@@ -130,7 +150,14 @@ function zohoProblem(e: unknown, s: Settings, doing: string): ApiError {
   if (e instanceof ApiError) return e;
   if (!isZohoError(e)) throw e;
   const err = e as ZohoError;
-  return problemFor(err.code, err.zohoCode, err.message, s, SETTING_OF_FIELD(s, err.field) ?? err.field, doing);
+  return problemFor(
+    err.code,
+    err.zohoCode,
+    err.message,
+    s,
+    SETTING_OF_FIELD(s, err.field) ?? err.field,
+    doing,
+  );
 }
 
 function problemFor(

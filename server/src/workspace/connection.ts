@@ -98,10 +98,19 @@ export class ConnectionService {
     const state = this.#checkState(str('state'));
     const denied = str('error');
     if (denied) {
-      throw new ApiError(400, 'ACCESS_DENIED', `Zoho did not grant access (${denied}). Click "Connect Zoho CRM" again and approve.`);
+      throw new ApiError(
+        400,
+        'ACCESS_DENIED',
+        `Zoho did not grant access (${denied}). Click "Connect Zoho CRM" again and approve.`,
+      );
     }
     const code = str('code');
-    if (!code) throw new ApiError(400, 'MISSING_CODE', 'The callback has no `code`: start again from "Connect Zoho CRM".');
+    if (!code)
+      throw new ApiError(
+        400,
+        'MISSING_CODE',
+        'The callback has no `code`: start again from "Connect Zoho CRM".',
+      );
 
     const accounts = resolveZohoHosts(
       { accountsServer: str('accounts-server'), location: str('location') },
@@ -109,7 +118,12 @@ export class ConnectionService {
     );
     if (!accounts.ok) throw new ApiError(400, 'FOREIGN_ACCOUNTS_SERVER', accounts.error);
 
-    let tokens: { accessToken: string; refreshToken: string; apiDomain: string | undefined; expiresAt: number };
+    let tokens: {
+      accessToken: string;
+      refreshToken: string;
+      apiDomain: string | undefined;
+      expiresAt: number;
+    };
     try {
       tokens = await exchangeCode({
         accountsUrl: accounts.accountsUrl,
@@ -137,7 +151,9 @@ export class ConnectionService {
     let ws = store.data.workspaces.find((w) => w.orgId === org.id);
 
     const revokeFresh = async () => {
-      await revokeToken({ accountsUrl: hosts.accountsUrl, token: tokens.refreshToken }).catch(() => undefined);
+      await revokeToken({ accountsUrl: hosts.accountsUrl, token: tokens.refreshToken }).catch(
+        () => undefined,
+      );
     };
 
     if (!ws) {
@@ -201,7 +217,9 @@ export class ConnectionService {
     const sealed = ws.connection.tokens;
     if (sealed) {
       const tokens = this.deps.secrets.open<ZohoTokens>(sealed);
-      await revokeToken({ accountsUrl: ws.connection.accountsUrl, token: tokens.refreshToken }).catch(() => undefined);
+      await revokeToken({ accountsUrl: ws.connection.accountsUrl, token: tokens.refreshToken }).catch(
+        () => undefined,
+      );
     }
     ws.connection = { ...ws.connection, status: 'disconnected', tokens: null, problem: undefined };
     ws.sessionEpoch += 1;
@@ -236,11 +254,16 @@ export class ConnectionService {
 
   #checkState(raw: string | undefined): OAuthState {
     const bad = () =>
-      new ApiError(400, 'INVALID_STATE', 'The OAuth `state` is missing, forged, reused or expired: start again from "Connect Zoho CRM".');
+      new ApiError(
+        400,
+        'INVALID_STATE',
+        'The OAuth `state` is missing, forged, reused or expired: start again from "Connect Zoho CRM".',
+      );
     if (!raw) throw bad();
     const state = this.deps.secrets.verify<OAuthState>(raw);
     const now = Date.now();
-    if (!state || state.t !== 'oauth-state' || state.exp < now || this.#usedNonces.has(state.nonce)) throw bad();
+    if (!state || state.t !== 'oauth-state' || state.exp < now || this.#usedNonces.has(state.nonce))
+      throw bad();
     for (const [nonce, exp] of this.#usedNonces) if (exp < now) this.#usedNonces.delete(nonce);
     this.#usedNonces.set(state.nonce, state.exp);
     return state;

@@ -61,7 +61,8 @@ export class GatewayRegistry {
         const current = this.store.data.workspaces.find((w) => w.id === ws.id);
         if (!current) return;
         current.connection.status = 'needs_reconnect';
-        current.connection.problem = 'Zoho refused the refresh token (revoked or expired): reconnect Zoho CRM.';
+        current.connection.problem =
+          'Zoho refused the refresh token (revoked or expired): reconnect Zoho CRM.';
         void this.store.commit();
       },
       ...(this.options.onCall ? { onRefresh: () => this.options.onCall?.(ws.id, 'token') } : {}),

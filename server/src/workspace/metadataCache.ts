@@ -22,7 +22,12 @@ export class MetadataCache {
     return this.#get(this.#modules, wsId, opts.fresh, () => zoho.modules());
   }
 
-  fields(wsId: string, zoho: ZohoGateway, module: string, opts: { fresh?: boolean } = {}): Promise<ZohoField[]> {
+  fields(
+    wsId: string,
+    zoho: ZohoGateway,
+    module: string,
+    opts: { fresh?: boolean } = {},
+  ): Promise<ZohoField[]> {
     return this.#get(this.#fields, `${wsId}\u0000${module}`, opts.fresh, () => zoho.fields(module));
   }
 
@@ -39,7 +44,12 @@ export class MetadataCache {
     }
   }
 
-  #get<T>(map: Map<string, Cached<T>>, key: string, fresh: boolean | undefined, load: () => Promise<T>): Promise<T> {
+  #get<T>(
+    map: Map<string, Cached<T>>,
+    key: string,
+    fresh: boolean | undefined,
+    load: () => Promise<T>,
+  ): Promise<T> {
     const hit = map.get(key);
     if (!fresh && hit && this.now() - hit.at < TTL_MS) return hit.value;
     // Concurrent readers share one request; a failure is not cached.

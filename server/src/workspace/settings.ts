@@ -8,7 +8,7 @@ import { ApiError } from '../http/errors.js';
 import type { Store } from '../store/store.js';
 import { SETTING_FIELDS, type SavedSettings, type Settings, type Workspace } from '../store/schema.js';
 import type { ZohoField, ZohoGateway } from '../zoho/gateway.js';
-import { MetadataCache } from './metadataCache.js';
+import type { MetadataCache } from './metadataCache.js';
 
 export const CHAT_LINK_FIELD_LABEL = 'WhatsApp Chat';
 
@@ -36,7 +36,9 @@ export const settingsInput = z
       .optional()
       .nullable()
       .transform((v) => (v ? v : undefined))
-      .refine((v) => v === undefined || isTimeZone(v), { message: 'not an IANA time zone, e.g. Europe/Madrid' }),
+      .refine((v) => v === undefined || isTimeZone(v), {
+        message: 'not an IANA time zone, e.g. Europe/Madrid',
+      }),
   })
   .strict();
 
@@ -68,17 +70,29 @@ export const candidateRules = {
   leadSource: (f: ZohoField) => f.type === 'picklist' && !f.readOnly,
 } as const;
 
-const SETTING_RULE: Record<Exclude<keyof Settings, 'module' | 'timeZone'>, { rule: keyof typeof candidateRules; what: string; expected: string }> = {
+const SETTING_RULE: Record<
+  Exclude<keyof Settings, 'module' | 'timeZone'>,
+  { rule: keyof typeof candidateRules; what: string; expected: string }
+> = {
   phoneField: { rule: 'phone', what: 'WhatsApp number field', expected: 'a phone field' },
   nameField: { rule: 'name', what: 'contact name field', expected: 'a single-line text field' },
-  chatLinkField: { rule: 'chatLink', what: 'chat link field', expected: 'a URL (website) or single-line text field' },
+  chatLinkField: {
+    rule: 'chatLink',
+    what: 'chat link field',
+    expected: 'a URL (website) or single-line text field',
+  },
   leadSourceField: { rule: 'leadSource', what: 'lead source field', expected: 'a picklist field' },
 };
 
 export function candidatesOf(fields: ZohoField[]): FieldCandidates {
   const pick = (rule: keyof typeof candidateRules) =>
     fields.filter(candidateRules[rule]).map((f) => ({ apiName: f.apiName, label: f.label, type: f.type }));
-  return { phone: pick('phone'), name: pick('name'), chatLink: pick('chatLink'), leadSource: pick('leadSource') };
+  return {
+    phone: pick('phone'),
+    name: pick('name'),
+    chatLink: pick('chatLink'),
+    leadSource: pick('leadSource'),
+  };
 }
 
 export class SettingsService {
@@ -108,7 +122,11 @@ export class SettingsService {
       .filter((m) => m.phoneFields.length > 0);
   }
 
-  async fields(ws: Workspace, zoho: ZohoGateway, module: string): Promise<{ fields: ZohoField[]; candidates: FieldCandidates }> {
+  async fields(
+    ws: Workspace,
+    zoho: ZohoGateway,
+    module: string,
+  ): Promise<{ fields: ZohoField[]; candidates: FieldCandidates }> {
     const fields = await this.metadata.fields(ws.id, zoho, module);
     return { fields, candidates: candidatesOf(fields) };
   }
@@ -119,13 +137,25 @@ export class SettingsService {
    */
   async save(ws: Workspace, zoho: ZohoGateway, input: SettingsInput): Promise<SavedSettings> {
     if (ws.active) {
-      throw new ApiError(409, 'INTEGRATION_ACTIVE', 'The integration is active: deactivate it to edit the settings.');
+      throw new ApiError(
+        409,
+        'INTEGRATION_ACTIVE',
+        'The integration is active: deactivate it to edit the settings.',
+      );
     }
     const fields = await this.metadata.fields(ws.id, zoho, input.module, { fresh: true }).catch((e) => {
-      throw new ApiError(400, 'UNKNOWN_MODULE', `Zoho CRM has no module "${input.module}" this connection can use (${(e as Error).message}).`, 'module');
+      throw new ApiError(
+        400,
+        'UNKNOWN_MODULE',
+        `Zoho CRM has no module "${input.module}" this connection can use (${(e as Error).message}).`,
+        'module',
+      );
     });
     const sameModule = ws.settings?.module === input.module;
-    const settings: SavedSettings = { module: input.module, ...(input.timeZone ? { timeZone: input.timeZone } : {}) };
+    const settings: SavedSettings = {
+      module: input.module,
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+    };
     for (const key of SETTING_FIELDS) {
       const value = input[key] ?? (sameModule ? ws.settings?.[key] : undefined);
       if (value) settings[key] = value;
@@ -150,7 +180,10 @@ export class SettingsService {
 
 /** The first problem with the chosen fields, as an admin-readable error naming the setting. */
 export function validateAgainst(fields: ZohoField[], s: SavedSettings): ApiError | undefined {
-  for (const [key, spec] of Object.entries(SETTING_RULE) as [keyof typeof SETTING_RULE, (typeof SETTING_RULE)[keyof typeof SETTING_RULE]][]) {
+  for (const [key, spec] of Object.entries(SETTING_RULE) as [
+    keyof typeof SETTING_RULE,
+    (typeof SETTING_RULE)[keyof typeof SETTING_RULE],
+  ][]) {
     const apiName = s[key];
     if (apiName === undefined) continue;
     const field = fields.find((f) => f.apiName === apiName);
