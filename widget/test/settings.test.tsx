@@ -186,6 +186,28 @@ describe('settings page', () => {
     expect(screen.getByText('Inactive')).toBeTruthy();
   });
 
+  it('after an error about a field, reads the fields again: a deleted chat link field shows as unusable and can be re-created', async () => {
+    const { api } = await mount();
+    await settled();
+    fireEvent.click(screen.getByRole('button', { name: 'Create a field for me' }));
+    await waitFor(() => expect(select('Chat link field').value).toBe('WhatsApp_Chat'));
+    // Meanwhile someone deleted it in Zoho CRM (the fake's field list never had it).
+    api.activateError = new ApiError(
+      400,
+      'FIELD_NOT_FOUND',
+      'The chat link field "WhatsApp_Chat" does not exist in Contacts (it may have been deleted in Zoho CRM). Choose another field.',
+      'chatLinkField',
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Activate integration' }));
+    await waitFor(() => expect(select('Chat link field').getAttribute('aria-invalid')).toBe('true'));
+    await screen.findByRole('button', { name: 'Create a field for me' });
+    expect(api.getModuleFields).toHaveBeenCalledTimes(2);
+    const chatLink = select('Chat link field');
+    expect(chatLink.value).toBe('WhatsApp_Chat');
+    expect(chatLink.selectedOptions[0]!.textContent).toBe('WhatsApp_Chat (not usable in Contacts)');
+    expect(chatLink.closest('.field')!.textContent).toContain('does not exist in Contacts');
+  });
+
   it('maps an error naming the Zoho field (not the setting) to the setting that uses it', async () => {
     const api = new FakeApi();
     api.activateError = new ApiError(422, 'ZOHO_VALIDATION', 'Phone is not writable in Contacts.', 'Phone');

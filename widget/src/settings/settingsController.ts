@@ -242,9 +242,10 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     }
   }
 
-  async function loadFields(module: string) {
+  /** Loads a module's fields once; `refresh` reads them again (they may have changed in Zoho CRM). */
+  async function loadFields(module: string, refresh = false) {
     const current = get().fields[module];
-    if (current && (current.status === 'ready' || current.status === 'loading')) return;
+    if (current && (current.status === 'loading' || (current.status === 'ready' && !refresh))) return;
     const setFields = (l: Loadable<ModuleFields>) => set((s) => ({ fields: { ...s.fields, [module]: l } }));
     setFields({ status: 'loading', data: current?.data ?? null, error: null });
     try {
@@ -418,6 +419,11 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       } catch (err) {
         set({ busy: null });
         placeError(err);
+        // A problem with a field (deleted or changed in Zoho CRM since the form loaded them): offer the
+        // fields as they are now, so the stale choice shows as unusable and "Create a field for me" returns.
+        if (err instanceof ApiError && err.field && err.status !== 401 && err.status !== 403) {
+          void loadFields(s.draft.module, true);
+        }
       }
     },
 
