@@ -16,6 +16,7 @@ import {
   completeSettings,
   type ChatLink,
   type DayNote,
+  type EventFile,
   type QueuedEvent,
   type Settings,
   type Workspace,
@@ -34,11 +35,15 @@ import {
 } from '../sync/recordRules.js';
 import type { MessageEvent } from '../timelines/events.js';
 import { isZohoError, type ZohoErrorCode } from '../zoho/errors.js';
-import type { RowResult, ZohoGateway, ZohoRecord } from '../zoho/gateway.js';
-import type { GatewayRegistry } from '../workspace/gateways.js';
+import type { RowResult, ZohoAttachment, ZohoGateway, ZohoRecord } from '../zoho/gateway.js';
 import type { MetadataCache } from '../workspace/metadataCache.js';
 import type { AttachmentFetcher } from './attachments.js';
 import { decide } from './retryPolicy.js';
+
+/** Where the worker gets a workspace's Zoho gateway (workspace/gateways.ts; a fake in tests). */
+export interface GatewayProvider {
+  for(ws: Workspace): ZohoGateway | undefined;
+}
 
 export interface WorkerOptions {
   /** how long new messages are gathered before a run (coalesces Note writes) */
@@ -73,7 +78,7 @@ export class SyncWorker {
 
   constructor(
     private readonly store: Store,
-    private readonly gateways: GatewayRegistry,
+    private readonly gateways: GatewayProvider,
     private readonly metadata: MetadataCache,
     private readonly files: AttachmentFetcher,
     private readonly log: Logger,
@@ -694,7 +699,7 @@ class BatchRun {
 
   async #uploadAttachments(ready: QueuedEvent[]): Promise<void> {
     const data = this.#store.data;
-    const uploads: Promise<void>[] = [];
+    const pending: { q: QueuedEvent; f: EventFile; i: number; noteId: string }[] = [];
     for (const q of ready) {
       if (this.#done.has(q) || this.#parked.has(q) || q.files.length === 0) continue;
       const day = data.days[this.#dayKey(q.event)];
@@ -706,25 +711,51 @@ class BatchRun {
         this.#park(q.event.chat.id, this.worker._now() + 1000, q);
       }
       q.files.forEach((f, i) => {
-        if (!f.localPath || f.uploadedId) return;
-        const att = q.event.attachments[i]!;
-        const localPath = f.localPath;
-        uploads.push(
-          (async () => {
-            const bytes = await this.worker._files.read(localPath);
-            const res = await this.zoho.uploadNoteAttachment(day.noteId!, {
-              fileName: att.fileName,
-              mimeType: att.mimeType ?? 'application/octet-stream',
-              data: bytes,
-            });
-            f.uploadedId = res.id;
-            f.localPath = undefined;
-            await this.worker._files.remove(localPath);
-          })(),
-        );
+        if (f.localPath && !f.uploadedId) pending.push({ q, f, i, noteId: day.noteId! });
       });
     }
-    const results = await Promise.allSettled(uploads);
+    if (pending.length === 0) return;
+
+    // An upload whose answer was lost (crash, timeout) may have reached Zoho: look on its Note first.
+    const uncertain = pending.filter((p) => p.f.uploadIntentAt !== undefined);
+    const onNote = new Map<string, ZohoAttachment[]>();
+    for (const noteId of new Set(uncertain.map((p) => p.noteId))) {
+      onNote.set(noteId, await this.zoho.noteAttachments(noteId));
+    }
+    for (const p of uncertain) {
+      const claimed = new Set(p.q.files.map((f) => f.uploadedId).filter(Boolean));
+      const name = p.q.event.attachments[p.i]!.fileName;
+      const found = (onNote.get(p.noteId) ?? []).find(
+        (a) =>
+          a.fileName === name &&
+          !claimed.has(a.id) &&
+          (a.size === undefined || p.f.size === undefined || a.size === p.f.size),
+      );
+      if (found) p.f.uploadedId = found.id;
+    }
+    const toUpload = pending.filter((p) => !p.f.uploadedId);
+    for (const p of toUpload) p.f.uploadIntentAt = this.worker._now();
+    await this.#store.commit(); // the intents are durable before Zoho sees the uploads
+
+    const results = await Promise.allSettled(
+      toUpload.map(async ({ q, f, i, noteId }) => {
+        const att = q.event.attachments[i]!;
+        const bytes = await this.worker._files.read(f.localPath!);
+        const res = await this.zoho.uploadNoteAttachment(noteId, {
+          fileName: att.fileName,
+          mimeType: att.mimeType ?? 'application/octet-stream',
+          data: bytes,
+        });
+        f.uploadedId = res.id;
+      }),
+    );
+    for (const p of pending) {
+      if (p.f.uploadedId && p.f.localPath) {
+        await this.worker._files.remove(p.f.localPath);
+        p.f.localPath = undefined;
+        p.f.uploadIntentAt = undefined;
+      }
+    }
     await this.#store.commit();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -124,6 +124,8 @@ export interface EventFile {
   error?: string | undefined;
   /** Zoho attachment id once uploaded */
   uploadedId?: string | undefined;
+  /** set just before the upload is sent; an upload with an unknown outcome is looked for on the Note */
+  uploadIntentAt?: number | undefined;
 }
 
 export interface DayNote {

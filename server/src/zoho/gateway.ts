@@ -114,6 +114,12 @@ export interface AttachmentUpload {
   data: Buffer;
 }
 
+export interface ZohoAttachment {
+  id: string;
+  fileName: string;
+  size: number | undefined;
+}
+
 export interface ZohoGateway {
   currentUser(): Promise<ZohoUser>;
   org(): Promise<ZohoOrg>;
@@ -154,6 +160,8 @@ export interface ZohoGateway {
   updateNotes(notes: NoteUpdate[]): Promise<RowResult<{ id: string }>[]>;
   notesOf(module: string, recordId: string): Promise<ZohoNote[]>;
   uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }>;
+  /** The files attached to a Note (crash recovery: was an upload whose answer was lost done?). */
+  noteAttachments(noteId: string): Promise<ZohoAttachment[]>;
 }
 
 /** Calls counted by kind, for benchmarks and tests ("how many credits did this cost"). */

@@ -43,6 +43,7 @@ import type {
   ZohoFieldType,
   ZohoGateway,
   ZohoModule,
+  ZohoAttachment,
   ZohoNote,
   ZohoOrg,
   ZohoRecord,
@@ -1481,6 +1482,32 @@ class SdkGateway implements ZohoGateway {
           parentId: optStr(parent.id) ?? recordId,
           createdTime: str(n.Created_Time),
           modifiedTime: str(n.Modified_Time),
+        });
+      }
+      const info = isObj(a.json?.info) ? a.json.info : {};
+      if (info.more_records !== true || rows.length === 0) break;
+    }
+    return out;
+  }
+
+  async noteAttachments(noteId: string): Promise<ZohoAttachment[]> {
+    const id = bigId(noteId, 'attachments');
+    const out: ZohoAttachment[] = [];
+    for (let page = 1; page <= NOTES_MAX_PAGES; page++) {
+      const pm = new Z.ParameterMap();
+      await pm.add(Z.Attachments.GetAttachmentsParam.FIELDS, 'id,File_Name,Size');
+      await pm.add(Z.Attachments.GetAttachmentsParam.PER_PAGE, NOTES_PER_PAGE);
+      await pm.add(Z.Attachments.GetAttachmentsParam.PAGE, page);
+      const a = await this.exec(`attachments of note ${noteId}`, () =>
+        new Z.Attachments.AttachmentsOperations().getAttachments(id, 'Notes', pm),
+      );
+      const rows = Array.isArray(a.json?.data) ? a.json.data.filter(isObj) : [];
+      for (const r of rows) {
+        const size = Number(r.Size ?? r.$file_size);
+        out.push({
+          id: str(r.id),
+          fileName: str(r.File_Name),
+          size: Number.isFinite(size) ? size : undefined,
         });
       }
       const info = isObj(a.json?.info) ? a.json.info : {};

@@ -1,0 +1,173 @@
+/**
+ * An in-memory ZohoGateway for worker tests: exact-match lookups, no index lag, and a switch that
+ * performs a write and then loses its answer (as a crash or a timeout would).
+ */
+import { ZohoError } from '../../server/src/zoho/errors.js';
+import type {
+  AttachmentUpload,
+  NewFieldSpec,
+  NewNote,
+  NoteUpdate,
+  RowResult,
+  ZohoAttachment,
+  ZohoField,
+  ZohoGateway,
+  ZohoModule,
+  ZohoNote,
+  ZohoOrg,
+  ZohoRecord,
+  ZohoUser,
+} from '../../server/src/zoho/gateway.js';
+
+type Lossy = 'createRecords' | 'createNotes' | 'uploadNoteAttachment';
+
+const field = (apiName: string, type: ZohoField['type'], extra: Partial<ZohoField> = {}): ZohoField => ({
+  id: apiName,
+  apiName,
+  label: apiName.replace(/_/g, ' '),
+  type,
+  dataType: type,
+  mandatory: false,
+  readOnly: false,
+  custom: false,
+  maxLength: undefined,
+  picklistValues: undefined,
+  ...extra,
+});
+
+export class FakeGateway implements ZohoGateway {
+  readonly records = new Map<string, ZohoRecord>();
+  readonly notes = new Map<string, ZohoNote & { recordId: string }>();
+  readonly attachments = new Map<string, (ZohoAttachment & { noteId: string })[]>();
+  readonly calls: Record<string, number> = {};
+  #ids = 1000;
+  #lose = new Set<Lossy>();
+
+  /** The next call of `method` is performed, then answers with a lost-connection error. */
+  loseNextAnswer(method: Lossy): void {
+    this.#lose.add(method);
+  }
+
+  #count(name: string): void {
+    this.calls[name] = (this.calls[name] ?? 0) + 1;
+  }
+  #maybeLose(method: Lossy): void {
+    if (this.#lose.delete(method)) throw new ZohoError(`${method}: socket hang up`, { code: 'temporary' });
+  }
+  #id(): string {
+    return String(++this.#ids);
+  }
+
+  async currentUser(): Promise<ZohoUser> {
+    return (await this.activeUsers())[0]!;
+  }
+  async org(): Promise<ZohoOrg> {
+    return { id: 'org1', companyName: 'Fake', timeZone: 'UTC', countryCode: 'US', edition: 'Enterprise' };
+  }
+  async activeUsers(): Promise<ZohoUser[]> {
+    this.#count('users');
+    return [
+      {
+        id: 'u1',
+        email: 'admin@fake.test',
+        fullName: 'Admin',
+        profile: 'Administrator',
+        isAdmin: true,
+        active: true,
+      },
+    ];
+  }
+  async modules(): Promise<ZohoModule[]> {
+    return [{ apiName: 'Contacts', pluralLabel: 'Contacts', singularLabel: 'Contact', apiSupported: true }];
+  }
+  async fields(): Promise<ZohoField[]> {
+    this.#count('fields');
+    return [
+      field('Phone', 'phone'),
+      field('Mobile', 'phone'),
+      field('Last_Name', 'text', { mandatory: true }),
+      field('WhatsApp_Chat', 'website'),
+      field('Lead_Source', 'picklist', { picklistValues: ['TimelinesAI'] }),
+      field('Description', 'textarea'),
+    ];
+  }
+  async createField(_m: string, spec: NewFieldSpec): Promise<ZohoField> {
+    return field(spec.label.replace(/\s/g, '_'), spec.type);
+  }
+  async addPicklistValue(): Promise<void> {}
+  async findByFieldValues(_m: string, phoneFields: string[], values: string[]): Promise<ZohoRecord[]> {
+    this.#count('coql');
+    const wanted = new Set(values);
+    return [...this.records.values()].filter((r) => phoneFields.some((f) => wanted.has(String(r[f] ?? ''))));
+  }
+  async getRecords(_m: string, ids: string[]): Promise<ZohoRecord[]> {
+    this.#count('record_get');
+    return ids.map((id) => this.records.get(id)).filter((r): r is ZohoRecord => r !== undefined);
+  }
+  async createRecords(_m: string, rows: Record<string, unknown>[]): Promise<RowResult<{ id: string }>[]> {
+    this.#count('record_create');
+    const out = rows.map((row) => {
+      const id = this.#id();
+      this.records.set(id, { ...row, id, Created_Time: new Date().toISOString() });
+      return { ok: true as const, value: { id } };
+    });
+    this.#maybeLose('createRecords');
+    return out;
+  }
+  async updateRecords(
+    _m: string,
+    rows: ({ id: string } & Record<string, unknown>)[],
+  ): Promise<RowResult<{ id: string }>[]> {
+    this.#count('record_update');
+    return rows.map((row) => {
+      const r = this.records.get(row.id);
+      if (r) Object.assign(r, row);
+      return { ok: true as const, value: { id: row.id } };
+    });
+  }
+  async createNotes(notes: NewNote[]): Promise<RowResult<{ id: string }>[]> {
+    this.#count('note_create');
+    const out = notes.map((n) => {
+      const id = this.#id();
+      const now = new Date().toISOString();
+      this.notes.set(id, {
+        id,
+        title: n.title,
+        content: n.content,
+        parentModule: n.module,
+        parentId: n.recordId,
+        recordId: n.recordId,
+        createdTime: now,
+        modifiedTime: now,
+      });
+      return { ok: true as const, value: { id } };
+    });
+    this.#maybeLose('createNotes');
+    return out;
+  }
+  async updateNotes(notes: NoteUpdate[]): Promise<RowResult<{ id: string }>[]> {
+    this.#count('note_update');
+    return notes.map((n) => {
+      const note = this.notes.get(n.id);
+      if (note) Object.assign(note, { title: n.title, content: n.content });
+      return { ok: true as const, value: { id: n.id } };
+    });
+  }
+  async notesOf(_m: string, recordId: string): Promise<ZohoNote[]> {
+    this.#count('note_list');
+    return [...this.notes.values()].filter((n) => n.recordId === recordId);
+  }
+  async uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }> {
+    this.#count('attachment');
+    const id = this.#id();
+    const list = this.attachments.get(noteId) ?? [];
+    list.push({ id, noteId, fileName: file.fileName, size: file.data.length });
+    this.attachments.set(noteId, list);
+    this.#maybeLose('uploadNoteAttachment');
+    return { id };
+  }
+  async noteAttachments(noteId: string): Promise<ZohoAttachment[]> {
+    this.#count('attachment_list');
+    return this.attachments.get(noteId) ?? [];
+  }
+}
