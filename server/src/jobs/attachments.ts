@@ -18,6 +18,9 @@ export interface AttachmentOptions {
   maxBytes?: number;
   timeoutMs?: number;
   concurrency?: number;
+  /** tries for network errors and 5xx answers, and the delay before the second (grows linearly) */
+  retries?: number;
+  retryDelayMs?: number;
 }
 
 export type DownloadCheck = { ok: true; url: URL } | { ok: false; error: string };
@@ -43,6 +46,8 @@ export class AttachmentFetcher {
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
   readonly #concurrency: number;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
   readonly #inFlight = new Set<string>();
   readonly #waiting: (() => void)[] = [];
   #running = 0;
@@ -59,6 +64,8 @@ export class AttachmentFetcher {
     this.#maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#concurrency = options.concurrency ?? 4;
+    this.#retries = options.retries ?? 3;
+    this.#retryDelayMs = options.retryDelayMs ?? 2000;
   }
 
   /** Starts downloads of every attachment of the event not yet downloaded or failed. */
@@ -93,7 +100,12 @@ export class AttachmentFetcher {
   async #download(q: QueuedEvent, index: number, raw: string): Promise<void> {
     const file = q.files[index];
     if (!file) return;
-    const result = await this.fetchFile(raw);
+    // Network errors and 5xx answers are retried a few times: the link stays valid ~15 minutes.
+    let result = await this.fetchFile(raw);
+    for (let attempt = 1; !result.ok && result.transient && attempt < this.#retries; attempt++) {
+      await new Promise((r) => setTimeout(r, this.#retryDelayMs * attempt));
+      result = await this.fetchFile(raw);
+    }
     if (result.ok) {
       const name = createHash('sha256').update(`${q.key}#${index}`).digest('hex').slice(0, 32);
       await writeFile(path.join(this.#dir, name), result.data);
@@ -110,7 +122,9 @@ export class AttachmentFetcher {
   }
 
   /** Downloads with the checks above; follows at most 3 redirects, each re-checked. */
-  async fetchFile(raw: string): Promise<{ ok: true; data: Buffer } | { ok: false; error: string }> {
+  async fetchFile(
+    raw: string,
+  ): Promise<{ ok: true; data: Buffer } | { ok: false; error: string; transient?: boolean }> {
     let target = raw;
     for (let hop = 0; hop < 4; hop++) {
       const check = checkAttachmentUrl(target, this.options.allowedHosts);
@@ -122,6 +136,7 @@ export class AttachmentFetcher {
         return {
           ok: false,
           error: `download failed (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`,
+          transient: true,
         };
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
@@ -134,6 +149,7 @@ export class AttachmentFetcher {
         return {
           ok: false,
           error: `download answered HTTP ${res.status}${res.status === 403 || res.status === 404 ? ' (the link may have expired)' : ''}`,
+          transient: res.status >= 500 || res.status === 429,
         };
       }
       const declared = Number(res.headers.get('content-length') ?? '0');
