@@ -62,6 +62,16 @@ const LINES = [
 ];
 // Country codes and national number shapes that libphonenumber accepts as valid mobiles.
 const PREFIXES = ['+1415555', '+34612', '+447700', '+4915112', '+5511987', '+52155', '+5491123'];
+/** Length of the E.164 string (with +) for each prefix's numbering plan. */
+const TOTAL_LENGTH: Record<string, number> = {
+  '+1415555': 12,
+  '+34612': 12,
+  '+447700': 13,
+  '+4915112': 14,
+  '+5511987': 14,
+  '+52155': 14,
+  '+5491123': 14,
+};
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -74,23 +84,13 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** A distinct, valid mobile number per chat index: the prefix, then the index zero-padded. */
 function phoneFor(i: number): string {
   const prefix = PREFIXES[i % PREFIXES.length]!;
-  const total = prefix.startsWith('+1')
-    ? 12
-    : prefix.startsWith('+44')
-      ? 13
-      : prefix.startsWith('+49')
-        ? 14
-        : prefix.startsWith('+55')
-          ? 14
-          : prefix.startsWith('+52')
-            ? 14
-            : prefix.startsWith('+54')
-              ? 14
-              : 12;
-  const digits = String(1000000 + i).padStart(7, '0');
-  return (prefix + digits).slice(0, total).padEnd(total, '0');
+  const total = TOTAL_LENGTH[prefix] ?? 12;
+  const room = total - prefix.length;
+  const serial = Math.floor(i / PREFIXES.length) % 10 ** room;
+  return prefix + String(serial).padStart(room, '0');
 }
 
 export function generateConversation(o: ConversationOptions): Conversation {
