@@ -79,6 +79,17 @@ describe('sync rules, through the webhook and the emulator', () => {
     expect((record!.Owner as { email: string }).email).toBe('admin@sandbox.test');
   });
 
+  it('remembers the chat→record link: later messages of the chat cost no lookup', async () => {
+    await send(message({ text: 'one', timestamp: '2026-11-20 10:00:00 +0000' }));
+    await settle();
+    const coql = emu.stats.calls(orgId).coql ?? 0;
+    await send(message({ text: 'two', timestamp: '2026-11-20 10:05:00 +0000' }));
+    await send(message({ text: 'three', timestamp: '2026-11-22 10:05:00 +0000' }));
+    await settle();
+    expect(emu.stats.calls(orgId).coql ?? 0).toBe(coql);
+    expect(contacts()).toHaveLength(1);
+  });
+
   it('writes one line in one Note when the same message is delivered 5 times', async () => {
     const body = message({ uid: 'dup-1', text: 'only once please' });
     const answers = await Promise.all(Array.from({ length: 5 }, () => postWebhook(s.webhookUrl!, body)));
