@@ -9,11 +9,11 @@
  *
  * Without /usr/bin/chromium the tests are skipped locally, and fail in CI (`CI` set).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSandbox, type Harness } from '../helpers/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -51,7 +51,7 @@ if (!hasChromium) {
   const message = `${CHROMIUM} is missing: browser tests skipped (install Debian's chromium: apt-get install chromium).`;
   if (inCI) {
     describe('browser end-to-end tests', () => {
-      it('need Debian chromium at /usr/bin/chromium (CI must not skip them)', () => {
+      it(`need Debian chromium at ${CHROMIUM} (CI must not skip them)`, () => {
         throw new Error(`${message.replace('skipped', 'cannot run')} CI installs it in .ci/run.`);
       });
     });
@@ -101,12 +101,21 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       });
     await expect.poll(fits, { timeout: WAIT_MS }).toBe(true);
   };
+  /** Saves an element's screenshot to docs/screenshots (write then rename: concurrent runs never leave half a file). */
+  const screenshot = async (selector: string, name: string) => {
+    const image = await page.locator(selector).screenshot({ animations: 'disabled', caret: 'hide' });
+    const file = path.join(SCREENSHOTS, name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, image);
+    renameSync(tmp, file);
+  };
   const emulator = () => sandbox.server.emulator!;
   const workspace = () => sandbox.server.store.data.workspaces.find((w) => w.orgId === orgId);
 
   beforeAll(async () => {
-    const build = inject('widgetBuild');
-    if (!build.ok) throw new Error(build.message);
+    // test/browser/globalSetup.ts rebuilt app/ if it was older than widget/ (absent with another config).
+    const build = inject('widgetBuild') as { ok: boolean; message: string } | undefined;
+    if (build && !build.ok) throw new Error(build.message);
     mkdirSync(SCREENSHOTS, { recursive: true });
     sandbox = await startSandbox();
     orgId = emulator().state.orgs()[0]!.orgId;
@@ -118,6 +127,10 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
     await page.goto(`${sandbox.url}/sandbox/`);
     settings = page.frameLocator('#settings-frame');
   }, STEP_MS);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors in the page or the widget').toEqual([]);
+  });
 
   afterAll(async () => {
     await context?.close();
@@ -242,9 +255,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       expect(await page.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
 
       await frameFitsContent('#panel-frame');
-      await page
-        .locator('#panel-frame')
-        .screenshot({ path: path.join(SCREENSHOTS, 'panel.png'), animations: 'disabled' });
+      await screenshot('#panel-frame', 'panel.png');
 
       // The settings page, active, with the message in its sync log.
       await page.getByRole('button', { name: 'Integration settings' }).click();
@@ -260,9 +271,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
         )
         .toContain(`record ${String(record.id)}`);
       await frameFitsContent('#settings-frame');
-      await page
-        .locator('#settings-frame')
-        .screenshot({ path: path.join(SCREENSHOTS, 'settings.png'), animations: 'disabled' });
+      await screenshot('#settings-frame', 'settings.png');
     },
     STEP_MS,
   );
@@ -352,7 +361,6 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       await settings.getByRole('button', { name: 'Activate integration' }).click();
       await settings.getByRole('button', { name: 'Deactivate and edit settings' }).waitFor();
       expect(workspace()).toMatchObject({ active: true, settings: { chatLinkField: recreated!.apiName } });
-      expect(pageErrors).toEqual([]);
     },
     STEP_MS,
   );
