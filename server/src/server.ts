@@ -159,7 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await store.flush();
+      await store.close();
       await emulator?.flush();
       log.flush?.();
     },

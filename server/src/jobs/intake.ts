@@ -76,7 +76,7 @@ export class Intake {
         recordId: null,
         noteId: null,
       });
-      await this.store.commit();
+      await this.store.commit({ newEntriesOnly: true });
       return { status: 200, outcome: 'skipped', reason };
     };
 
@@ -85,7 +85,7 @@ export class Intake {
     const key = `${ws.id}:${event.messageId}`;
     if (data.seen[key] !== undefined) {
       // Already stored (maybe by a concurrent delivery whose write is in flight): wait for it to be durable.
-      await this.store.commit();
+      await this.store.commit({ newEntriesOnly: true });
       return { status: 200, outcome: 'duplicate' };
     }
     if (event.chat.isGroup)
@@ -111,7 +111,7 @@ export class Intake {
     };
     data.seen[key] = Date.now();
     data.queue.push(queued);
-    await this.store.commit();
+    await this.store.commit({ newEntriesOnly: true });
     this.hooks.onQueued(ws, queued);
     return { status: 200, outcome: 'queued' };
   }

@@ -1,0 +1,105 @@
+/**
+ * Writes the whole store as one JSON document without blocking the event loop: the big collections
+ * are serialised entry by entry, in slices of a few milliseconds, and streamed to a temp file that is
+ * fsync'ed and renamed over the data file (and the directory fsync'ed). A crash leaves the old file
+ * or the new one, never a torn one.
+ *
+ * Entries may change while the snapshot is being written (it is "fuzzy"); the store's journal holds
+ * every change from the snapshot's start on, and replaying it over the snapshot gives the exact state
+ * (journal operations are idempotent).
+ */
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+
+export type SnapshotPart =
+  /** serialised when the snapshot starts */
+  | { key: string; json: string }
+  /** a keyed collection, serialised entry by entry as the snapshot proceeds */
+  | { key: string; entries: Record<string, unknown> }
+  /** an array captured when the snapshot starts; items serialised as the snapshot proceeds */
+  | { key: string; items: unknown[] };
+
+const SLICE_MS = 4;
+const CHUNK_BYTES = 1 << 20;
+
+/** Writes `parts` as one JSON object to `file`; resolves with its size once durable. */
+export async function writeSnapshot(file: string, parts: SnapshotPart[]): Promise<number> {
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.tmp`);
+  const fh = await open(tmp, 'w');
+  let bytes = 0;
+  let buf: string[] = [];
+  let bufLen = 0;
+  let sliceStart = performance.now();
+  /** true when the buffer should be drained */
+  const push = (s: string): boolean => {
+    buf.push(s);
+    bufLen += s.length;
+    return bufLen >= CHUNK_BYTES;
+  };
+  const drain = async () => {
+    if (bufLen === 0) return;
+    const data = Buffer.from(buf.join(''), 'utf8');
+    buf = [];
+    bufLen = 0;
+    bytes += data.length;
+    await fh.write(data);
+  };
+  const maybeYield = async () => {
+    if (performance.now() - sliceStart < SLICE_MS) return;
+    await yieldToLoop();
+    sliceStart = performance.now();
+  };
+  try {
+    push('{');
+    let first = true;
+    for (const part of parts) {
+      push(`${first ? '' : ','}${JSON.stringify(part.key)}:`);
+      first = false;
+      if ('json' in part) {
+        if (push(part.json)) await drain();
+      } else if ('items' in part) {
+        push('[');
+        let n = 0;
+        for (const item of part.items) {
+          if (push(`${n === 0 ? '' : ','}${JSON.stringify(item) ?? 'null'}`)) await drain();
+          if (++n % 64 === 0) await maybeYield();
+        }
+        push(']');
+      } else {
+        push('{');
+        let n = 0;
+        // for…in skips keys deleted meanwhile; entries are read when reached (fuzzy, see above).
+        for (const k in part.entries) {
+          const v = part.entries[k];
+          if (v === undefined) continue;
+          if (push(`${n === 0 ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`)) await drain();
+          if (++n % 64 === 0) await maybeYield();
+        }
+        push('}');
+      }
+    }
+    push('}');
+    await drain();
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  await rename(tmp, target);
+  await syncDir(dir);
+  return bytes;
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
