@@ -231,7 +231,13 @@ describe('SDK gateway round trips against the emulator', () => {
     const values = rows.map((r) => r.Phone).concat(['+99999999999']);
     const found = await c.gw.findByFieldValues('Leads', ['Phone'], values, []);
     expect(found).toHaveLength(150);
-    expect(c.calls.get('coql')).toBe(4); // 151 values → 50 + 50 + 50 + 1
+    expect(c.calls.get('coql')).toBe(1); // 151 values → 4 `in` lists of ≤ 50 in one query (≤ 25 criteria)
+
+    c.reset();
+    const many = Array.from({ length: 600 }, (_, i) => `+1415555${String(2000 + i)}`).concat(values);
+    const wide = await c.gw.findByFieldValues('Leads', ['Phone', 'Mobile'], many, []);
+    expect(wide).toHaveLength(150);
+    expect(c.calls.get('coql')).toBe(2); // 751 values, 2 fields → 12 lists of 50 (600 values) a query
 
     c.reset();
     const ids = results.map((r) => (r as { ok: true; value: { id: string } }).value.id);

@@ -434,42 +434,44 @@ class BatchRun {
         for (const v of storedFormatCandidates(eq, country)) values.add(v);
       valuesOf.set(l, [...values].slice(0, COQL_VALUES));
     }
-    // Pack whole chats into COQL queries of at most 50 values.
-    const groups: { links: ChatLink[]; values: string[] }[] = [];
-    for (const l of lookups) {
-      const vals = valuesOf.get(l)!;
-      const last = groups[groups.length - 1];
-      if (last && last.values.length + vals.length <= COQL_VALUES) {
-        last.links.push(l);
-        last.values.push(...vals);
-      } else groups.push({ links: [l], values: [...vals] });
-    }
+    // One lookup for all of them: the gateway packs the values into as few COQL calls as Zoho allows.
     const extra = [...new Set([this.s.nameField, this.s.chatLinkField, 'Created_Time'])];
-    const found = await Promise.all(
-      groups.map((g) => this.zoho.findByFieldValues(this.s.module, phoneFields, g.values, extra)),
-    );
+    const allValues = new Set<string>();
+    for (const vals of valuesOf.values()) for (const v of vals) allValues.add(v);
+    const found =
+      allValues.size > 0
+        ? await this.zoho.findByFieldValues(this.s.module, phoneFields, [...allValues], extra)
+        : [];
+    // Each found record is read once, by the numbers in its phone fields, so matching stays linear.
+    const byNumber = new Map<string, ZohoRecord[]>();
+    for (const r of found) {
+      for (const f of phoneFields) {
+        const v = r[f];
+        const e164 = typeof v === 'string' || typeof v === 'number' ? toE164(String(v), country) : undefined;
+        if (e164) byNumber.set(e164, [...(byNumber.get(e164) ?? []), r]);
+      }
+    }
     const toCreate: ChatLink[] = [];
     const linkUpdates: { link: ChatLink; row: { id: string } & Record<string, unknown> }[] = [];
-    groups.forEach((g, gi) => {
-      const records = found[gi] ?? [];
-      for (const l of g.links) {
-        const match = matchRecords(records, phoneFields, whatsappEquivalents(l.e164!), country).chosen;
-        if (!match) {
-          toCreate.push(l);
-          continue;
-        }
-        const ours = l.createIntentAt !== undefined; // our own create, confirmed after a crash
-        l.recordId = match.id;
-        l.module = this.s.module;
-        l.createdByUs = ours;
-        l.lastWrittenName = ours ? String(match[this.s.nameField] ?? '') : undefined;
-        l.createIntentAt = undefined;
-        if (!ours && l.chatUrl) {
-          const update = chatLinkUpdate(match, this.s, l.chatUrl);
-          if (update) linkUpdates.push({ link: l, row: update });
-        }
+    for (const l of lookups) {
+      const equivalents = whatsappEquivalents(l.e164!);
+      const candidates = [...new Set(equivalents.flatMap((eq) => byNumber.get(eq) ?? []))];
+      const match = matchRecords(candidates, phoneFields, equivalents, country).chosen;
+      if (!match) {
+        toCreate.push(l);
+        continue;
       }
-    });
+      const ours = l.createIntentAt !== undefined; // our own create, confirmed after a crash
+      l.recordId = match.id;
+      l.module = this.s.module;
+      l.createdByUs = ours;
+      l.lastWrittenName = ours ? String(match[this.s.nameField] ?? '') : undefined;
+      l.createIntentAt = undefined;
+      if (!ours && l.chatUrl) {
+        const update = chatLinkUpdate(match, this.s, l.chatUrl);
+        if (update) linkUpdates.push({ link: l, row: update });
+      }
+    }
     await this.#store.commit();
     await this.#createRecords(toCreate);
     for (const part of chunk(linkUpdates, WRITE_ROWS)) {

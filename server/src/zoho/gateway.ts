@@ -132,8 +132,9 @@ export interface ZohoGateway {
 
   /**
    * COQL lookup: records of `module` whose any of `phoneFields` equals one of `values` (exact string).
-   * Selects `id`, the phone fields and `extraFields`. Zoho takes 50 values per `in`: more values are
-   * split into several COQL calls (one per 50), and results are merged (each record once).
+   * Selects `id`, the phone fields and `extraFields`. Zoho takes 50 values per `in` and 25 criteria per
+   * query: a call carries ⌊25 / fields⌋ lists of 50 values (250 values with 5 phone fields); more
+   * values take more calls, made concurrently; results are merged (each record once).
    */
   findByFieldValues(
     module: string,

@@ -71,9 +71,16 @@ export interface SdkGatewayOptions {
 
 const RECORDS_PER_CALL = 100;
 const COQL_VALUES_PER_IN = 50;
-const COQL_ROWS_PER_CALL = 2000;
+/** Zoho accepts at most 25 criteria in a COQL WHERE clause: several `in` lists share one call. */
+const COQL_MAX_CRITERIA = 25;
+/**
+ * Rows a lookup call asks for. Lookups match a few records, and Zoho charges a COQL call by its LIMIT
+ * (1 credit up to 200 rows; 2 up to 1,000; 3 up to 2,000, as its COQL docs put it): a full page is rare
+ * and simply followed by the next one.
+ */
+const COQL_ROWS_PER_CALL = 200;
 /** A lookup never pages further than this (a phone number matching >20k records is a data problem). */
-const COQL_MAX_PAGES = 10;
+const COQL_MAX_PAGES = 100;
 const NOTES_PER_PAGE = 200;
 const NOTES_MAX_PAGES = 10;
 const USERS_PER_PAGE = 200;
@@ -1255,20 +1262,30 @@ class SdkGateway implements ZohoGateway {
       throw new ZohoError('lookup: more than 25 fields', { code: 'validation', zohoCode: 'LIMIT_EXCEEDED' });
     const select = [...new Set(['id', ...pf, ...extraFields.map((f) => checkApiName(f, 'lookup'))])];
     const found = new Map<string, ZohoRecord>();
-    for (const part of chunk(vals, COQL_VALUES_PER_IN)) {
-      const list = part.map(coqlString).join(', ');
-      const where = nestedOr(pf.map((f) => `${f} in (${list})`));
-      for (let page = 0; page < COQL_MAX_PAGES; page++) {
-        const query = `select ${select.join(', ')} from ${module} where ${where} limit ${COQL_ROWS_PER_CALL} offset ${page * COQL_ROWS_PER_CALL}`;
-        const body = new Z.Coql.BodyWrapper();
-        body.setSelectQuery(query);
-        const a = await this.exec(`lookup in ${module}`, () => new Z.Coql.CoqlOperations().getRecords(body));
-        const rows = Array.isArray(a.json?.data) ? a.json.data.filter(isObj) : [];
-        for (const r of rows) found.set(str(r.id), toRecord(r));
-        const info = isObj(a.json?.info) ? a.json.info : {};
-        if (info.more_records !== true || rows.length === 0) break;
-      }
-    }
+    // One call carries as many `in` lists of 50 values as the 25 criteria allow (each list once per
+    // field); the calls run concurrently (the lane keeps the org's concurrency).
+    const listsPerCall = Math.max(1, Math.floor(COQL_MAX_CRITERIA / pf.length));
+    const calls = chunk(vals, listsPerCall * COQL_VALUES_PER_IN);
+    await Promise.all(
+      calls.map(async (callValues) => {
+        const where = nestedOr(
+          chunk(callValues, COQL_VALUES_PER_IN).flatMap((list) => {
+            const literal = list.map(coqlString).join(', ');
+            return pf.map((f) => `${f} in (${literal})`);
+          }),
+        );
+        for (let page = 0; page < COQL_MAX_PAGES; page++) {
+          const query = `select ${select.join(', ')} from ${module} where ${where} limit ${COQL_ROWS_PER_CALL} offset ${page * COQL_ROWS_PER_CALL}`;
+          const body = new Z.Coql.BodyWrapper();
+          body.setSelectQuery(query);
+          const a = await this.exec(`lookup in ${module}`, () => new Z.Coql.CoqlOperations().getRecords(body));
+          const rows = Array.isArray(a.json?.data) ? a.json.data.filter(isObj) : [];
+          for (const r of rows) found.set(str(r.id), toRecord(r));
+          const info = isObj(a.json?.info) ? a.json.info : {};
+          if (info.more_records !== true || rows.length === 0) break;
+        }
+      }),
+    );
     return [...found.values()];
   }
 
