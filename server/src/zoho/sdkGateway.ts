@@ -1278,7 +1278,9 @@ class SdkGateway implements ZohoGateway {
           const query = `select ${select.join(', ')} from ${module} where ${where} limit ${COQL_ROWS_PER_CALL} offset ${page * COQL_ROWS_PER_CALL}`;
           const body = new Z.Coql.BodyWrapper();
           body.setSelectQuery(query);
-          const a = await this.exec(`lookup in ${module}`, () => new Z.Coql.CoqlOperations().getRecords(body));
+          const a = await this.exec(`lookup in ${module}`, () =>
+            new Z.Coql.CoqlOperations().getRecords(body),
+          );
           const rows = Array.isArray(a.json?.data) ? a.json.data.filter(isObj) : [];
           for (const r of rows) found.set(str(r.id), toRecord(r));
           const info = isObj(a.json?.info) ? a.json.info : {};
