@@ -141,9 +141,24 @@ describe('storedFormatCandidates', () => {
       '415-555-0123',
       '415.555.0123',
       '+1 (415) 555-0123',
+      '415 555 0123',
       '14155550123',
       '+1 415-555-0123',
     ]);
+  });
+
+  it("lists hand-typed groupings and the org's international prefix for a domestic number", () => {
+    const list = storedFormatCandidates('+34612345678', 'ES');
+    expect(list).toEqual(
+      expect.arrayContaining([
+        '612 34 56 78',
+        '612 345 678',
+        '+34 612 345 678',
+        '0034 612 345 678',
+        '0034612345678',
+      ]),
+    );
+    expect(storedFormatCandidates('+442079460958', 'GB')).toContain('0044 20 7946 0958');
   });
 
   it('treats NANP neighbours as domestic (a Canadian number for a US org)', () => {
@@ -190,7 +205,7 @@ describe('storedFormatCandidates', () => {
       ['+525512345678', 'MX'],
     ] as const) {
       const list = storedFormatCandidates(e164, org);
-      expect(list.length).toBeLessThanOrEqual(10);
+      expect(list.length).toBeLessThanOrEqual(14);
       expect(new Set(list).size).toBe(list.length);
       expect(list[0]).toBe(e164);
     }

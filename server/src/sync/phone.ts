@@ -141,8 +141,9 @@ export function whatsappEquivalents(e164: string): string[] {
  * `011442079460958` from the US; `00 44 20 7946 0958`, `0044 20 7946 0958`, `00442079460958` from
  * most other countries. Without `orgCountry` only the international forms (1, 2, 8, 9) are listed.
  *
- * At most 9 strings per number, so the equivalents of one chat (≤ 2 numbers) fit COQL's 50-value `in`
- * together with other chats' numbers. Duplicates are removed, and so are spellings that `toE164` (with
+ * For a domestic number also: the digits grouped by threes (nationally and after "+cc") and the
+ * org's international prefix forms (`0034 612 34 56 78`, `0034 612 345 678`, `0034612345678`).
+ * At most 14 strings per number (a lookup call carries hundreds of values). Duplicates are removed, and so are spellings that `toE164` (with
  * the same org country) would read as another number, so a lookup never finds what `matchRecords`
  * then rejects. The input always comes first; unparseable input yields just itself.
  */
@@ -159,8 +160,15 @@ export function storedFormatCandidates(e164: string, orgCountry?: CountryLike): 
   if (domestic) {
     const national = number.formatNational();
     const nationalGroups = national.match(/\d+/g) ?? [];
-    candidates.push(national, nationalGroups.join(''), nationalGroups.join('-'), nationalGroups.join('.'));
+    const nationalDigits = nationalGroups.join('');
+    candidates.push(national, nationalDigits, nationalGroups.join('-'), nationalGroups.join('.'));
     if (cc === '1') candidates.push(`+1 ${national}`);
+    // Hand-typed groupings libphonenumber does not produce ("612 345 678" for "612 34 56 78"), and
+    // the number dialled from abroad as people often store their own country's numbers ("0034 …").
+    candidates.push(byThrees(nationalDigits), `+${cc} ${byThrees(nsn)}`);
+    const idd = cc === '1' ? undefined : orgInternationalPrefix(org); // nobody stores "011 1 …"
+    if (idd)
+      candidates.push(`${idd}${cc} ${groups.join(' ')}`, `${idd}${cc} ${byThrees(nsn)}`, `${idd}${cc}${nsn}`);
   }
   candidates.push(`${cc}${nsn}`, `+${cc} ${groups.join('-')}`);
   if (org !== undefined && !domestic) {
@@ -181,6 +189,24 @@ export function storedFormatCandidates(e164: string, orgCountry?: CountryLike): 
     return back !== undefined && same.has(back);
   };
   return [...new Set([number.number, ...candidates.filter(readsBack)])];
+}
+
+/** Digits in groups of three, a last group of four rather than a lone digit: 612345678 → "612 345 678". */
+function byThrees(digits: string): string {
+  const groups = digits.match(/\d{1,3}/g) ?? [];
+  if (groups.length > 1 && groups[groups.length - 1]!.length === 1) {
+    const last = groups.pop()!;
+    groups.push(groups.pop()! + last);
+  }
+  return groups.join(' ');
+}
+
+/** The prefix the org's country dials abroad with ("00" in most of the world, "011" in NANP). */
+function orgInternationalPrefix(org: CountryCode): string | undefined {
+  const abroad = parsePhoneNumberFromString(
+    getCountryCallingCode(org) === '44' ? '+14155550123' : '+442079460958',
+  );
+  return abroad ? iddPrefix(abroad, org) : undefined;
 }
 
 /** The number's digit groups as its international format shows them (`+1 415 555 0123` → 415,555,0123). */
