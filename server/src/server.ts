@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log.js';
 import { adminRoutes } from './http/adminRoutes.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
-import { webhookRoutes } from './http/webhookRoutes.js';
+import { webhookEndpoint } from './http/webhookRoutes.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
 import { Intake } from './jobs/intake.js';
@@ -128,7 +128,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   web.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  web.use(webhookRoutes(intake));
   web.use(oauthRoutes(connection));
   web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
   if (emulator) {
@@ -137,7 +136,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   web.use(notFound);
   web.use(errorHandler(log));
-  server.on('request', web);
+  // Webhook deliveries are answered without Express (see webhookRoutes.ts); everything else by it.
+  const webhook = webhookEndpoint(intake, log);
+  server.on('request', (req, res) => {
+    if (!webhook(req, res)) web(req, res);
+  });
 
   worker.start();
   housekeeping.start();

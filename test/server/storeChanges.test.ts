@@ -7,8 +7,10 @@ import {
   CHAT_FIELDS,
   DAY_FIELDS,
   QUEUE_FIELDS,
+  applyPatch,
   chatChanges,
   dayChanges,
+  patchOf,
   queueChanges,
   type FieldRule,
   type Fingerprinter,
@@ -113,7 +115,31 @@ function check<T extends object>(
   });
 }
 
+function patches<T extends object>(
+  name: string,
+  rules: Record<string, FieldRule>,
+  make: () => T,
+  fp: Fingerprinter<T>,
+): void {
+  it(`${name}: a patch brings the entry as last written to what it is now, also when applied twice`, () => {
+    for (const [field, rule] of Object.entries(rules)) {
+      for (const mutate of mutations(rule, (make() as Record<string, unknown>)[field])) {
+        const e = make();
+        const before = fp.print(e);
+        const written = JSON.parse(JSON.stringify(e)) as T;
+        mutate(e as Record<string, unknown>, field);
+        const patch = JSON.parse(JSON.stringify(patchOf(rules, e, before))) as Record<string, unknown>;
+        applyPatch(written, patch);
+        applyPatch(written, patch);
+        expect(JSON.parse(JSON.stringify(written)), field).toEqual(JSON.parse(JSON.stringify(e)));
+      }
+    }
+  });
+}
+
 describe('store change detection', () => {
+  patches('chat-days', DAY_FIELDS, day, dayChanges);
+  patches('chat links', CHAT_FIELDS, chat, chatChanges);
   check('chat-days', DAY_FIELDS, day, dayChanges);
   check('chat links', CHAT_FIELDS, chat, chatChanges);
   check('queued events', QUEUE_FIELDS, queued, queueChanges);

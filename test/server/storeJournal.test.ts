@@ -131,6 +131,25 @@ describe('store journal', () => {
     expect(back.queue[0]!.attempts).toBe(5);
   });
 
+  it('writes queued events named as changed without a scan; a removal waits for a full commit', async () => {
+    const file = tmp();
+    const store = await Store.open(file);
+    const a = event(1);
+    const b = event(2);
+    store.data.queue.push(a, b);
+    await store.commit();
+    a.files = [{ localPath: 'x', size: 3 }];
+    b.attempts = 9;
+    store.data.queue.splice(1, 1); // b leaves the queue (the worker commits that in full)
+    await store.commit({ newEntriesOnly: true, changed: [a] });
+    let back = await Store.read(file);
+    expect(back.queue[0]).toEqual(plain(a));
+    expect(back.queue[1]!.attempts).toBe(0); // not named, not scanned
+    await store.commit();
+    back = await Store.read(file);
+    expect(back.queue).toEqual(plain([a]));
+  });
+
   it('costs a write what changed, not what the store holds', async () => {
     const file = tmp();
     const store = await Store.open(file);
@@ -145,6 +164,38 @@ describe('store journal', () => {
     const grown = statSync(journal).size - before;
     expect(grown).toBeGreaterThan(0);
     expect(grown).toBeLessThan(2000); // one event and one id, not the 22,000 entries
+  });
+
+  it('writes webhook commits in the middle of a big write, and reads everything back in order', async () => {
+    const file = tmp();
+    const store = await Store.open(file);
+    store.data.workspaces.push({ id: 'w1' } as never);
+    const days: DayNote[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const d = day(`w1:c${i}:d`);
+      store.data.days[d.key] = d;
+      days.push(d);
+    }
+    await store.commit();
+    // The worker's way: thousands of in-place changes, one full commit (several journal lines) …
+    for (const d of days) {
+      d.noteId = `n-${d.key}`;
+      d.lines.push({ messageId: d.key, sentAt: 's', author: 'a', text: 'x'.repeat(40), attachmentNames: [] });
+    }
+    const big = store.commit();
+    // … while webhook deliveries keep committing new entries.
+    const small: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setImmediate(r));
+      const q = event(i);
+      store.data.queue.push(q);
+      store.data.seen[q.key] = i;
+      appendLog(store.data, log(i));
+      small.push(store.commit({ newEntriesOnly: true }));
+    }
+    await Promise.all([big, ...small]);
+    expect(store.stats.interleaved).toBeGreaterThan(0);
+    expect(plain(await Store.read(file))).toEqual(plain(store.data));
   });
 
   it('keeps a trimmed sync log as trimmed, for one workspace and for several', async () => {

@@ -118,7 +118,7 @@ export class AttachmentFetcher {
         'attachment not downloaded',
       );
     }
-    await this.store.commit();
+    await this.store.commit({ newEntriesOnly: true, changed: [q] });
   }
 
   /** Downloads with the checks above; follows at most 3 redirects, each re-checked. */

@@ -28,9 +28,17 @@ export class Intake {
     private readonly hooks: IntakeHooks,
   ) {}
 
+  /** webhook token → its digest (an HMAC a request is too many at full load); bounded */
+  #digestOf = new Map<string, string>();
+
   workspaceForToken(token: string): Workspace | undefined {
     if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) return undefined;
-    const digest = this.secrets.digest(token);
+    let digest = this.#digestOf.get(token);
+    if (digest === undefined) {
+      digest = this.secrets.digest(token);
+      if (this.#digestOf.size >= 1000) this.#digestOf.clear();
+      this.#digestOf.set(token, digest);
+    }
     let id = this.#byDigest.get(digest);
     if (!id) {
       const ws = this.store.data.workspaces.find((w) => w.webhookTokenDigest === digest);

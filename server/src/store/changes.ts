@@ -151,3 +151,48 @@ export const queueChanges: Fingerprinter<QueuedEvent> = {
     return i === p.length;
   },
 };
+
+/**
+ * What changed in an entry since `print` (days and chats, whose prints list the non-fixed fields in
+ * the order of their rules: a value each, an `append` array as itself and its length): the changed
+ * values, and for an array that only grew, its new items as `+field: [from, items]` (replayed by
+ * cutting the array at `from` and appending: the same result however often it is applied).
+ */
+export function patchOf(
+  rules: Record<string, FieldRule>,
+  entry: object,
+  print: Fingerprint,
+): Record<string, unknown> {
+  const e = entry as Record<string, unknown>;
+  const patch: Record<string, unknown> = {};
+  let i = 0;
+  for (const [f, rule] of Object.entries(rules)) {
+    if (rule === 'fixed') continue;
+    const v = e[f];
+    if (rule === 'append') {
+      const before = print[i++];
+      const length = print[i++] as number;
+      if (v === before && Array.isArray(v) && v.length >= length) {
+        if (v.length > length) patch[`+${f}`] = [length, v.slice(length)];
+      } else patch[f] = v ?? null;
+      continue;
+    }
+    if (rule === 'rows') throw new Error(`patchOf: rows field ${f} is not supported`);
+    if (v !== print[i++]) patch[f] = v ?? null;
+  }
+  return patch;
+}
+
+/** Applies a patch made by `patchOf` (null stands for undefined, which JSON cannot carry). */
+export function applyPatch(entry: object, patch: Record<string, unknown>): void {
+  const e = entry as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('+')) {
+      const f = k.slice(1);
+      const [from, items] = v as [number, unknown[]];
+      const arr = Array.isArray(e[f]) ? (e[f] as unknown[]) : (e[f] = []);
+      arr.length = Math.min(arr.length, from);
+      arr.push(...items);
+    } else e[k] = v === null ? undefined : v;
+  }
+}

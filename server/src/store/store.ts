@@ -2,7 +2,7 @@
  * The store: one lowdb document (`store.data`), made durable with a journal and group commit.
  *
  * Callers mutate `store.data` synchronously and then `await store.commit()`: the promise resolves once
- * a write that includes their change is on disk (appended to the journal and fdatasync'ed). Concurrent
+ * a write that includes their change is on disk (appended to the journal, opened with O_DSYNC). Concurrent
  * commits share writes: while one write runs, every commit that arrives joins the next one, so N
  * concurrent webhook deliveries cost about two writes, not N.
  *
@@ -13,10 +13,10 @@
  * events pushed to the queue and log entries are found at the end of their arrays; in-place changes to
  * existing entries are found by comparing each entry's changeable fields with what was last written
  * (changes.ts lists them, checked by the compiler). That comparison is the only part whose cost grows
- * with the store (about a microsecond per entry): `commit({ newEntriesOnly: true })` skips it, for
+ * with the store (tens of nanoseconds per entry): `commit({ newEntriesOnly: true })` skips it, for
  * callers that only added entries (the webhook intake).
  *
- * When the journal has grown past the size of the data file (and at least 8 MB), the whole document
+ * When the journal has grown past twice the size of the data file (and 32 MB), the whole document
  * is written again to `DATA_FILE` in slices that do not block the event loop (snapshot.ts), the
  * journal starts afresh, and the old one is deleted. On open, the data file is read, the journal
  * replayed over it (a torn last line, never acknowledged, is ignored) and the whole document written
@@ -27,10 +27,15 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import {
+  CHAT_FIELDS,
+  DAY_FIELDS,
   QUEUE_FIELDS,
+  applyPatch,
   chatChanges,
   dayChanges,
+  patchOf as entryPatch,
   queueChanges,
+  type FieldRule,
   type Fingerprint,
   type Fingerprinter,
 } from './changes.js';
@@ -53,9 +58,13 @@ export interface CommitOptions {
    * skips the search for in-place changes, whose cost grows with the store. When unsure, leave it out.
    */
   newEntriesOnly?: boolean;
+  /** With `newEntriesOnly`: queued events the caller changed in place (written without a scan). */
+  changed?: QueuedEvent[];
 }
 
 export interface StoreStats {
+  /** webhook deliveries written in the middle of a big write */
+  interleaved: number;
   journalWrites: number;
   journalBytes: number;
   /** time spent finding what changed (the scan of full commits included) */
@@ -72,6 +81,8 @@ type Op =
   | ['s-', string]
   | ['d' | 'c', string, unknown]
   | ['d-' | 'c-', string]
+  /** a chat-day or chat link changed in place: only what changed (changes.ts patchOf) */
+  | ['dp' | 'cp', string, Record<string, unknown>]
   | ['q+', QueuedEvent]
   | ['q-', string]
   | ['qp', string, Record<string, unknown>]
@@ -82,7 +93,10 @@ type Op =
   | ['=', string, unknown];
 
 const JOURNAL_HEADER = 'wa-zoho-sync journal';
-const MIN_COMPACT_BYTES = 8 * 1024 * 1024;
+/** The journal is folded into the data file once it is this big and twice the data file's size. */
+const MIN_COMPACT_BYTES = 32 * 1024 * 1024;
+/** A journal line holds about this much: a big write is several lines (see #appendOps). */
+const LINE_BYTES = 64 * 1024;
 const KEYED = ['seen', 'days', 'chats'] as const;
 type KeyedName = (typeof KEYED)[number];
 
@@ -110,6 +124,7 @@ class Keyed<T> {
   constructor(
     raw: Record<string, T>,
     readonly fp: Fingerprinter<T> | undefined,
+    readonly rules: Record<string, FieldRule> | undefined,
   ) {
     this.wrap(raw);
   }
@@ -143,6 +158,7 @@ class Keyed<T> {
 
 interface Batch {
   full: boolean;
+  changed: Set<QueuedEvent>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -177,6 +193,7 @@ export class Store {
   #needsSnapshot = false;
   #writes = 0;
   readonly #stats: StoreStats = {
+    interleaved: 0,
     journalWrites: 0,
     journalBytes: 0,
     collectMs: 0,
@@ -193,9 +210,9 @@ export class Store {
     this.#readOnly = readOnly;
     const data = db.data;
     this.#keyed = {
-      seen: new Keyed(data.seen, undefined),
-      days: new Keyed(data.days, dayChanges),
-      chats: new Keyed(data.chats, chatChanges),
+      seen: new Keyed(data.seen, undefined, undefined),
+      days: new Keyed(data.days, dayChanges, DAY_FIELDS),
+      chats: new Keyed(data.chats, chatChanges, CHAT_FIELDS),
     };
     for (const name of KEYED) (data as unknown as Record<string, unknown>)[name] = this.#keyed[name].proxy;
     this.#queueRef = data.queue;
@@ -265,9 +282,10 @@ export class Store {
         resolve = res;
         reject = rej;
       });
-      this.#next = { full: false, promise, resolve, reject };
+      this.#next = { full: false, changed: new Set(), promise, resolve, reject };
     }
     if (!opts.newEntriesOnly) this.#next.full = true;
+    for (const q of opts.changed ?? []) this.#next.changed.add(q);
     const p = this.#next.promise;
     if (!this.#writing) this.#writing = this.#writeLoop();
     return p;
@@ -326,12 +344,12 @@ export class Store {
           continue;
         }
         const t0 = performance.now();
-        const ops = this.#collect(batch?.full ?? true);
+        const { ops, head } = this.#collect((batch?.full ?? true) ? 'full' : 'new', batch?.changed);
         this.#stats.collectMs += performance.now() - t0;
         const rotate = this.#compactWanted && !this.#compacting;
         const parts = rotate ? this.#capture() : undefined;
         try {
-          if (ops.length > 0) await this.#append(ops);
+          await this.#appendOps(ops, parts ? ops.length : head);
           this.#writes += 1;
           batch?.resolve();
         } catch (e) {
@@ -343,7 +361,7 @@ export class Store {
           this.#compactWanted = false;
           await this.#rotate(parts);
         } else if (
-          this.#journalBytes > Math.max(MIN_COMPACT_BYTES, this.#snapshotBytes) &&
+          this.#journalBytes > Math.max(MIN_COMPACT_BYTES, 2 * this.#snapshotBytes) &&
           !this.#compacting
         ) {
           this.#compactWanted = true;
@@ -354,10 +372,51 @@ export class Store {
     }
   }
 
-  async #append(ops: Op[]): Promise<void> {
+  /**
+   * Appends `ops` in lines of about 64 KB, serialised line by line (a big write does not hold the
+   * event loop). Once the first `head` operations are written, webhook deliveries waiting for their
+   * commit are written between two lines: a delivery never waits for a whole big write of the worker.
+   */
+  async #appendOps(ops: Op[], head: number): Promise<void> {
+    let i = 0;
+    while (i < ops.length) {
+      const parts: string[] = [];
+      let size = 0;
+      while (i < ops.length && (parts.length === 0 || size < LINE_BYTES)) {
+        const json = JSON.stringify(ops[i++]);
+        parts.push(json);
+        size += json.length + 1;
+      }
+      await this.#appendLine(`[${parts.join(',')}]\n`);
+      if (i >= head && i < ops.length) await this.#interleave();
+    }
+  }
+
+  /**
+   * Writes the waiting batch now, in the middle of a big write, when it is one that only added
+   * entries (webhook deliveries): only its seen ids, queue additions and log entries, which the big
+   * write does not contain (it was collected before them), so the order of the two does not matter.
+   */
+  async #interleave(): Promise<void> {
+    const batch = this.#next;
+    if (!batch || batch.full || batch.changed.size > 0) return;
+    this.#next = undefined;
+    try {
+      const { ops } = this.#collect('lite');
+      if (ops.length > 0) await this.#appendLine(`${JSON.stringify(ops)}\n`);
+      this.#writes += 1;
+      this.#stats.interleaved += 1;
+      batch.resolve();
+    } catch (e) {
+      this.#needsSnapshot = true;
+      batch.reject(e);
+    }
+  }
+
+  async #appendLine(text: string): Promise<void> {
     const fh = this.#journal ?? (await this.#openJournal());
     const t0 = performance.now();
-    const line = Buffer.from(`${JSON.stringify(ops)}\n`, 'utf8');
+    const line = Buffer.from(text, 'utf8');
     // O_DSYNC: the write returns once the data is on disk (one round trip instead of write + fdatasync).
     await fh.write(line);
     this.#journalBytes += line.length;
@@ -419,7 +478,7 @@ export class Store {
   async #rewriteAll(): Promise<void> {
     await this.#journal?.close();
     this.#journal = undefined;
-    this.#collect(true); // everything in memory is about to be written: forget pending changes
+    this.#collect('full'); // everything in memory is about to be written: forget pending changes
     const parts = this.#capture();
     this.#generation += 1;
     this.#snapshotBytes = await writeSnapshot(this.#file, [
@@ -450,12 +509,18 @@ export class Store {
 
   // ---------------------------------------------------------------------------------- changes
 
-  /** The operations that bring the journal up to date with memory (full: in-place changes too). */
-  #collect(full: boolean): Op[] {
+  /**
+   * The operations that bring the journal up to date with memory. 'full': in-place changes too (the
+   * scan); 'new': entries added or set by key, and the queued events named as changed; 'lite': only
+   * seen ids, events added to the queue and log entries (see #interleave). Log and seen operations
+   * come first, so that the first line of a big write carries them.
+   */
+  #collect(mode: 'full' | 'new' | 'lite', changed?: Set<QueuedEvent>): { ops: Op[]; head: number } {
     const data = this.data as unknown as Record<string, unknown>;
+    const full = mode === 'full';
     const ops: Op[] = [];
-
-    for (const name of KEYED) this.#collectKeyed(name, data, ops, full);
+    this.#collectLog(ops);
+    this.#collectKeyed('seen', data, ops, full);
 
     // queue
     const queue = this.data.queue;
@@ -488,6 +553,13 @@ export class Store {
         }
       }
     } else {
+      for (const q of changed ?? []) {
+        // Events changed in place (a removed one is left alone: it is not in the queue any more).
+        const slot = this.#queueSlots.get(q.key);
+        if (!slot || slot.entry !== q || queueChanges.same(q, slot.print)) continue;
+        ops.push(['qp', q.key, patchOf(q)]);
+        slot.print = queuePrint(q);
+      }
       // New events are pushed at the end: walk back to the first one already written.
       const added: QueuedEvent[] = [];
       for (let i = queue.length - 1; i >= 0; i--) {
@@ -501,25 +573,12 @@ export class Store {
       }
     }
 
-    // sync log: appended to, or trimmed (replaced by its newest entries)
-    const log = this.data.log;
-    if (log === this.#logRef && log.length >= this.#logLength) {
-      if (log.length > this.#logLength) ops.push(['l+', log.slice(this.#logLength)]);
-    } else {
-      const old = this.#logRef;
-      const s = log.length > 0 && log !== old ? old.indexOf(log[0]!) : -1;
-      const suffix = s >= 0 && log.length === old.length - s && log.every((e, j) => e === old[s + j]);
-      if (suffix) {
-        const drop = Math.min(s, this.#logLength);
-        if (drop > 0) ops.push(['l-', drop]);
-        const fresh = log.slice(Math.max(0, this.#logLength - s));
-        if (fresh.length > 0) ops.push(['l+', fresh]);
-      } else {
-        ops.push(['=', 'log', log]);
-      }
+    // Up to here, what an interleaved write may also contain: it must come after (see #appendOps).
+    const head = ops.length;
+    if (mode !== 'lite') {
+      this.#collectKeyed('days', data, ops, full);
+      this.#collectKeyed('chats', data, ops, full);
     }
-    this.#logRef = log;
-    this.#logLength = log.length;
 
     // everything else (workspaces, version, …) is small: compared as JSON
     if (full) {
@@ -532,7 +591,31 @@ export class Store {
         }
       }
     }
-    return ops;
+    return { ops, head };
+  }
+
+  /** The sync log: appended to, or trimmed (replaced by its newest entries). */
+  #collectLog(ops: Op[]): void {
+    const log = this.data.log;
+    if (log === this.#logRef && log.length >= this.#logLength) {
+      if (log.length > this.#logLength) ops.push(['l+', log.slice(this.#logLength)]);
+    } else {
+      // Trimmed: the new array starts with the newest entries of the old one, then what was appended.
+      const old = this.#logRef;
+      const s = log.length > 0 && log !== old ? old.indexOf(log[0]!) : -1;
+      let suffix = s >= 0 && log.length >= old.length - s;
+      for (let j = 0; suffix && s + j < old.length; j++) suffix = log[j] === old[s + j];
+      if (suffix) {
+        const drop = Math.min(s, this.#logLength);
+        if (drop > 0) ops.push(['l-', drop]);
+        const fresh = log.slice(Math.max(0, this.#logLength - s));
+        if (fresh.length > 0) ops.push(['l+', fresh]);
+      } else {
+        ops.push(['=', 'log', log]);
+      }
+    }
+    this.#logRef = log;
+    this.#logLength = log.length;
   }
 
   #collectKeyed(name: KeyedName, data: Record<string, unknown>, ops: Op[], full: boolean): void {
@@ -561,7 +644,7 @@ export class Store {
       // Membership is exact (the proxy saw every set and delete); only contents need looking at.
       for (const [key, slot] of k.slots) {
         if (k.fp.same(slot.entry, slot.print)) continue;
-        ops.push([tag, key, slot.entry] as Op);
+        ops.push([`${tag}p` as 'dp', key, entryPatch(k.rules!, slot.entry, slot.print)]);
         slot.print = k.fp.print(slot.entry);
       }
     }
@@ -644,6 +727,12 @@ function replayJournal(file: string, data: DbData, from: number): number | undef
         case 'c-':
           delete data.chats[op[1]];
           break;
+        case 'dp':
+        case 'cp': {
+          const entry = (op[0] === 'dp' ? data.days : data.chats)[op[1]];
+          if (entry) applyPatch(entry, op[2]);
+          break;
+        }
         case 'q+':
           if (!entryOf(op[1].key)) {
             data.queue.push(op[1]);
