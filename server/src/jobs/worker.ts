@@ -220,6 +220,8 @@ export class SyncWorker {
         message: describeZohoError(e),
         retryAfterMs: e.retryAfterMs,
       });
+    } finally {
+      run.removeFinished();
     }
     await this.store.commit();
   }
@@ -309,6 +311,18 @@ class BatchRun {
     this.#tz = s.timeZone ?? ws.timeZone;
   }
 
+  /**
+   * Takes the finished events out of the queue, in one pass (removing them one by one as they finish
+   * costs the length of the queue each: quadratic with a backlog). Called when the run ends.
+   */
+  removeFinished(): void {
+    if (this.#done.size === 0) return;
+    const queue = this.#store.data.queue;
+    let kept = 0;
+    for (const q of queue) if (!this.#done.has(q)) queue[kept++] = q;
+    queue.length = kept;
+  }
+
   unfinished(): QueuedEvent[] {
     return this.batch.filter((q) => !this.#done.has(q) && !this.#parked.has(q));
   }
@@ -327,6 +341,7 @@ class BatchRun {
     }
     const links: ChatLink[] = [];
     for (const [chatId, events] of byChat) {
+      await breathe();
       const link = this.#link(chatId, events);
       if (!link.e164) {
         for (const q of events)
@@ -344,12 +359,13 @@ class BatchRun {
 
     // 2. notes
     const ready = this.unfinished().filter((q) => data.chats[this.#chatKey(q.event.chat.id)]?.recordId);
-    const days = this.#addLines(ready);
+    const days = await this.#addLines(ready);
     await this.#writeNotes(days);
 
     // 3. attachments, then completion
     await this.#uploadAttachments(ready);
     for (const q of ready) {
+      await breathe();
       if (this.#done.has(q) || this.#parked.has(q)) continue;
       const link = data.chats[this.#chatKey(q.event.chat.id)]!;
       const day = data.days[this.#dayKey(q.event)];
@@ -429,6 +445,7 @@ class BatchRun {
     const country = this.ws.countryCode;
     const valuesOf = new Map<ChatLink, string[]>();
     for (const l of lookups) {
+      await breathe();
       const values = new Set<string>();
       for (const eq of whatsappEquivalents(l.e164!))
         for (const v of storedFormatCandidates(eq, country)) values.add(v);
@@ -454,6 +471,7 @@ class BatchRun {
     const toCreate: ChatLink[] = [];
     const linkUpdates: { link: ChatLink; row: { id: string } & Record<string, unknown> }[] = [];
     for (const l of lookups) {
+      await breathe();
       const equivalents = whatsappEquivalents(l.e164!);
       const candidates = [...new Set(equivalents.flatMap((eq) => byNumber.get(eq) ?? []))];
       const match = matchRecords(candidates, phoneFields, equivalents, country).chosen;
@@ -574,10 +592,11 @@ class BatchRun {
   }
 
   /** Adds each ready message to its day (idempotent by message id); returns the days touched. */
-  #addLines(ready: QueuedEvent[]): DayNote[] {
+  async #addLines(ready: QueuedEvent[]): Promise<DayNote[]> {
     const data = this.#store.data;
     const touched = new Map<string, DayNote>();
     for (const q of ready) {
+      await breathe();
       const e = q.event;
       const key = this.#dayKey(e);
       let day = data.days[key];
@@ -648,10 +667,15 @@ class BatchRun {
       for (const d of creates) d.createIntentAt = now;
       await this.#store.commit();
       const parts = chunk(creates, WRITE_ROWS);
+      const rendered = new Map<DayNote, { title: string; content: string }>();
+      for (const d of creates) {
+        await breathe();
+        rendered.set(d, this.#render(d));
+      }
       const results = await Promise.all(
         parts.map((p) =>
           this.zoho.createNotes(
-            p.map((d) => ({ module: this.s.module, recordId: recordOf(d), ...this.#render(d) })),
+            p.map((d) => ({ module: this.s.module, recordId: recordOf(d), ...rendered.get(d)! })),
           ),
         ),
       );
@@ -661,7 +685,7 @@ class BatchRun {
           d.createIntentAt = undefined;
           if (r?.ok) {
             d.noteId = r.value.id;
-            d.title = this.#render(d).title;
+            d.title = rendered.get(d)!.title;
             d.dirty = false;
           } else if (r) this.#failDay(d, r);
         }),
@@ -670,7 +694,11 @@ class BatchRun {
     }
     if (updates.length) {
       const parts = chunk(updates, WRITE_ROWS);
-      const rendered = new Map(updates.map((d) => [d, this.#render(d)]));
+      const rendered = new Map<DayNote, { title: string; content: string }>();
+      for (const d of updates) {
+        await breathe();
+        rendered.set(d, this.#render(d));
+      }
       // Days whose older lines were pruned from the store (retention): the Note keeps them, so the
       // late lines are appended to its current content instead of replacing it.
       for (const d of updates.filter((x) => x.prunedLines > 0)) {
@@ -772,8 +800,6 @@ class BatchRun {
   ): void {
     this.#done.add(q);
     const data = this.#store.data;
-    const idx = data.queue.indexOf(q);
-    if (idx >= 0) data.queue.splice(idx, 1);
     appendLog(data, {
       workspaceId: this.ws.id,
       chatId: q.event.chat.id,
@@ -829,6 +855,17 @@ class BatchRun {
       willRetry: false,
     });
   }
+}
+
+/**
+ * Long loops of a run (thousands of events) give way to other work, webhook deliveries first, every
+ * few milliseconds: a run never holds the event loop for long.
+ */
+let lastPause = performance.now();
+async function breathe(): Promise<void> {
+  if (performance.now() - lastPause < 4) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastPause = performance.now();
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -1538,11 +1538,12 @@ class SdkGateway implements ZohoGateway {
   async uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }> {
     const id = bigId(noteId, 'attachment');
     // The SDK streams files from disk (form-data takes the file name from the stream's path), so
-    // the bytes go through a private temp file that is removed right after the call.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-upload-'));
+    // the bytes go through a private temp file that is removed right after the call. Asynchronous
+    // file calls: a run starts ~100 uploads at once, and synchronous ones held the event loop 20-40 ms.
+    const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'zoho-upload-'));
     try {
       const filePath = path.join(dir, safeFileName(file.fileName, file.mimeType));
-      fs.writeFileSync(filePath, file.data, { mode: 0o600 });
+      await fs.promises.writeFile(filePath, file.data, { mode: 0o600 });
       const a = await this.exec(
         'upload attachment',
         () => {
@@ -1563,7 +1564,7 @@ class SdkGateway implements ZohoGateway {
       }
       return row.value;
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      await fs.promises.rm(dir, { recursive: true, force: true });
     }
   }
 }
