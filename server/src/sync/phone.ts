@@ -193,7 +193,7 @@ export function storedFormatCandidates(e164: string, orgCountry?: CountryLike): 
 
 /** Digits in groups of three, a last group of four rather than a lone digit: 612345678 → "612 345 678". */
 function byThrees(digits: string): string {
-  const groups = digits.match(/\d{1,3}/g) ?? [];
+  const groups: string[] = [...(digits.match(/\d{1,3}/g) ?? [])];
   if (groups.length > 1 && groups[groups.length - 1]!.length === 1) {
     const last = groups.pop()!;
     groups.push(groups.pop()! + last);
