@@ -81,6 +81,22 @@ export const configSchema = z
       .refine((n) => Number.isFinite(n) && n >= 0, {
         message: 'ZOHO_SEARCH_LAG_MS must be a number of milliseconds',
       }),
+    /** Concurrent Zoho calls per org; default from the org's edition (5 Free … 25 Ultimate). */
+    ZOHO_MAX_CONCURRENCY: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : Number(v)))
+      .refine((n) => n === undefined || (Number.isInteger(n) && n >= 1 && n <= 25), {
+        message: 'ZOHO_MAX_CONCURRENCY must be a whole number from 1 to 25 (Zoho allows 5 to 25 by edition)',
+      }),
+    /** Zoho API credits per 24 h per org; default from the edition (5,000 Free, 50,000 paid, without per-user credits). */
+    ZOHO_DAILY_CREDITS: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : Number(v)))
+      .refine((n) => n === undefined || (Number.isInteger(n) && n >= 100), {
+        message: 'ZOHO_DAILY_CREDITS must be a whole number of credits, at least 100',
+      }),
   })
   .superRefine((c, ctx) => {
     if (c.ZOHO_CLIENT_ID && !c.ZOHO_CLIENT_SECRET) {
@@ -128,6 +144,10 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   flushWindowMs: number;
   searchLagMs: number;
+  /** overrides the concurrency from the org's edition */
+  zohoMaxConcurrency: number | undefined;
+  /** overrides the daily credits from the org's edition */
+  zohoDailyCredits: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -170,5 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     flushWindowMs: c.FLUSH_WINDOW_MS,
     searchLagMs: c.ZOHO_SEARCH_LAG_MS,
+    zohoMaxConcurrency: c.ZOHO_MAX_CONCURRENCY,
+    zohoDailyCredits: c.ZOHO_DAILY_CREDITS,
   };
 }

@@ -20,6 +20,7 @@ import { Housekeeping } from './jobs/housekeeping.js';
 import { Intake } from './jobs/intake.js';
 import { SyncWorker } from './jobs/worker.js';
 import { Secrets } from './store/crypto.js';
+import type { Workspace } from './store/schema.js';
 import { Store } from './store/store.js';
 import { ActivationService } from './workspace/activation.js';
 import { ConnectionService } from './workspace/connection.js';
@@ -88,7 +89,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const zohoCalls = new Map<ZohoCallKind, number>();
   const gateways = new GatewayRegistry(store, secrets, app, {
     onCall: (_ws, kind) => zohoCalls.set(kind, (zohoCalls.get(kind) ?? 0) + 1),
-    ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+    maxConcurrency: options.maxConcurrency ?? config.zohoMaxConcurrency,
+    dailyCredits: config.zohoDailyCredits,
   });
   const metadata = new MetadataCache();
   const files = new AttachmentFetcher(
@@ -98,7 +100,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // `worker` is defined just below; downloads only finish after start-up.
     (wsId) => worker.schedule(wsId, 0),
   );
-  const worker: SyncWorker = new SyncWorker(store, gateways, metadata, files, log, {
+  // The sync's calls are paced by each org's credit budget; its runs wait when the budget is spent.
+  const syncGateways = {
+    for: (ws: Workspace) => gateways.background(ws),
+    runDelay: (ws: Workspace) => gateways.runDelay(ws),
+  };
+  const worker: SyncWorker = new SyncWorker(store, syncGateways, metadata, files, log, {
     flushWindowMs: config.flushWindowMs,
     searchLagSafetyMs: options.searchLagSafetyMs ?? config.searchLagMs,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),

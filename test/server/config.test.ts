@@ -50,4 +50,14 @@ describe('configuration', () => {
   it('refuses a flush window that would break the 30-second latency promise', () => {
     expect(() => loadConfig({ FLUSH_WINDOW_MS: '40000' })).toThrow(/FLUSH_WINDOW_MS/);
   });
+
+  it('takes Zoho limits from the org edition unless overridden, and refuses impossible ones', () => {
+    expect(loadConfig({})).toMatchObject({ zohoMaxConcurrency: undefined, zohoDailyCredits: undefined });
+    expect(loadConfig({ ZOHO_MAX_CONCURRENCY: '5', ZOHO_DAILY_CREDITS: '120000' })).toMatchObject({
+      zohoMaxConcurrency: 5,
+      zohoDailyCredits: 120_000,
+    });
+    expect(() => loadConfig({ ZOHO_MAX_CONCURRENCY: '40' })).toThrow(/ZOHO_MAX_CONCURRENCY/);
+    expect(() => loadConfig({ ZOHO_DAILY_CREDITS: 'lots' })).toThrow(/ZOHO_DAILY_CREDITS/);
+  });
 });

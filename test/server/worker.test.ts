@@ -150,4 +150,37 @@ describe('worker crash recovery (answers lost after the write)', () => {
     // 30 chats × their lookup spellings fit in ceil(values / 50) COQL queries
     expect(zoho.calls.coql).toBeLessThanOrEqual(Math.ceil((30 * 18) / 50));
   });
+  it('puts a run off while the org is out of API credits, without counting an attempt, then syncs', async () => {
+    let delay = 60_000;
+    await worker.stop();
+    const log = createLogger('silent');
+    const files = new AttachmentFetcher(
+      store,
+      log,
+      { dir: path.join(dir, 'attachments'), allowedHosts: [] },
+      () => undefined,
+    );
+    worker = new SyncWorker(
+      store,
+      { for: () => zoho, runDelay: () => delay },
+      new MetadataCache(),
+      files,
+      log,
+      {
+        flushWindowMs: 0,
+        searchLagSafetyMs: 30,
+        retryBaseMs: 5,
+      },
+    );
+    const q = enqueue({ text: 'waits for credits' });
+    worker.schedule(ws.id, 0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(Object.values(zoho.calls).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(q).toMatchObject({ state: 'pending', attempts: 0 });
+    delay = 0;
+    worker.schedule(ws.id, 0); // a new message arrives: the run is tried again
+    await worker.idle();
+    expect(store.data.queue).toHaveLength(0);
+    expect([...zoho.notes.values()][0]!.content).toContain('waits for credits');
+  });
 });

@@ -43,6 +43,8 @@ import { decide } from './retryPolicy.js';
 /** Where the worker gets a workspace's Zoho gateway (workspace/gateways.ts; a fake in tests). */
 export interface GatewayProvider {
   for(ws: Workspace): ZohoGateway | undefined;
+  /** How long the workspace's next run should wait for API credits (the org's daily limit); 0: go. */
+  runDelay?(ws: Workspace): number;
 }
 
 export interface WorkerOptions {
@@ -70,6 +72,8 @@ export class SyncWorker {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #rerun = new Set<string>();
+  /** workspaces whose run was put off for API credits, and until when */
+  readonly #deferred = new Map<string, number>();
   readonly #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
   readonly #lagMs: number;
@@ -155,7 +159,11 @@ export class SyncWorker {
         this.#running.delete(workspaceId);
         const again = this.#rerun.delete(workspaceId);
         const next = this.#nextDue(workspaceId);
-        if (again || next !== undefined) {
+        const deferredUntil = this.#deferred.get(workspaceId);
+        this.#deferred.delete(workspaceId);
+        if (deferredUntil !== undefined) {
+          this.schedule(workspaceId, Math.max(0, deferredUntil - this.#now()));
+        } else if (again || next !== undefined) {
           this.schedule(
             workspaceId,
             again ? this.options.flushWindowMs : Math.max(0, (next ?? 0) - this.#now()),
@@ -180,6 +188,12 @@ export class SyncWorker {
     for (;;) {
       const ws = this.store.data.workspaces.find((w) => w.id === workspaceId);
       if (!ws) return;
+      // Near the org's daily credit limit the run is put off (not failed): nothing is counted as an attempt.
+      const wait = this.gateways.runDelay?.(ws) ?? 0;
+      if (wait > 0) {
+        this.#deferred.set(workspaceId, this.#now() + wait);
+        return;
+      }
       const now = this.#now();
       const batch = this.store.data.queue
         .filter((q) => q.workspaceId === workspaceId && q.state === 'pending' && q.notBefore <= now)

@@ -1,10 +1,16 @@
 /**
  * One Zoho gateway per connected workspace, built from its stored (encrypted) tokens. The token
  * manager refreshes them single-flight and hands every new pair back here to be sealed and stored.
+ *
+ * Limits (zoho/limits.ts): each workspace's calls run at most as many at once as its org's edition
+ * allows (or `maxConcurrency`), and every call is counted in the org's credit budget. The sync uses
+ * `background(ws)`: the same gateway, but paced near the daily credit limit, and `runDelay(ws)` says
+ * how long a sync run should be put off once the limit (less a reserve for the admin) is reached.
  */
 import { createSdkGateway } from '../zoho/sdkGateway.js';
 import { TokenManager } from '../zoho/oauth.js';
 import type { ZohoCallKind, ZohoGateway } from '../zoho/gateway.js';
+import { CreditBudget, concurrencyFor, dailyCreditsFor } from '../zoho/limits.js';
 import type { Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { Workspace, ZohoTokens } from '../store/schema.js';
@@ -17,12 +23,17 @@ export interface ZohoApp {
 export interface GatewayRegistryOptions {
   /** counts every Zoho call (benchmarks, tests) */
   onCall?: (workspaceId: string, kind: ZohoCallKind) => void;
-  /** concurrent Zoho calls per org (Zoho: 5 free … 25 ultimate; complex calls share 10) */
-  maxConcurrency?: number;
+  /** concurrent Zoho calls per org; default from its edition (Zoho: 5 Free … 25 Ultimate; complex calls share 10) */
+  maxConcurrency?: number | undefined;
+  /** credits per 24 h per org; default from its edition */
+  dailyCredits?: number | undefined;
+  now?: () => number;
 }
 
 interface Entry {
   gateway: ZohoGateway;
+  /** the same, paced by the credit budget (the sync's) */
+  background: ZohoGateway;
   tokens: TokenManager;
   /** the sealed blob the entry was built from: a reconnection replaces it and the entry */
   source: unknown;
@@ -30,6 +41,8 @@ interface Entry {
 
 export class GatewayRegistry {
   readonly #entries = new Map<string, Entry>();
+  /** per workspace: they outlive reconnections (the org's credits do) */
+  readonly #budgets = new Map<string, CreditBudget>();
 
   constructor(
     private readonly store: Store,
@@ -40,10 +53,37 @@ export class GatewayRegistry {
 
   /** The gateway of a connected workspace; undefined when it has no usable connection. */
   for(ws: Workspace): ZohoGateway | undefined {
+    return this.#entry(ws)?.gateway;
+  }
+
+  /** The sync's gateway of a workspace: calls paced near the org's daily credit limit. */
+  background(ws: Workspace): ZohoGateway | undefined {
+    return this.#entry(ws)?.background;
+  }
+
+  /** How long the workspace's next sync run should wait for credits (0: it may start). */
+  runDelay(ws: Workspace): number {
+    return this.budget(ws).runDelay();
+  }
+
+  /** The credit budget of a workspace's org (created on first use). */
+  budget(ws: Workspace): CreditBudget {
+    let b = this.#budgets.get(ws.id);
+    if (!b) {
+      b = new CreditBudget({
+        dailyLimit: this.options.dailyCredits ?? dailyCreditsFor(ws.edition),
+        ...(this.options.now ? { now: this.options.now } : {}),
+      });
+      this.#budgets.set(ws.id, b);
+    }
+    return b;
+  }
+
+  #entry(ws: Workspace): Entry | undefined {
     const sealed = ws.connection.tokens;
     if (ws.connection.status !== 'connected' || !sealed) return undefined;
     const cached = this.#entries.get(ws.id);
-    if (cached && cached.source === sealed) return cached.gateway;
+    if (cached && cached.source === sealed) return cached;
     const tokens = new TokenManager({
       accountsUrl: ws.connection.accountsUrl,
       clientId: this.app.clientId,
@@ -67,9 +107,13 @@ export class GatewayRegistry {
       },
       ...(this.options.onCall ? { onRefresh: () => this.options.onCall?.(ws.id, 'token') } : {}),
     });
-    const gateway = this.gatewayWith(ws.id, ws.connection, tokens);
-    this.#entries.set(ws.id, { gateway, tokens, source: sealed });
-    return gateway;
+    const budget = this.budget(ws);
+    const cap = this.options.maxConcurrency ?? concurrencyFor(ws.edition);
+    const gateway = this.gatewayWith(ws.id, ws.connection, tokens, cap, undefined);
+    const background = this.gatewayWith(ws.id, ws.connection, tokens, cap, () => budget.acquire());
+    const entry = { gateway, background, tokens, source: sealed };
+    this.#entries.set(ws.id, entry);
+    return entry;
   }
 
   /** A gateway over a fresh access token (the OAuth callback, before any workspace exists). */
@@ -90,15 +134,22 @@ export class GatewayRegistry {
     wsId: string,
     hosts: { apiUrl: string; accountsUrl: string; fileUploadUrl?: string | undefined },
     tokens: TokenManager,
+    maxConcurrency: number,
+    pace: (() => Promise<void>) | undefined,
   ): ZohoGateway {
+    const budget = this.#budgets.get(wsId);
     return createSdkGateway({
       apiUrl: hosts.apiUrl,
       accountsUrl: hosts.accountsUrl,
       fileUploadUrl: hosts.fileUploadUrl,
       orgKey: wsId,
       tokens: { accessToken: () => tokens.accessToken(), invalidate: (t: string) => tokens.invalidate(t) },
-      ...(this.options.onCall ? { onCall: (kind: ZohoCallKind) => this.options.onCall?.(wsId, kind) } : {}),
-      ...(this.options.maxConcurrency ? { maxConcurrency: this.options.maxConcurrency } : {}),
+      onCall: (kind: ZohoCallKind) => {
+        budget?.record(1);
+        this.options.onCall?.(wsId, kind);
+      },
+      maxConcurrency,
+      pace,
     });
   }
 

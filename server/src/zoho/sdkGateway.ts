@@ -49,6 +49,7 @@ import type {
   ZohoRecord,
   ZohoUser,
 } from './gateway.js';
+import { COMPLEX_CALLS_LIMIT } from './limits.js';
 import { sdkLane } from './sdkLane.js';
 
 export interface SdkGatewayOptions {
@@ -61,8 +62,13 @@ export interface SdkGatewayOptions {
   tokens: { accessToken(): Promise<string>; invalidate(token: string): void };
   /** Called once per HTTP request sent to Zoho (including the SDK's silent metadata reads). */
   onCall?: ((kind: ZohoCallKind) => void) | undefined;
-  /** Concurrent calls for this org (Zoho: 10 on Standard, more on higher editions). Default 10. */
+  /**
+   * Concurrent calls for this org (Zoho: 5 Free … 25 Ultimate, see limits.ts). Default 10. Complex
+   * calls (COQL, writes of more than 10 rows) are held to min(this, 10) as Zoho requires.
+   */
   maxConcurrency?: number | undefined;
+  /** Awaited before each call (the credit budget's pacing of background calls). */
+  pace?: (() => Promise<void>) | undefined;
   /** Per-request timeout, default 30 s. */
   timeoutMs?: number | undefined;
   /** How long the SDK's cached field metadata of a module is trusted, default 1 h. */
@@ -70,6 +76,8 @@ export interface SdkGatewayOptions {
 }
 
 const RECORDS_PER_CALL = 100;
+/** A write of more than this many rows is a "complex" call for Zoho's concurrency sub-limit. */
+const COMPLEX_ROWS = 10;
 const COQL_VALUES_PER_IN = 50;
 /** Zoho accepts at most 25 criteria in a COQL WHERE clause: several `in` lists share one call. */
 const COQL_MAX_CRITERIA = 25;
@@ -944,8 +952,10 @@ class SdkGateway implements ZohoGateway {
   private async exec(
     what: string,
     call: () => Promise<SdkResponse>,
-    opts: { rows?: string; before?: () => Promise<void> } = {},
+    opts: { rows?: string; before?: () => Promise<void>; complex?: boolean } = {},
   ): Promise<Answer> {
+    // Near the org's daily credit limit the sync's calls are paced (limits.ts); others are not.
+    await this.opts.pace?.();
     let token: string;
     try {
       token = await this.opts.tokens.accessToken();
@@ -966,23 +976,28 @@ class SdkGateway implements ZohoGateway {
         last: undefined,
       };
       try {
-        return await sdkLane.run(this.orgKey, this.cap, async () => {
-          rememberToken(this.orgKey, token);
-          // Do not re-initialise back to an older token of this org when a newer one is installed.
-          const known = orgTokens.get(this.orgKey) ?? [];
-          if (
-            installed?.orgKey === this.orgKey &&
-            known.indexOf(installed.token) > known.indexOf(ctx.token)
-          ) {
-            ctx.token = installed.token;
-          }
-          await ensureInstalled({ ...this.target, token: ctx.token });
-          return await als.run(ctx, async () => {
-            if (opts.before) await opts.before();
-            const res = await call();
-            return this.interpret(what, res, opts.rows);
-          });
-        });
+        return await sdkLane.run(
+          this.orgKey,
+          this.cap,
+          async () => {
+            rememberToken(this.orgKey, token);
+            // Do not re-initialise back to an older token of this org when a newer one is installed.
+            const known = orgTokens.get(this.orgKey) ?? [];
+            if (
+              installed?.orgKey === this.orgKey &&
+              known.indexOf(installed.token) > known.indexOf(ctx.token)
+            ) {
+              ctx.token = installed.token;
+            }
+            await ensureInstalled({ ...this.target, token: ctx.token });
+            return await als.run(ctx, async () => {
+              if (opts.before) await opts.before();
+              const res = await call();
+              return this.interpret(what, res, opts.rows);
+            });
+          },
+          { complex: opts.complex === true, complexCap: Math.min(this.cap, COMPLEX_CALLS_LIMIT) },
+        );
       } catch (e) {
         const err = toZohoError(e, ctx, what);
         if (attempt === 0 && err.code === 'auth' && REFRESHABLE.has(err.zohoCode ?? '')) {
@@ -1278,8 +1293,10 @@ class SdkGateway implements ZohoGateway {
           const query = `select ${select.join(', ')} from ${module} where ${where} limit ${COQL_ROWS_PER_CALL} offset ${page * COQL_ROWS_PER_CALL}`;
           const body = new Z.Coql.BodyWrapper();
           body.setSelectQuery(query);
-          const a = await this.exec(`lookup in ${module}`, () =>
-            new Z.Coql.CoqlOperations().getRecords(body),
+          const a = await this.exec(
+            `lookup in ${module}`,
+            () => new Z.Coql.CoqlOperations().getRecords(body),
+            { complex: true },
           );
           const rows = Array.isArray(a.json?.data) ? a.json.data.filter(isObj) : [];
           for (const r of rows) found.set(str(r.id), toRecord(r));
@@ -1368,7 +1385,8 @@ class SdkGateway implements ZohoGateway {
             const ops = new Z.Record.RecordOperations(module);
             return mode === 'create' ? ops.createRecords(body) : ops.updateRecords(body);
           },
-          { rows: 'data', before: () => this.warmMetadata(module) },
+          // Zoho counts writes of more than 10 records as complex calls.
+          { rows: 'data', before: () => this.warmMetadata(module), complex: part.length > COMPLEX_ROWS },
         );
         const data = Array.isArray(a.json?.data) ? a.json.data : [];
         sent.forEach((i, k) => {
@@ -1454,7 +1472,7 @@ class SdkGateway implements ZohoGateway {
             mode === 'create'
               ? new Z.Notes.NotesOperations().createNotes(body)
               : new Z.Notes.NotesOperations().updateNotes(body),
-          { rows: 'data' },
+          { rows: 'data', complex: notes.length > COMPLEX_ROWS },
         );
         const data = Array.isArray(a.json?.data) ? a.json.data : [];
         sent.forEach((i, k) => {

@@ -21,6 +21,9 @@
 interface Waiter {
   org: string;
   cap: number;
+  /** a "complex" call (COQL, search, batched write): Zoho's sub-limit `complexCap` applies too */
+  complex: boolean;
+  complexCap: number;
   seq: number;
   /** Turn this waiter may run in; undefined = not yet eligible. */
   turn: number | undefined;
@@ -32,6 +35,8 @@ export interface LaneStats {
   turns: number;
   /** Highest number of calls in flight at once, per org. */
   maxInFlight: Map<string, number>;
+  /** Highest number of complex calls in flight at once, per org. */
+  maxComplexInFlight: Map<string, number>;
   /** Times two different orgs had calls in flight together (must stay 0). */
   overlaps: number;
 }
@@ -40,11 +45,17 @@ export class SdkLane {
   private org: string | undefined;
   private turnId = 0;
   private inFlight = 0;
+  private complexInFlight = 0;
   private cap = 10;
   private seq = 0;
   private readonly queue: Waiter[] = [];
   private readonly running = new Map<string, number>();
-  readonly stats: LaneStats = { turns: 0, maxInFlight: new Map(), overlaps: 0 };
+  readonly stats: LaneStats = {
+    turns: 0,
+    maxInFlight: new Map(),
+    maxComplexInFlight: new Map(),
+    overlaps: 0,
+  };
 
   /** The org whose turn it is (undefined when idle). */
   get currentOrg(): string | undefined {
@@ -60,15 +71,24 @@ export class SdkLane {
   }
 
   /**
-   * Runs `task` in `org`'s turn, with at most `cap` tasks of that org at once. Never nest: a task
-   * must not wait for another `run` (it could wait for its own turn to end).
+   * Runs `task` in `org`'s turn, with at most `cap` tasks of that org at once, of which at most
+   * `complexCap` complex ones (Zoho's sub-limit: a simple call may pass complex ones that wait for
+   * it). Never nest: a task must not wait for another `run` (it could wait for its own turn to end).
    */
-  run<T>(org: string, cap: number, task: () => Promise<T>): Promise<T> {
+  run<T>(
+    org: string,
+    cap: number,
+    task: () => Promise<T>,
+    opts: { complex?: boolean; complexCap?: number } = {},
+  ): Promise<T> {
     const c = Math.max(1, Math.floor(cap));
+    const complex = opts.complex === true;
     return new Promise<T>((resolve, reject) => {
       const w: Waiter = {
         org,
         cap: c,
+        complex,
+        complexCap: Math.max(1, Math.floor(opts.complexCap ?? c)),
         seq: ++this.seq,
         turn: undefined,
         start: () => {
@@ -78,7 +98,7 @@ export class SdkLane {
           } catch (e) {
             p = Promise.reject(e);
           }
-          p.then(resolve, reject).finally(() => this.release(org));
+          p.then(resolve, reject).finally(() => this.release(org, complex));
         },
       };
       // Eligible for the current turn only when it is this org's turn and no other org waits.
@@ -88,8 +108,9 @@ export class SdkLane {
     });
   }
 
-  private release(org: string): void {
+  private release(org: string, complex: boolean): void {
     this.inFlight -= 1;
+    if (complex) this.complexInFlight -= 1;
     const n = (this.running.get(org) ?? 1) - 1;
     if (n === 0) this.running.delete(org);
     else this.running.set(org, n);
@@ -114,13 +135,20 @@ export class SdkLane {
         this.stats.turns += 1;
         for (const w of this.queue) if (w.org === this.org) w.turn = this.turnId;
       }
-      const idx = this.queue.findIndex((w) => w.turn === this.turnId);
+      const idx = this.queue.findIndex(
+        (w) => w.turn === this.turnId && (!w.complex || this.complexInFlight < w.complexCap),
+      );
       if (idx < 0) return;
       const w = this.queue[idx]!;
       this.cap = w.cap;
       if (this.inFlight >= this.cap) return;
       this.queue.splice(idx, 1);
       this.inFlight += 1;
+      if (w.complex) {
+        this.complexInFlight += 1;
+        const mc = this.stats.maxComplexInFlight.get(w.org) ?? 0;
+        if (this.complexInFlight > mc) this.stats.maxComplexInFlight.set(w.org, this.complexInFlight);
+      }
       this.running.set(w.org, (this.running.get(w.org) ?? 0) + 1);
       if (this.running.size > 1) this.stats.overlaps += 1;
       const m = this.stats.maxInFlight.get(w.org) ?? 0;
