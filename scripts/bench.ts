@@ -1008,10 +1008,22 @@ interface ScaleRow {
   heapMb: number;
   rssMb: number;
   intake: Omit<IntakeResult, 'acked'> & { acked: number };
+  cpuUsPerRequest: number;
+  eventLoopP99Ms: number;
   durableMissing: number;
   peakRssMb: number;
   storeBytesAfterSweep: number;
-  retained: { seen: number; dayLines: number; days: number; chats: number };
+  before: StoreCounts;
+  retained: StoreCounts;
+}
+
+interface StoreCounts {
+  seen: number;
+  dayLines: number;
+  days: number;
+  chats: number;
+  queue: number;
+  log: number;
 }
 
 /**
@@ -1084,20 +1096,34 @@ async function storeScale(
   flushWindow: string | undefined,
 ) {
   const rows: ScaleRow[] = [];
+  const counts = (data: RunningServer['store']['data']) => {
+    let dayLines = 0;
+    for (const d of Object.values(data.days)) dayLines += d.lines.length;
+    return {
+      seen: Object.keys(data.seen).length,
+      dayLines,
+      days: Object.keys(data.days).length,
+      chats: Object.keys(data.chats).length,
+      queue: data.queue.length,
+      log: data.log.length,
+    };
+  };
   for (const n of scales) {
     const sb = await sandbox(latency, cap, flushWindow);
     try {
       const chats = Math.max(100, Math.min(20_000, Math.round(n / 50)));
       const t = Date.now();
       fillSynced(sb.server, n, chats);
-      sweep(sb.server.store);
+      sweep(sb.server.store); // what housekeeping does every 10 minutes
       await sb.server.store.commit();
       await compact(sb.server.store);
       const fillSeconds = (Date.now() - t) / 1000;
       const storeBytesBefore = storeBytes(sb.dataFile);
+      const before = counts(sb.server.store.data);
       (globalThis as { gc?: () => void }).gc?.();
       const mem = process.memoryUsage();
-      const rss = rssSampler();
+      let rss: ReturnType<typeof rssSampler> | undefined;
+      let load: ReturnType<typeof loadProbe> | undefined;
       const o: ConversationOptions = {
         chats: 2000,
         messages: Math.max(20_000, seconds * 4000),
@@ -1113,22 +1139,25 @@ async function storeScale(
         'intake',
         { webhookUrl: sb.webhookUrl, conversation: o, textPrefix: 's', connections, seconds },
         sb.dir,
+        async () => {
+          rss = rssSampler();
+          load = loadProbe(sb.server);
+        },
       );
+      const loadStats = load!.stop();
       const ws = sb.server.store.data.workspaces[0]!;
       const onDisk = await Store.open(sb.dataFile, { readOnly: true });
       let durableMissing = 0;
       for (const id of result.acked)
         if (onDisk.data.seen[`${ws.id}:${id}`] === undefined) durableMissing += 1;
-      rss.stop();
+      rss!.stop();
+      await waitSynced(sb.server, 15 * 60_000);
       // Once the retention windows have passed, synced messages leave nothing but chats and chat-days.
       const later = Date.now() + 40 * 86_400_000;
       sweep(sb.server.store, later);
       await sb.server.store.commit();
       await compact(sb.server.store);
-      const data = sb.server.store.data;
-      let dayLines = 0;
-      for (const d of Object.values(data.days)) dayLines += d.lines.length;
-      rows.push({
+      const row: ScaleRow = {
         stored: n,
         chats,
         storeBytesBefore,
@@ -1136,18 +1165,19 @@ async function storeScale(
         heapMb: mem.heapUsed / MB,
         rssMb: mem.rss / MB,
         intake: { ...result, acked: result.acked.length },
+        cpuUsPerRequest: (loadStats.cpuMs * 1000) / Math.max(1, result.requests),
+        eventLoopP99Ms: loadStats.eventLoopDelayMs.p99,
         durableMissing,
-        peakRssMb: rss.peak() / MB,
+        peakRssMb: rss!.peak() / MB,
         storeBytesAfterSweep: storeBytes(sb.dataFile),
-        retained: {
-          seen: Object.keys(data.seen).length,
-          dayLines,
-          days: Object.keys(data.days).length,
-          chats: Object.keys(data.chats).length,
-        },
-      });
+        before,
+        retained: counts(sb.server.store.data),
+      };
+      rows.push(row);
       console.log(
-        `  ${fmt(n).padStart(9)} stored: store ${fmt(storeBytesBefore / MB, 1)} MB, heap ${fmt(mem.heapUsed / MB)} MB, RSS ${fmt(mem.rss / MB)} MB → intake ${fmt(result.requestsPerSec)} req/s, p99 ${fmt(result.latencyMs.p99, 1)} ms, peak RSS ${fmt(rss.peak() / MB)} MB, ${durableMissing} of ${result.acked.length} acks missing on disk; after the retention windows: ${fmt(storeBytes(sb.dataFile) / MB, 2)} MB`,
+        `  ${fmt(n).padStart(9)} stored: store ${fmt(storeBytesBefore / MB, 1)} MB (${fmt(before.seen)} seen ids, ${fmt(before.dayLines)} lines, ${fmt(before.days)} chat-days, ${fmt(before.chats)} chats), heap ${fmt(mem.heapUsed / MB)} MB, RSS ${fmt(mem.rss / MB)} MB\n` +
+          `             intake ${fmt(result.requestsPerSec)} req/s, p99 ${fmt(result.latencyMs.p99, 1)} ms, ${fmt(row.cpuUsPerRequest)} µs CPU a request, event-loop p99 ${fmt(row.eventLoopP99Ms, 1)} ms, peak RSS ${fmt(row.peakRssMb)} MB, ${durableMissing} of ${fmt(result.acked.length)} acks missing on disk\n` +
+          `             after the retention windows (40 days later): ${fmt(row.storeBytesAfterSweep / MB, 2)} MB (${fmt(row.retained.seen)} seen ids, ${fmt(row.retained.dayLines)} lines, ${fmt(row.retained.days)} chat-days, ${fmt(row.retained.chats)} chats)`,
       );
     } finally {
       await sb.close();

@@ -232,6 +232,31 @@ describe('store journal', () => {
     expect(existsSync(`${file}.journal.old`)).toBe(false);
   });
 
+  it('reads everything committed while another store compacts the files at the same time', async () => {
+    const file = tmp();
+    const store = await Store.open(file);
+    for (let i = 0; i < 60_000; i++) store.data.seen[`w1:old${i}`] = i;
+    await store.commit();
+    let committed = 0;
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        store.data.seen[`w1:n${i}`] = i;
+        await store.commit({ newEntriesOnly: true });
+        committed = i + 1;
+        if (i % 5 === 0) void store.compact();
+      }
+    })();
+    for (let r = 0; r < 15; r++) {
+      const sure = committed;
+      const back = await Store.read(file);
+      for (let i = 0; i < sure; i++) expect(back.seen[`w1:n${i}`], `read ${r}, id ${i}`).toBe(i);
+    }
+    stop = true;
+    await writer;
+    await store.close();
+  });
+
   it('ignores a torn last line (a write that never finished was never acknowledged)', async () => {
     const file = tmp();
     const store = await Store.open(file);

@@ -22,7 +22,7 @@
  * replayed over it (a torn last line, never acknowledged, is ignored) and the whole document written
  * again. `flush()` does the same, so that the data file alone holds everything (shutdown, backups).
  */
-import { constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
@@ -229,28 +229,34 @@ export class Store {
    */
   static async open(file: string, opts: { readOnly?: boolean } = {}): Promise<Store> {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Low<DbData>(new DurableJsonFile<DbData>(file), emptyDb());
-    await db.read();
-    const raw = { ...emptyDb(), ...db.data } as DbData & { journalGeneration?: number };
-    const snapshotGeneration = raw.journalGeneration ?? 0;
-    delete raw.journalGeneration;
-    db.data = raw;
     const resolved = path.resolve(file);
-    let generation = snapshotGeneration;
-    let replayed = false;
-    for (const journal of [`${resolved}.journal.old`, `${resolved}.journal`]) {
-      const g = replayJournal(journal, raw, snapshotGeneration);
-      if (g !== undefined) {
-        generation = Math.max(generation, g);
-        replayed = true;
+    // A read-only open may run while another store writes the files: if a compaction replaced the
+    // data file while it was being read (and deleted the journal it had folded in), read again.
+    for (let attempt = 0; ; attempt++) {
+      const before = fileStamp(resolved);
+      const db = new Low<DbData>(new DurableJsonFile<DbData>(file), emptyDb());
+      await db.read();
+      const raw = { ...emptyDb(), ...db.data } as DbData & { journalGeneration?: number };
+      const snapshotGeneration = raw.journalGeneration ?? 0;
+      delete raw.journalGeneration;
+      db.data = raw;
+      let generation = snapshotGeneration;
+      let replayed = false;
+      for (const journal of [`${resolved}.journal.old`, `${resolved}.journal`]) {
+        const g = replayJournal(journal, raw, snapshotGeneration);
+        if (g !== undefined) {
+          generation = Math.max(generation, g);
+          replayed = true;
+        }
       }
+      if (opts.readOnly && fileStamp(resolved) !== before && attempt < 20) continue;
+      const store = new Store(db, file, opts.readOnly ?? false);
+      store.#generation = generation;
+      // Start from one file: the journal folded into the data file (also when it was only read).
+      if (!store.#readOnly && (replayed || !existsSync(resolved) || snapshotGeneration === 0))
+        await store.#rewriteAll();
+      return store;
     }
-    const store = new Store(db, file, opts.readOnly ?? false);
-    store.#generation = generation;
-    // Start from one file: the journal folded into the data file (also when it was only read).
-    if (!store.#readOnly && (replayed || !existsSync(resolved) || snapshotGeneration === 0))
-      await store.#rewriteAll();
-    return store;
   }
 
   /** The document as a restart would see it (the data file with the journal replayed). */
@@ -649,6 +655,22 @@ export class Store {
       }
     }
   }
+}
+
+/**
+ * Which files make up the store now: a compaction starts a new journal and renames a new data file
+ * over the old one (new inodes); appends keep them.
+ */
+function fileStamp(file: string): string {
+  return [file, `${file}.journal.old`, `${file}.journal`]
+    .map((f) => {
+      try {
+        return String(statSync(f).ino);
+      } catch {
+        return '-';
+      }
+    })
+    .join(':');
 }
 
 function patchOf(q: QueuedEvent): Record<string, unknown> {
