@@ -1124,6 +1124,7 @@ async function storeScale(
       const mem = process.memoryUsage();
       let rss: ReturnType<typeof rssSampler> | undefined;
       let load: ReturnType<typeof loadProbe> | undefined;
+      let profile: Awaited<ReturnType<typeof startProfile>>;
       const o: ConversationOptions = {
         chats: 2000,
         messages: Math.max(20_000, seconds * 4000),
@@ -1141,10 +1142,12 @@ async function storeScale(
         sb.dir,
         async () => {
           rss = rssSampler();
+          profile = await startProfile();
           load = loadProbe(sb.server);
         },
       );
       const loadStats = load!.stop();
+      await profile?.stop(`store-scale-${n}`);
       const ws = sb.server.store.data.workspaces[0]!;
       const onDisk = await Store.open(sb.dataFile, { readOnly: true });
       let durableMissing = 0;
@@ -1176,7 +1179,7 @@ async function storeScale(
       rows.push(row);
       console.log(
         `  ${fmt(n).padStart(9)} stored: store ${fmt(storeBytesBefore / MB, 1)} MB (${fmt(before.seen)} seen ids, ${fmt(before.dayLines)} lines, ${fmt(before.days)} chat-days, ${fmt(before.chats)} chats), heap ${fmt(mem.heapUsed / MB)} MB, RSS ${fmt(mem.rss / MB)} MB\n` +
-          `             intake ${fmt(result.requestsPerSec)} req/s, p99 ${fmt(result.latencyMs.p99, 1)} ms, ${fmt(row.cpuUsPerRequest)} µs CPU a request, event-loop p99 ${fmt(row.eventLoopP99Ms, 1)} ms, peak RSS ${fmt(row.peakRssMb)} MB, ${durableMissing} of ${fmt(result.acked.length)} acks missing on disk\n` +
+          `             intake ${fmt(result.requestsPerSec)} req/s, p99 ${fmt(result.latencyMs.p99, 1)} ms, ${fmt(row.cpuUsPerRequest)} µs CPU a request, event-loop p99 ${fmt(row.eventLoopP99Ms, 1)} ms, ${loadStats.compactions} compactions, peak RSS ${fmt(row.peakRssMb)} MB, ${durableMissing} of ${fmt(result.acked.length)} acks missing on disk\n` +
           `             after the retention windows (40 days later): ${fmt(row.storeBytesAfterSweep / MB, 2)} MB (${fmt(row.retained.seen)} seen ids, ${fmt(row.retained.dayLines)} lines, ${fmt(row.retained.days)} chat-days, ${fmt(row.retained.chats)} chats)`,
       );
     } finally {

@@ -318,11 +318,15 @@ export class Store {
   /** Writes the whole document to the data file now and starts a new journal. */
   async compact(): Promise<void> {
     if (this.#readOnly) return;
-    await this.#compacting;
     this.#compactWanted = true;
-    if (!this.#writing) this.#writing = this.#writeLoop();
-    await this.#writing;
-    await this.#compacting;
+    // A compaction already under way may have captured the document before this call: then the
+    // request is still wanted when it ends, and one more runs (never one later, uninvited).
+    do {
+      await this.#compacting;
+      if (!this.#writing) this.#writing = this.#writeLoop();
+      await this.#writing;
+      await this.#compacting;
+    } while (this.#compactWanted);
   }
 
   async #idle(): Promise<void> {
@@ -456,6 +460,11 @@ export class Store {
    * old journal is deleted.
    */
   async #rotate(parts: SnapshotPart[]): Promise<void> {
+    if (existsSync(this.#oldJournalFile)) {
+      // The last compaction failed and its old journal is still needed: write everything now.
+      await this.#rewriteAll();
+      return;
+    }
     await this.#journal?.close();
     this.#journal = undefined;
     if (existsSync(this.#journalFile)) await rename(this.#journalFile, this.#oldJournalFile);
