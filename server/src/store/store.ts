@@ -657,11 +657,12 @@ export class Store {
     k.dirty.clear();
     if (full && k.fp) {
       // Membership is exact (the proxy saw every set and delete); only contents need looking at.
-      for (const [key, slot] of k.slots) {
-        if (k.fp.same(slot.entry, slot.print)) continue;
+      // forEach: no [key, value] pair allocated per entry (a scan visits every chat-day).
+      k.slots.forEach((slot, key) => {
+        if (k.fp!.same(slot.entry, slot.print)) return;
         ops.push([`${tag}p` as 'dp', key, entryPatch(k.rules!, slot.entry, slot.print)]);
-        slot.print = k.fp.print(slot.entry);
-      }
+        slot.print = k.fp!.print(slot.entry);
+      });
     }
   }
 }
