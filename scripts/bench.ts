@@ -970,7 +970,7 @@ function report(sync: SyncPhase, intake: IntakePhase | undefined, latency: numbe
       ],
       [
         'durable writes',
-        `${fmt(intake.load.journalWrites)} journal appends + fdatasync (p50 ${fmt(intake.load.writeMs.p50, 1)} ms, p99 ${fmt(intake.load.writeMs.p99, 1)} ms), ${fmt(r.requests / Math.max(1, intake.load.journalWrites), 1)} requests a write, ${fmt(intake.load.interleaved)} written between two lines of a big write, ${fmt(intake.load.journalMb, 1)} MB, ${intake.load.compactions} compactions; ${fmt(intake.load.collectMs)} ms finding changes`,
+        `${fmt(intake.load.journalWrites)} journal writes with O_DSYNC (p50 ${fmt(intake.load.writeMs.p50, 1)} ms, p99 ${fmt(intake.load.writeMs.p99, 1)} ms), ${fmt(r.requests / Math.max(1, intake.load.journalWrites), 1)} requests a write, ${fmt(intake.load.interleaved)} written between two lines of a big write, ${fmt(intake.load.journalMb, 1)} MB, ${intake.load.compactions} compactions; ${fmt(intake.load.collectMs)} ms finding changes`,
       ],
       [
         'durability',

@@ -16,7 +16,7 @@
  * with the store (tens of nanoseconds per entry): `commit({ newEntriesOnly: true })` skips it, for
  * callers that only added entries (the webhook intake).
  *
- * When the journal has grown past twice the size of the data file (and 32 MB), the whole document
+ * When the journal has grown past twice the size of the data file (and 64 MB), the whole document
  * is written again to `DATA_FILE` in slices that do not block the event loop (snapshot.ts), the
  * journal starts afresh, and the old one is deleted. On open, the data file is read, the journal
  * replayed over it (a torn last line, never acknowledged, is ignored) and the whole document written
@@ -94,7 +94,7 @@ type Op =
 
 const JOURNAL_HEADER = 'wa-zoho-sync journal';
 /** The journal is folded into the data file once it is this big and twice the data file's size. */
-const MIN_COMPACT_BYTES = 32 * 1024 * 1024;
+const MIN_COMPACT_BYTES = 64 * 1024 * 1024;
 /** A journal line holds about this much: a big write is several lines (see #appendOps). */
 const LINE_BYTES = 64 * 1024;
 const KEYED = ['seen', 'days', 'chats'] as const;
@@ -473,10 +473,11 @@ export class Store {
     const generation = this.#generation;
     this.#compacting = (async () => {
       try {
-        this.#snapshotBytes = await writeSnapshot(this.#file, [
-          ...parts,
-          { key: 'journalGeneration', json: String(generation) },
-        ]);
+        this.#snapshotBytes = await writeSnapshot(
+          this.#file,
+          [...parts, { key: 'journalGeneration', json: String(generation) }],
+          { background: true },
+        );
         this.#stats.compactions += 1;
         this.#stats.snapshotBytes = this.#snapshotBytes;
         await rm(this.#oldJournalFile, { force: true });
