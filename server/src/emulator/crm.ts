@@ -1116,8 +1116,8 @@ function listRecords(ctx: Ctx, mod: ModuleState): void {
   });
 }
 
-function deleteRecords(ctx: Ctx, mod: ModuleState, urlId: string | undefined): void {
-  need(ctx, 'modules', mod.def.apiName, 'DELETE');
+/** The ids a DELETE names (in the URL, or `?ids=a,b`), at least one and at most 100, as Zoho. */
+function deleteIds(ctx: Ctx, urlId: string | undefined): string[] {
   const ids =
     urlId !== undefined
       ? [urlId]
@@ -1127,6 +1127,12 @@ function deleteRecords(ctx: Ctx, mod: ModuleState, urlId: string | undefined): v
           .filter(Boolean);
   if (ids.length === 0) throw Errors.paramMissing('ids');
   if (ids.length > 100) throw Errors.limit(100, { param_name: 'ids' });
+  return ids;
+}
+
+function deleteRecords(ctx: Ctx, mod: ModuleState, urlId: string | undefined): void {
+  need(ctx, 'modules', mod.def.apiName, 'DELETE');
+  const ids = deleteIds(ctx, urlId);
   const results = ids.map((id) => {
     if (!mod.records.has(id)) return rowError('INVALID_DATA', 'the id given seems to be invalid', { id });
     ctx.org.removeRecord(mod, id);
@@ -1469,15 +1475,7 @@ function getNote(ctx: Ctx, id: string): void {
 
 function deleteNotes(ctx: Ctx, urlId: string | undefined): void {
   need(ctx, 'modules', 'notes', 'DELETE');
-  const ids =
-    urlId !== undefined
-      ? [urlId]
-      : (q(ctx.req, 'ids') ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-  if (ids.length === 0) throw Errors.paramMissing('ids');
-  if (ids.length > 100) throw Errors.limit(100, { param_name: 'ids' });
+  const ids = deleteIds(ctx, urlId);
   const results = ids.map((id) => {
     if (!ctx.org.notes.has(id)) return rowError('INVALID_DATA', 'the id given seems to be invalid', { id });
     ctx.org.removeNote(id);
