@@ -6,10 +6,8 @@
  *   npm run replay -- --url http://localhost:4000 --chats 8 --messages 60 --days 4
  *   npm run replay -- --webhook https://connector.example.com/webhooks/timelines/<token>
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { webhookFixtures } from '../test/helpers/fixtures.js';
 import { generateConversation } from './conversations.js';
 
 const { values } = parseArgs({
@@ -48,14 +46,7 @@ if (!webhook) {
 }
 
 const payloads: unknown[] = [];
-if (!values['no-fixtures']) {
-  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/fixtures/timelines');
-  for (const f of readdirSync(dir)
-    .filter((n) => n.startsWith('webhook-'))
-    .sort()) {
-    payloads.push(JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
-  }
-}
+if (!values['no-fixtures']) payloads.push(...webhookFixtures());
 const conversation = generateConversation({
   chats: Number(values.chats),
   messages: Number(values.messages),

@@ -1,4 +1,4 @@
-/** TimelinesAI webhook payloads for tests, shaped like ../shared/fixtures/timelines. */
+/** TimelinesAI webhook payloads for tests, shaped like the documented ones in test/fixtures/timelines. */
 import { randomUUID } from 'node:crypto';
 
 export interface Msg {

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { timelinesFixture } from '../helpers/fixtures.js';
 import {
   authorOf,
   NOTE_CONTENT_MAX_LENGTH,
@@ -13,8 +11,6 @@ import {
 import type { MessageEvent } from '../../server/src/timelines/events.js';
 import { parseTimelinesWebhook } from '../../server/src/timelines/schema.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/timelines');
 
 const CHAT_URL = 'https://app.timelines.ai/chat/7004887/messages/';
 const TZ = 'Europe/Madrid';
@@ -323,9 +319,7 @@ describe('authorOf', () => {
   });
 
   it('names the author of the documented message:new example (a sent message) after the account', () => {
-    const body = JSON.parse(
-      readFileSync(path.join(fixturesDir, 'webhook-message-new.doc-example.json'), 'utf8'),
-    ) as unknown;
+    const body: unknown = timelinesFixture('webhook-message-new.doc-example.json');
     const parsed = parseTimelinesWebhook(body);
     if (!parsed.ok || parsed.event.kind !== 'message') throw new Error('fixture did not parse');
     expect(authorOf(parsed.event)).toBe('Agent Brown');

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { timelinesFixture } from '../helpers/fixtures.js';
 import type { MessageEvent, TimelinesEvent } from '../../server/src/timelines/events.js';
 import {
   formatPath,
@@ -9,10 +7,7 @@ import {
   parseTimelinesWebhook,
 } from '../../server/src/timelines/schema.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/timelines');
-const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(path.join(fixturesDir, name), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string): Record<string, unknown> => timelinesFixture(name);
 
 /** The doc example of message:new, deep-cloned so each test may change it. */
 const messageNew = () => fixture('webhook-message-new.doc-example.json') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 /**
- * Zoho's limits per org (../shared/ZOHO.md "Limits"), and the credit budget that keeps the sync
+ * Zoho's limits per org (docs/zoho.md, "Limits"), and the credit budget that keeps the sync
  * engine inside them.
  *
  * - Concurrency: calls in flight per org and OAuth app, by edition (Free 5, Standard 10,
