@@ -11,7 +11,6 @@ import {
 import type { MessageEvent } from '../../server/src/timelines/events.js';
 import { parseTimelinesWebhook } from '../../server/src/timelines/schema.js';
 
-
 const CHAT_URL = 'https://app.timelines.ai/chat/7004887/messages/';
 const TZ = 'Europe/Madrid';
 
