@@ -1,12 +1,12 @@
 /**
- * The shape of the lowdb document. Everything the connector must remember lives here; what may
- * grow with traffic is bounded (see README "State and its bounds"):
- * - `queue`: events received and not yet synced (removed once synced or skipped);
- * - `seen`: message ids already accepted, kept `DEDUPE_TTL` after receipt to drop redeliveries;
- * - `chats`: one small entry per 1:1 chat (its CRM record link), needed forever to avoid lookups;
- * - `days`: one entry per chat-day Note; message lines are dropped once the day is older than the
- *   retention window, keeping only the Note id;
- * - `log`: the sync log, a ring of the newest entries per workspace.
+ * What the connector remembers, as plain JSON-shaped records. Both store engines (the embedded
+ * document and PostgreSQL) hold exactly these shapes; every value goes through JSON on its way in, so
+ * an absent field is `undefined` (never `null`) unless the type says `null`.
+ *
+ * What may grow with traffic is bounded (README, "State and its bounds"): queued events leave once
+ * synced; message ids are remembered 7 days (redeliveries); one link per 1:1 chat; one entry per
+ * chat-day Note whose lines are dropped after 35 days; the newest sync-log entries per workspace; one
+ * phone-index entry per number held in the destination module.
  */
 import type { Sealed } from './crypto.js';
 import type { MessageEvent } from '../timelines/events.js';
@@ -27,7 +27,7 @@ export type SavedSettings = Pick<Settings, 'module'> & Partial<Omit<Settings, 'm
 export const SETTING_FIELDS = ['phoneField', 'nameField', 'chatLinkField', 'leadSourceField'] as const;
 
 /** The settings when every choice is made, else undefined. */
-export function completeSettings(s: SavedSettings | null): Settings | undefined {
+export function completeSettings(s: Readonly<SavedSettings> | null | undefined): Settings | undefined {
   if (!s) return undefined;
   return SETTING_FIELDS.every((k) => typeof s[k] === 'string' && s[k] !== '') ? (s as Settings) : undefined;
 }
@@ -69,8 +69,27 @@ export interface Workspace {
   settings: SavedSettings | null;
   active: boolean;
   activatedAt: string | undefined;
+  deactivatedAt?: string | undefined;
   testRecordId: string | undefined;
+  /** messages acknowledged and skipped because the integration was inactive, since the last deactivation */
+  skippedWhileInactive?: number | undefined;
   createdAt: string;
+}
+
+/** The fields of a workspace that change after it is created (a patch names some of them). */
+export type WorkspacePatch = Partial<Omit<Workspace, 'id' | 'orgId' | 'createdAt'>>;
+
+/** Download and upload state of one attachment of a queued message (same index as event.attachments). */
+export interface EventFile {
+  /** key of the downloaded bytes in the store's file area (`store.files`) */
+  localPath?: string | undefined;
+  size?: number | undefined;
+  /** why it could not be downloaded (definitive) */
+  error?: string | undefined;
+  /** Zoho attachment id once uploaded */
+  uploadedId?: string | undefined;
+  /** set just before the upload is sent; an upload with an unknown outcome is looked for on the Note */
+  uploadIntentAt?: number | undefined;
 }
 
 export interface QueuedEvent {
@@ -88,11 +107,15 @@ export interface QueuedEvent {
   files: EventFile[];
 }
 
+/** What a run may change on a queued event (the rest is fixed at intake). */
+export type QueuePatch = Partial<Pick<QueuedEvent, 'attempts' | 'notBefore' | 'state' | 'lastError'>>;
+
 export interface ChatLink {
   workspaceId: string;
   chatId: string;
   e164: string | undefined;
   recordId: string | undefined;
+  /** the module `recordId` belongs to: links belong to their module (a module change starts afresh) */
   module: string | undefined;
   createdByUs: boolean;
   /** the last name this product wrote into the record (rename only while unchanged by humans) */
@@ -105,6 +128,8 @@ export interface ChatLink {
   /** a human renamed the record in the CRM: never rename it again */
   humanEditedName: boolean;
   lastSyncedAt: string | undefined;
+  /** the time of the newest message synced (the panel's "last message") */
+  lastMessageAt?: string | undefined;
 }
 
 export interface DayLine {
@@ -113,19 +138,6 @@ export interface DayLine {
   author: string;
   text: string;
   attachmentNames: string[];
-}
-
-/** Download and upload state of one attachment of a queued message (same index as event.attachments). */
-export interface EventFile {
-  /** path of the downloaded copy (relative to the attachments folder) */
-  localPath?: string | undefined;
-  size?: number | undefined;
-  /** why it could not be downloaded (definitive) */
-  error?: string | undefined;
-  /** Zoho attachment id once uploaded */
-  uploadedId?: string | undefined;
-  /** set just before the upload is sent; an upload with an unknown outcome is looked for on the Note */
-  uploadIntentAt?: number | undefined;
 }
 
 export interface DayNote {
@@ -147,35 +159,62 @@ export interface DayNote {
   updatedAt: string;
 }
 
+/** What a run may change on a chat-day besides appending lines. */
+export type DayPatch = Partial<Pick<DayNote, 'noteId' | 'createIntentAt' | 'title' | 'dirty' | 'updatedAt'>>;
+
+export type SyncOutcome = 'synced' | 'skipped' | 'failed';
+
 export interface SyncLogEntry {
+  /** increasing per store (the paging cursor); set by the store */
+  id?: string | undefined;
   at: string;
   workspaceId: string;
   chatId: string | null;
   messageId: string | null;
-  outcome: 'synced' | 'skipped' | 'failed';
+  outcome: SyncOutcome;
   reason: string | null;
   recordId: string | null;
   noteId: string | null;
-  willRetry?: boolean;
+  willRetry?: boolean | undefined;
+  /** what the entry is about: a message, one of its attachments, or the chat (its record link, a rename) */
+  kind?: 'message' | 'attachment' | 'chat' | undefined;
+  contactName?: string | undefined;
+  /** the chat's number in E.164 (shown to the admin; never logged) */
+  phone?: string | undefined;
+  /** the module the record belongs to (for the link into the CRM) */
+  module?: string | undefined;
+  /** a failure whose message was synced later (set by the store when that happens) */
+  resolved?: boolean | undefined;
 }
 
-export interface DbData {
-  version: 1;
-  workspaces: Workspace[];
-  queue: QueuedEvent[];
-  /** message key → epoch ms of first receipt */
-  seen: Record<string, number>;
-  chats: Record<string, ChatLink>;
-  days: Record<string, DayNote>;
-  log: SyncLogEntry[];
+/** One record of the destination module as the phone index holds it. */
+export interface IndexedRecord {
+  recordId: string;
+  /** the phone keys of its phone fields (sync/phoneKey.ts) */
+  keys: string[];
+  /** Zoho's Modified_Time: the most recently modified record wins when several share a number */
+  modifiedTime: string;
 }
 
-export const emptyDb = (): DbData => ({
-  version: 1,
-  workspaces: [],
-  queue: [],
-  seen: {},
-  chats: {},
-  days: {},
-  log: [],
-});
+/** Where a workspace's phone index stands. */
+export interface PhoneIndexState {
+  module: string;
+  status: 'building' | 'ready';
+  /** build progress: records read so far, and the module's record count when the build started */
+  done: number;
+  total: number | undefined;
+  /** the build resumes after this record id (COQL pages in id order) */
+  scanAfterId: string | undefined;
+  /** records modified after this instant have not been read yet (If-Modified-Since) */
+  modifiedCursor: string | undefined;
+  /** deletions after this instant have not been read yet */
+  deletedCursor: string | undefined;
+  /** epoch ms of the last read of deletions */
+  deletedCheckedAt: number | undefined;
+  /** the phone fields the index was built from (a new phone field means a rebuild) */
+  phoneFields: string[];
+  startedAt: string;
+  readyAt: string | undefined;
+}
+
+export type PhoneIndexPatch = Partial<Omit<PhoneIndexState, 'module'>>;

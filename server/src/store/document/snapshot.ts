@@ -4,21 +4,19 @@
  * fsync'ed and renamed over the data file (and the directory fsync'ed). A crash leaves the old file
  * or the new one, never a torn one.
  *
- * Entries may change while the snapshot is being written (it is "fuzzy"); the store's journal holds
- * every change from the snapshot's start on, and replaying it over the snapshot gives the exact state
- * (journal operations are idempotent).
+ * The parts are captured at a commit boundary and their items are never changed in place (the store's
+ * values are frozen and replaced), so the snapshot is exactly the state at that boundary however long
+ * it takes to write. Files are created 0600: they hold phone numbers and message texts.
  */
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as pause } from 'node:timers/promises';
 
 export type SnapshotPart =
-  /** serialised when the snapshot starts */
+  /** a small value, serialised at once */
   | { key: string; json: string }
-  /** a keyed collection, serialised entry by entry as the snapshot proceeds */
-  | { key: string; entries: Record<string, unknown> }
-  /** an array captured when the snapshot starts; items serialised as the snapshot proceeds */
-  | { key: string; items: unknown[] };
+  /** an array, its items serialised one by one as the snapshot proceeds */
+  | { key: string; items: readonly unknown[] };
 
 const SLICE_MS = 4;
 const CHUNK_BYTES = 256 * 1024;
@@ -38,7 +36,7 @@ export async function writeSnapshot(
   const target = path.resolve(file);
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp`);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', 0o600);
   let bytes = 0;
   let synced = 0;
   let buf: string[] = [];
@@ -76,7 +74,7 @@ export async function writeSnapshot(
       first = false;
       if ('json' in part) {
         if (push(part.json)) await drain();
-      } else if ('items' in part) {
+      } else {
         push('[');
         let n = 0;
         for (const item of part.items) {
@@ -84,17 +82,6 @@ export async function writeSnapshot(
           if (++n % 64 === 0) await maybeYield();
         }
         push(']');
-      } else {
-        push('{');
-        let n = 0;
-        // for…in skips keys deleted meanwhile; entries are read when reached (fuzzy, see above).
-        for (const k in part.entries) {
-          const v = part.entries[k];
-          if (v === undefined) continue;
-          if (push(`${n === 0 ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`)) await drain();
-          if (++n % 64 === 0) await maybeYield();
-        }
-        push('}');
       }
     }
     push('}');
