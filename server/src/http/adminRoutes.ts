@@ -13,7 +13,7 @@ import { logOf } from '../store/syncLog.js';
 import { isZohoError } from '../zoho/errors.js';
 import type { ZohoGateway } from '../zoho/gateway.js';
 import { apiCors } from './cors.js';
-import { ApiError } from './errors.js';
+import { Problem } from '../errors.js';
 import { requireOwner, requireSession } from './sessions.js';
 
 export interface AdminDeps {
@@ -60,14 +60,18 @@ export function adminRoutes(deps: AdminDeps): Router {
   const zohoOf = (ws: Workspace): ZohoGateway => {
     const zoho = deps.gateways.for(ws);
     if (!zoho) {
-      throw new ApiError(409, 'NOT_CONNECTED', 'Zoho CRM is not connected: click "Connect Zoho CRM" first.');
+      throw new Problem(
+        'conflict',
+        'NOT_CONNECTED',
+        'Zoho CRM is not connected: click "Connect Zoho CRM" first.',
+      );
     }
     return zoho;
   };
   const moduleParam = (req: Request): string => {
     const m = String(req.params.module ?? '');
     if (!MODULE_NAME.test(m))
-      throw new ApiError(400, 'INVALID_MODULE', `"${m}" is not a Zoho module API name.`);
+      throw new Problem('invalid', 'INVALID_MODULE', `"${m}" is not a Zoho module API name.`);
     return m;
   };
   /** Zoho failures on admin reads become messages the admin can act on. */
@@ -124,16 +128,16 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
       const field = String(first.path[0] ?? '');
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'INVALID_SETTINGS',
         parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         field || undefined,
       );
     }
     if (ws.active)
-      throw new ApiError(
-        409,
+      throw new Problem(
+        'conflict',
         'INTEGRATION_ACTIVE',
         'The integration is active: click "Deactivate and edit settings" first.',
       );
@@ -145,8 +149,8 @@ export function adminRoutes(deps: AdminDeps): Router {
     const ws = req.workspace!;
     const module = moduleParam(req);
     if (ws.active)
-      throw new ApiError(
-        409,
+      throw new Problem(
+        'conflict',
         'INTEGRATION_ACTIVE',
         'The integration is active: deactivate it to change fields.',
       );

@@ -18,7 +18,7 @@ export class ApiError extends Error {
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'NOT_FOUND', `No such endpoint: ${req.method} ${req.path}`));
+  next(new Problem('not_found', 'NOT_FOUND', `No such endpoint: ${req.method} ${req.path}`));
 };
 
 interface BodyParserError {
@@ -30,8 +30,8 @@ interface BodyParserError {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (res.headersSent) return;
-    if (err instanceof ApiError) {
-      res.status(err.status).json({
+    if (err instanceof Problem) {
+      res.status(STATUS_OF[err.kind]).json({
         error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
       });
       return;

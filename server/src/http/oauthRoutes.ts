@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { ConnectionService, CallbackResult } from '../workspace/connection.js';
-import { ApiError } from './errors.js';
+import { Problem } from '../errors.js';
 
 export function oauthRoutes(connection: ConnectionService): Router {
   const router = Router();
@@ -29,7 +29,7 @@ export function oauthRoutes(connection: ConnectionService): Router {
         res.type('html').send(callbackPage(result));
       }
     } catch (e) {
-      if (wantsJson || !(e instanceof ApiError)) throw e;
+      if (wantsJson || !(e instanceof Problem)) throw e;
       res
         .status(e.status)
         .type('html')
@@ -74,7 +74,7 @@ if(o&&window.opener){window.opener.postMessage(m,o);setTimeout(function(){window
 }
 
 /** The failure is shown in the popup and, when the flow came from the widget, posted to it. */
-function errorPage(e: ApiError, origin: string | undefined): string {
+function errorPage(e: Problem, origin: string | undefined): string {
   const message = { type: 'zoho-connect-error', error: { code: e.code, message: e.message } };
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Zoho CRM connection failed</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2330}.e{color:#b42318}</style></head>

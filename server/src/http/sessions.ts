@@ -1,80 +1,55 @@
 /**
- * Session tokens for the admin API: signed (HMAC) and stateless. They carry the workspace's
- * `sessionEpoch`, so disconnecting bumps the epoch and every older session stops working.
+ * The admin API's authentication: `Authorization: Bearer <session token>` (workspace/sessions.ts),
+ * checked against the workspace as stored now (a disconnect ends every session at once, in every
+ * process), and the owner check for changes.
  */
 import type { RequestHandler } from 'express';
+import { Problem } from '../errors.js';
 import type { Secrets } from '../store/crypto.js';
-import type { Store } from '../store/store.js';
 import type { Workspace } from '../store/schema.js';
-import { ApiError } from './errors.js';
-
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-
-export interface Session {
-  wid: string;
-  uid: string;
-  email: string;
-  role: 'owner' | 'viewer';
-  epoch: number;
-  exp: number;
-}
-
-export function issueSession(
-  secrets: Secrets,
-  ws: Workspace,
-  user: { id: string; email: string },
-  now = Date.now(),
-): string {
-  const session: Session = {
-    wid: ws.id,
-    uid: user.id,
-    email: user.email,
-    role: user.id === ws.owner.userId ? 'owner' : 'viewer',
-    epoch: ws.sessionEpoch,
-    exp: now + SESSION_TTL_MS,
-  };
-  return secrets.sign({ t: 'session', ...session });
-}
+import type { Frozen, Store } from '../store/store.js';
+import { readSession, sessionIsCurrent, type Session } from '../workspace/sessions.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
     session?: Session;
-    workspace?: Workspace;
+    workspace?: Frozen<Workspace>;
   }
 }
 
 export function requireSession(secrets: Secrets, store: Store): RequestHandler {
   return (req, _res, next) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!match?.[1]) {
       next(
-        new ApiError(
-          401,
+        new Problem(
+          'unauthenticated',
           'UNAUTHENTICATED',
           'Send the session token from "Connect Zoho CRM" as `Authorization: Bearer <token>`.',
         ),
       );
       return;
     }
-    const payload = secrets.verify<Session & { t: string }>(match[1]);
-    const ws =
-      payload && payload.t === 'session'
-        ? store.data.workspaces.find((w) => w.id === payload.wid)
-        : undefined;
-    if (!payload || !ws || payload.exp < Date.now() || payload.epoch !== ws.sessionEpoch) {
-      next(
-        new ApiError(
-          401,
-          'SESSION_EXPIRED',
-          'The session is invalid or has expired: connect Zoho CRM again to get a new one.',
-        ),
+    const session = readSession(secrets, match[1]);
+    const expired = () =>
+      new Problem(
+        'unauthenticated',
+        'SESSION_EXPIRED',
+        'The session is invalid or has expired: connect Zoho CRM again to get a new one.',
       );
+    if (!session) {
+      next(expired());
       return;
     }
-    req.session = payload;
-    req.workspace = ws;
-    next();
+    store.workspaces.get(session.wid).then(
+      (ws) => {
+        if (!sessionIsCurrent(session, ws)) return next(expired());
+        req.session = session;
+        req.workspace = ws;
+        next();
+      },
+      (e: unknown) => next(e),
+    );
   };
 }
 
@@ -83,8 +58,8 @@ export const requireOwner: RequestHandler = (req, _res, next) => {
   const ws = req.workspace;
   if (!ws || req.session?.role !== 'owner' || req.session.uid !== ws.owner.userId) {
     next(
-      new ApiError(
-        403,
+      new Problem(
+        'forbidden',
         'NOT_WORKSPACE_OWNER',
         `Only the workspace owner (${ws?.owner.email ?? 'the user who connected Zoho CRM'}) can change the connection or the settings. You can view them.`,
       ),

@@ -1,19 +1,15 @@
 /**
  * Attachment downloads. TimelinesAI's download links expire after ~15 minutes, so every attachment
- * is fetched as soon as its message is queued, into a local folder, and uploaded to the day's Note
- * later by the worker. Only http(s) URLs on allowed hosts, with a size cap and a timeout: the URL
+ * is fetched as soon as its message is queued, into the store's file area (shared by every process
+ * on PostgreSQL), and uploaded to the day's Note later by the sync run. Only http(s) URLs on allowed hosts, with a size cap and a timeout: the URL
  * comes from an unauthenticated webhook and must not turn the connector into a proxy.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
+import type { Frozen, Store } from '../store/store.js';
 import type { QueuedEvent } from '../store/schema.js';
 
 export interface AttachmentOptions {
-  dir: string;
   allowedHosts: string[];
   maxBytes?: number;
   timeoutMs?: number;
@@ -42,7 +38,10 @@ export function checkAttachmentUrl(raw: string, allowedHosts: string[]): Downloa
 }
 
 export class AttachmentFetcher {
-  readonly #dir: string;
+  readonly #store: Store;
+  readonly #log: Logger;
+  readonly #options: AttachmentOptions;
+  readonly #onDone: (workspaceId: string) => void;
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
   readonly #concurrency: number;
@@ -53,14 +52,16 @@ export class AttachmentFetcher {
   #running = 0;
 
   constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
-    private readonly options: AttachmentOptions,
-    /** called after a download ends (either way) so the worker can pick the event up */
-    private readonly onDone: (workspaceId: string) => void,
+    store: Store,
+    log: Logger,
+    options: AttachmentOptions,
+    /** called after a download ends (either way) so the scheduler can pick the event up */
+    onDone: (workspaceId: string) => void,
   ) {
-    this.#dir = path.resolve(options.dir);
-    mkdirSync(this.#dir, { recursive: true });
+    this.#store = store;
+    this.#log = log;
+    this.#options = options;
+    this.#onDone = onDone;
     this.#maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#concurrency = options.concurrency ?? 4;
@@ -69,7 +70,7 @@ export class AttachmentFetcher {
   }
 
   /** Starts downloads of every attachment of the event not yet downloaded or failed. */
-  ensure(q: QueuedEvent): void {
+  ensure(q: Frozen<QueuedEvent>): void {
     q.event.attachments.forEach((att, i) => {
       const file = q.files[i];
       if (!file || file.localPath || file.error || file.uploadedId) return;
@@ -77,48 +78,46 @@ export class AttachmentFetcher {
       if (this.#inFlight.has(id)) return;
       this.#inFlight.add(id);
       void this.#limited(() => this.#download(q, i, att.url))
-        .catch((e: unknown) => this.log.error({ err: e }, 'attachment download crashed'))
+        .catch((e: unknown) => this.#log.error({ err: e }, 'attachment download crashed'))
         .finally(() => {
           this.#inFlight.delete(id);
-          this.onDone(q.workspaceId);
+          this.#onDone(q.workspaceId);
         });
     });
   }
 
-  isDownloading(q: QueuedEvent): boolean {
+  isDownloading(q: Frozen<QueuedEvent>): boolean {
     return q.event.attachments.some((_, i) => this.#inFlight.has(`${q.key}#${i}`));
   }
 
-  read(localPath: string): Promise<Buffer> {
-    return readFile(path.join(this.#dir, localPath));
+  async read(localPath: string): Promise<Buffer> {
+    const data = await this.#store.files.get(localPath);
+    if (!data) throw new Error(`the downloaded attachment ${localPath} is missing`);
+    return data;
   }
 
   async remove(localPath: string): Promise<void> {
-    await rm(path.join(this.#dir, localPath), { force: true });
+    await this.#store.files.delete(localPath);
   }
 
-  async #download(q: QueuedEvent, index: number, raw: string): Promise<void> {
-    const file = q.files[index];
-    if (!file) return;
+  async #download(q: Frozen<QueuedEvent>, index: number, raw: string): Promise<void> {
+    if (!q.files[index]) return;
     // Network errors and 5xx answers are retried a few times: the link stays valid ~15 minutes.
     let result = await this.fetchFile(raw);
     for (let attempt = 1; !result.ok && result.transient && attempt < this.#retries; attempt++) {
       await new Promise((r) => setTimeout(r, this.#retryDelayMs * attempt));
       result = await this.fetchFile(raw);
     }
+    const uow = this.#store.begin();
     if (result.ok) {
       const name = createHash('sha256').update(`${q.key}#${index}`).digest('hex').slice(0, 32);
-      await writeFile(path.join(this.#dir, name), result.data);
-      file.localPath = name;
-      file.size = result.data.length;
+      await this.#store.files.put(name, result.data);
+      uow.queue.file(q.key, index, { localPath: name, size: result.data.length });
     } else {
-      file.error = result.error;
-      this.log.warn(
-        { workspaceId: q.workspaceId, messageKey: q.key, reason: result.error },
-        'attachment not downloaded',
-      );
+      uow.queue.file(q.key, index, { error: result.error });
+      this.#log.warn({ workspaceId: q.workspaceId, reason: result.error }, 'attachment not downloaded');
     }
-    await this.store.commit({ newEntriesOnly: true, changed: [q] });
+    await uow.commit();
   }
 
   /** Downloads with the checks above; follows at most 3 redirects, each re-checked. */
@@ -127,7 +126,7 @@ export class AttachmentFetcher {
   ): Promise<{ ok: true; data: Buffer } | { ok: false; error: string; transient?: boolean }> {
     let target = raw;
     for (let hop = 0; hop < 4; hop++) {
-      const check = checkAttachmentUrl(target, this.options.allowedHosts);
+      const check = checkAttachmentUrl(target, this.#options.allowedHosts);
       if (!check.ok) return check;
       let res: Response;
       try {

@@ -1,56 +1,58 @@
 /**
- * Webhook intake (SPEC §4, §7): validate, drop redeliveries by message id, record what will not be
- * synced, queue the rest, and resolve only once the store has it on disk (group commit). The sync
- * itself happens in the background (worker.ts).
+ * Webhook intake: validate, find the workspace by its webhook token, decide what will not be synced
+ * (group chats, an inactive integration, no phone, unknown event types: acknowledged and logged as
+ * skipped), and hand the rest to the store, which accepts each message id once and resolves only once
+ * the delivery is durable (group commit). The sync itself happens in the background (the scheduler).
  */
 import type { Secrets } from '../store/crypto.js';
-import type { Store } from '../store/store.js';
-import type { QueuedEvent, Workspace } from '../store/schema.js';
-import { appendLog } from '../store/syncLog.js';
+import type { QueuedEvent, SyncLogEntry, Workspace } from '../store/schema.js';
+import { keys, type Frozen, type IntakeItem, type Store } from '../store/store.js';
+import type { MessageEvent } from '../timelines/events.js';
 import { parseTimelinesWebhook } from '../timelines/schema.js';
+import { toE164 } from '../sync/phone.js';
+
+/**
+ * Attachments downloaded per message. A message carries one or a few files; a delivery with thousands
+ * of URLs (a hostile or broken sender) must not occupy the downloads of everyone else.
+ */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
 export type IntakeResult =
   | { status: 200; outcome: 'queued' | 'duplicate' | 'skipped'; reason?: string }
   | { status: 400 | 404; code: string; message: string };
 
 export interface IntakeHooks {
-  /** a message was queued for this workspace (wake the worker, start downloads) */
-  onQueued(ws: Workspace, queued: QueuedEvent): void;
+  /** a message was queued for this workspace (wake the scheduler, start downloads) */
+  onQueued(ws: Frozen<Workspace>, queued: QueuedEvent): void;
 }
 
 export class Intake {
-  /** webhook token digest → workspace id; rebuilt when a workspace appears */
-  #byDigest = new Map<string, string>();
-
-  constructor(
-    private readonly store: Store,
-    private readonly secrets: Secrets,
-    private readonly hooks: IntakeHooks,
-  ) {}
-
+  readonly #store: Store;
+  readonly #secrets: Secrets;
+  readonly #hooks: IntakeHooks;
   /** webhook token → its digest (an HMAC a request is too many at full load); bounded */
-  #digestOf = new Map<string, string>();
+  readonly #digestOf = new Map<string, string>();
 
-  workspaceForToken(token: string): Workspace | undefined {
+  constructor(store: Store, secrets: Secrets, hooks: IntakeHooks) {
+    this.#store = store;
+    this.#secrets = secrets;
+    this.#hooks = hooks;
+  }
+
+  /** The workspace whose webhook URL carries `token` (read every time: a rotated token stops at once). */
+  async workspaceForToken(token: string): Promise<Frozen<Workspace> | undefined> {
     if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) return undefined;
     let digest = this.#digestOf.get(token);
     if (digest === undefined) {
-      digest = this.secrets.digest(token);
+      digest = this.#secrets.digest(token);
       if (this.#digestOf.size >= 1000) this.#digestOf.clear();
       this.#digestOf.set(token, digest);
     }
-    let id = this.#byDigest.get(digest);
-    if (!id) {
-      const ws = this.store.data.workspaces.find((w) => w.webhookTokenDigest === digest);
-      if (!ws) return undefined;
-      this.#byDigest.set(digest, ws.id);
-      id = ws.id;
-    }
-    return this.store.data.workspaces.find((w) => w.id === id);
+    return this.#store.workspaces.byWebhookDigest(digest);
   }
 
   async receive(token: string, body: unknown): Promise<IntakeResult> {
-    const ws = this.workspaceForToken(token);
+    const ws = await this.workspaceForToken(token);
     // Same answer for a malformed and an unknown token: nothing tells which tokens exist.
     if (!ws)
       return {
@@ -67,15 +69,57 @@ export class Intake {
     }
     const parsed = parseTimelinesWebhook(body);
     if (!parsed.ok) return { status: 400, code: 'INVALID_EVENT', message: parsed.error };
-
-    const data = this.store.data;
     const event = parsed.event;
-    const skip = async (
-      reason: string,
-      chatId: string | undefined,
-      messageId: string | undefined,
-    ): Promise<IntakeResult> => {
-      appendLog(data, {
+    if (event.kind === 'unsupported')
+      return this.#skip(ws, event.messageId, event.chatId, event.reason, undefined);
+    if (event.chat.isGroup)
+      return this.#skip(
+        ws,
+        event.messageId,
+        event.chat.id,
+        'group chat: group chats are never synced',
+        event,
+      );
+    if (!ws.active)
+      return this.#skip(
+        ws,
+        event.messageId,
+        event.chat.id,
+        'integration inactive: activate it to sync new messages',
+        event,
+        true,
+      );
+    if (!event.chat.phone)
+      return this.#skip(ws, event.messageId, event.chat.id, 'the chat has no phone number', event);
+
+    const queued = queuedEvent(ws.id, event);
+    const [outcome] = await this.#store.queue.enqueue([
+      {
+        workspaceId: ws.id,
+        messageId: event.messageId,
+        event: queued,
+        ...(queued.files.some((f) => f.error) ? { log: tooManyFiles(ws, event) } : {}),
+      },
+    ]);
+    if (outcome === 'duplicate') return { status: 200, outcome: 'duplicate' };
+    this.#hooks.onQueued(ws, queued);
+    return { status: 200, outcome: 'queued' };
+  }
+
+  /** Acknowledged, not synced: remembered by message id, so a redelivery is not logged again. */
+  async #skip(
+    ws: Frozen<Workspace>,
+    messageId: string | undefined,
+    chatId: string | undefined,
+    reason: string,
+    event: MessageEvent | undefined,
+    inactive = false,
+  ): Promise<IntakeResult> {
+    const item: IntakeItem = {
+      workspaceId: ws.id,
+      messageId,
+      log: {
+        at: new Date().toISOString(),
         workspaceId: ws.id,
         chatId: chatId ?? null,
         messageId: messageId ?? null,
@@ -83,50 +127,58 @@ export class Intake {
         reason,
         recordId: null,
         noteId: null,
-      });
-      await this.store.commit({ newEntriesOnly: true });
-      return { status: 200, outcome: 'skipped', reason };
+        kind: 'message',
+        ...contactOf(ws, event),
+      },
+      skippedInactive: inactive,
     };
-
-    if (event.kind === 'unsupported') return skip(event.reason, event.chatId, event.messageId);
-
-    const key = `${ws.id}:${event.messageId}`;
-    if (data.seen[key] !== undefined) {
-      // Already stored (maybe by a concurrent delivery whose write is in flight): wait for it to be durable.
-      await this.store.commit({ newEntriesOnly: true });
-      return { status: 200, outcome: 'duplicate' };
-    }
-    if (event.chat.isGroup)
-      return this.#skipOnce(key, () =>
-        skip('group chat: group chats are never synced', event.chat.id, event.messageId),
-      );
-    if (!ws.active)
-      return this.#skipOnce(key, () =>
-        skip('integration inactive: activate it to sync new messages', event.chat.id, event.messageId),
-      );
-    if (!event.chat.phone)
-      return this.#skipOnce(key, () => skip('the chat has no phone number', event.chat.id, event.messageId));
-
-    const queued: QueuedEvent = {
-      key,
-      workspaceId: ws.id,
-      receivedAt: new Date().toISOString(),
-      event,
-      attempts: 0,
-      notBefore: 0,
-      state: 'pending',
-      files: event.attachments.map(() => ({})),
-    };
-    data.seen[key] = Date.now();
-    data.queue.push(queued);
-    await this.store.commit({ newEntriesOnly: true });
-    this.hooks.onQueued(ws, queued);
-    return { status: 200, outcome: 'queued' };
+    const [outcome] = await this.#store.queue.enqueue([item]);
+    return outcome === 'duplicate'
+      ? { status: 200, outcome: 'duplicate' }
+      : { status: 200, outcome: 'skipped', reason };
   }
+}
 
-  /** Skipped messages are remembered too, so a redelivery is not logged again. */
-  #skipOnce(key: string, skip: () => Promise<IntakeResult>): Promise<IntakeResult> {
-    this.store.data.seen[key] = Date.now();
-    return skip();
-  }
+export function queuedEvent(workspaceId: string, event: MessageEvent): QueuedEvent {
+  return {
+    key: keys.message(workspaceId, event.messageId),
+    workspaceId,
+    receivedAt: new Date().toISOString(),
+    event,
+    attempts: 0,
+    notBefore: 0,
+    state: 'pending',
+    files: event.attachments.map((_, i) =>
+      i < MAX_ATTACHMENTS_PER_MESSAGE
+        ? {}
+        : {
+            error: `more than ${MAX_ATTACHMENTS_PER_MESSAGE} attachments in one message: only the first ${MAX_ATTACHMENTS_PER_MESSAGE} are synced`,
+          },
+    ),
+  };
+}
+
+/** The contact as the sync log shows it to the admin (name and number; never written to logs). */
+export function contactOf(
+  ws: Frozen<Workspace>,
+  event: MessageEvent | undefined,
+): Pick<SyncLogEntry, 'contactName' | 'phone'> {
+  if (!event) return {};
+  const phone = event.chat.phone ? toE164(event.chat.phone, ws.countryCode) : undefined;
+  return { ...(event.chat.name ? { contactName: event.chat.name } : {}), ...(phone ? { phone } : {}) };
+}
+
+function tooManyFiles(ws: Frozen<Workspace>, event: MessageEvent): Omit<SyncLogEntry, 'id'> {
+  return {
+    at: new Date().toISOString(),
+    workspaceId: ws.id,
+    chatId: event.chat.id,
+    messageId: event.messageId,
+    outcome: 'skipped',
+    reason: `${event.attachments.length - MAX_ATTACHMENTS_PER_MESSAGE} of ${event.attachments.length} attachments not synced: at most ${MAX_ATTACHMENTS_PER_MESSAGE} per message`,
+    recordId: null,
+    noteId: null,
+    kind: 'attachment',
+    ...contactOf(ws, event),
+  };
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { ZohoEmulator } from '../emulator/index.js';
-import { ApiError } from '../http/errors.js';
+import { Problem } from '../errors.js';
 import { sampleAttachment, timelinesMessagePayload } from './messages.js';
 
 export const SANDBOX_CLIENT = { clientId: '1000.SANDBOXCLIENT', clientSecret: 'sandbox-client-secret' };
@@ -54,8 +54,8 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
   router.use('/widget', (req, res, next) => {
     if (!existsSync(widgetBuild)) {
       next(
-        new ApiError(
-          503,
+        new Problem(
+          'unavailable',
           'WIDGET_NOT_BUILT',
           'The widget is not built: run `npm run build` (npm start does it).',
         ),
@@ -91,7 +91,7 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
     const record = deps.emulator.state
       .records(sandboxOrg.orgId, String(req.params.module))
       .find((r) => String(r.id) === String(req.params.id));
-    if (!record) throw new ApiError(404, 'RECORD_NOT_FOUND', 'No such record in the emulator.');
+    if (!record) throw new Problem('not_found', 'RECORD_NOT_FOUND', 'No such record in the emulator.');
     res.json({ data: [record] });
   });
   router.get('/sandbox/api/records/:module/:id/notes', (req, res) => {
@@ -100,23 +100,23 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
 
   router.get('/sandbox/files/:name', (req, res) => {
     const file = sampleAttachment(String(req.params.name));
-    if (!file) throw new ApiError(404, 'NO_SUCH_FILE', 'No such sample file.');
+    if (!file) throw new Problem('not_found', 'NO_SUCH_FILE', 'No such sample file.');
     res.type(file.mimeType).send(file.data);
   });
 
   router.post('/sandbox/api/send-message', express.json({ limit: '64kb' }), async (req, res) => {
     const parsed = sendInput.safeParse(req.body);
     if (!parsed.success) {
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'INVALID_MESSAGE',
         parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
     }
     const ws = sandboxWorkspace();
     if (!ws)
-      throw new ApiError(
-        409,
+      throw new Problem(
+        'conflict',
         'NOT_CONNECTED',
         'Connect Zoho CRM in the settings page first: the message has no workspace to go to.',
       );

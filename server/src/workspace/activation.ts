@@ -3,8 +3,9 @@
  * exists, and create a test record through the very code path a WhatsApp contact takes. Every
  * failure becomes an admin-readable message naming the Zoho error, the field and the fix.
  */
-import { ApiError } from '../http/errors.js';
-import type { Store } from '../store/store.js';
+import { Problem } from '../errors.js';
+import { patchWorkspace, type Frozen, type Store } from '../store/store.js';
+import { newIndexState, sameFields } from '../store/phoneIndexState.js';
 import { completeSettings, SETTING_FIELDS, type Settings, type Workspace } from '../store/schema.js';
 import { newRecordFields, LEAD_SOURCE_VALUE } from '../sync/recordRules.js';
 import { isZohoError, type ZohoError } from '../zoho/errors.js';
@@ -18,18 +19,26 @@ export const TEST_RECORD_CHAT_URL = 'https://app.timelines.ai/chat/0/messages/';
 export const TEST_RECORD_NAME = 'WhatsApp test contact (TimelinesAI)';
 
 export class ActivationService {
-  constructor(
-    private readonly store: Store,
-    private readonly metadata: MetadataCache,
-    private readonly onActivated: (workspaceId: string) => void = () => undefined,
-  ) {}
+  readonly #store: Store;
+  readonly #metadata: MetadataCache;
+  readonly #onActivated: (workspaceId: string) => void;
 
-  async activate(ws: Workspace, zoho: ZohoGateway): Promise<{ testRecordId: string }> {
+  constructor(
+    store: Store,
+    metadata: MetadataCache,
+    onActivated: (workspaceId: string) => void = () => undefined,
+  ) {
+    this.#store = store;
+    this.#metadata = metadata;
+    this.#onActivated = onActivated;
+  }
+
+  async activate(ws: Frozen<Workspace>, zoho: ZohoGateway): Promise<{ testRecordId: string }> {
     const settings = completeSettings(ws.settings);
     if (!settings) {
       const missing = SETTING_FIELDS.find((k) => !ws.settings?.[k]);
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'INCOMPLETE_SETTINGS',
         ws.settings
           ? `Choose the ${SETTING_LABEL[missing ?? 'phoneField']} before activating.`
@@ -37,11 +46,11 @@ export class ActivationService {
         ws.settings ? missing : 'module',
       );
     }
-    if (ws.active) throw new ApiError(409, 'ALREADY_ACTIVE', 'The integration is already active.');
+    if (ws.active) throw new Problem('conflict', 'ALREADY_ACTIVE', 'The integration is already active.');
 
     let fields: ZohoField[];
     try {
-      fields = await this.metadata.fields(ws.id, zoho, settings.module, { fresh: true });
+      fields = await this.#metadata.fields(ws.id, zoho, settings.module, { fresh: true });
     } catch (e) {
       throw zohoProblem(e, settings, 'reading the fields of');
     }
@@ -52,7 +61,7 @@ export class ActivationService {
     if (leadSource && !(leadSource.picklistValues ?? []).includes(LEAD_SOURCE_VALUE)) {
       try {
         await zoho.addPicklistValue(settings.module, settings.leadSourceField, LEAD_SOURCE_VALUE);
-        this.metadata.invalidate(ws.id, settings.module);
+        this.#metadata.invalidate(ws.id, settings.module);
       } catch (e) {
         throw zohoProblem(
           e,
@@ -75,24 +84,34 @@ export class ActivationService {
       throw zohoProblem(e, settings, 'creating the test record in');
     }
     if (!result)
-      throw new ApiError(
-        502,
+      throw new Problem(
+        'upstream',
         'ZOHO_NO_ANSWER',
         'Zoho answered the test record without a result row; try again.',
       );
     if (!result.ok) throw rowProblem(result, settings, fields);
 
-    ws.active = true;
-    ws.activatedAt = new Date().toISOString();
-    ws.testRecordId = result.value.id;
-    await this.store.commit();
-    this.onActivated(ws.id);
+    const uow = this.#store.begin();
+    uow.workspaces.patch(ws.id, {
+      active: true,
+      activatedAt: new Date().toISOString(),
+      testRecordId: result.value.id,
+      deactivatedAt: undefined,
+      skippedWhileInactive: undefined,
+    });
+    // The phone index of the destination module is (re)built in the background when it does not
+    // match the settings; messages wait for it (jobs/phoneIndex).
+    const phoneFields = fields.filter((f) => f.type === 'phone').map((f) => f.apiName);
+    const index = await this.#store.phoneIndex.state(ws.id);
+    if (!index || index.module !== settings.module || !sameFields(index.phoneFields, phoneFields))
+      uow.phoneIndex.start(ws.id, newIndexState(settings.module, phoneFields));
+    await uow.commit();
+    this.#onActivated(ws.id);
     return { testRecordId: result.value.id };
   }
 
-  async deactivate(ws: Workspace): Promise<void> {
-    ws.active = false;
-    await this.store.commit();
+  async deactivate(ws: Frozen<Workspace>): Promise<void> {
+    await patchWorkspace(this.#store, ws.id, { active: false, deactivatedAt: new Date().toISOString() });
   }
 }
 
@@ -112,21 +131,21 @@ function rowProblem(
   row: Extract<RowResult<unknown>, { ok: false }>,
   s: Settings,
   fields: ZohoField[],
-): ApiError {
+): Problem {
   const label = fields.find((f) => f.apiName === row.field)?.label ?? row.field;
   const setting = SETTING_OF_FIELD(s, row.field);
   switch (row.zohoCode) {
     case 'MANDATORY_NOT_FOUND':
-      return new ApiError(
-        422,
+      return new Problem(
+        'unprocessable',
         'MANDATORY_FIELD_MISSING',
         `Zoho refused the test record (MANDATORY_NOT_FOUND): the field "${label}" is mandatory in ${s.module}, and WhatsApp contacts have no value for it. ` +
           `Make "${label}" optional in Zoho CRM (Setup → Customization → Modules and Fields → ${s.module}), or choose it as the contact name field.`,
         setting ?? row.field,
       );
     case 'INVALID_DATA':
-      return new ApiError(
-        422,
+      return new Problem(
+        'unprocessable',
         'INVALID_FIELD_VALUE',
         `Zoho refused the test record (INVALID_DATA) because of the field "${label}": ${row.message}. ` +
           (setting
@@ -146,8 +165,8 @@ function rowProblem(
   }
 }
 
-function zohoProblem(e: unknown, s: Settings, doing: string): ApiError {
-  if (e instanceof ApiError) return e;
+function zohoProblem(e: unknown, s: Settings, doing: string): Problem {
+  if (e instanceof Problem) return e;
   if (!isZohoError(e)) throw e;
   const err = e as ZohoError;
   return problemFor(
@@ -167,40 +186,40 @@ function problemFor(
   s: Settings,
   field: string | undefined,
   doing: string,
-): ApiError {
+): Problem {
   const tag = zohoCode ?? code;
   switch (code) {
     case 'permission':
-      return new ApiError(
-        403,
+      return new Problem(
+        'forbidden',
         'ZOHO_PERMISSION',
         `Zoho denied ${doing} ${s.module} (${tag}): the connected user lacks a permission or the connection lacks a scope. ` +
           'Reconnect Zoho CRM as a CRM administrator and approve every requested permission.',
         field,
       );
     case 'auth':
-      return new ApiError(
-        401,
+      return new Problem(
+        'unauthenticated',
         'ZOHO_AUTH',
         `Zoho no longer accepts this connection (${tag}). Click "Connect Zoho CRM" to reconnect, then activate again.`,
       );
     case 'not_found':
-      return new ApiError(
-        400,
+      return new Problem(
+        'invalid',
         'ZOHO_NOT_FOUND',
         `Zoho could not find what the settings name while ${doing} ${s.module} (${tag}${field ? `, field "${field}"` : ''}): it may have been deleted. Review the settings.`,
         field,
       );
     case 'rate_limited':
     case 'temporary':
-      return new ApiError(
-        503,
+      return new Problem(
+        'unavailable',
         'ZOHO_UNAVAILABLE',
         `Zoho is busy or unavailable (${tag}) while ${doing} ${s.module}. Nothing was changed; try again in a minute.`,
       );
     default:
-      return new ApiError(
-        422,
+      return new Problem(
+        'unprocessable',
         'ZOHO_REJECTED',
         `Zoho refused ${doing} ${s.module} (${tag}${field ? `, field "${field}"` : ''}): ${message}`,
         field,

@@ -4,11 +4,11 @@
  * connects later gets a read-only session and their tokens are revoked at once (never stored).
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../http/errors.js';
-import { issueSession } from '../http/sessions.js';
+import { Problem } from '../errors.js';
 import { randomToken, type Secrets } from '../store/crypto.js';
-import type { Store } from '../store/store.js';
+import { patchWorkspace, type Frozen, type Store } from '../store/store.js';
 import type { Workspace, ZohoTokens } from '../store/schema.js';
+import { issueSession } from './sessions.js';
 import { isZohoError } from '../zoho/errors.js';
 import { resolveZohoHosts } from '../zoho/hosts.js';
 import { exchangeCode, revokeToken } from '../zoho/oauth.js';
@@ -53,22 +53,24 @@ export interface CallbackResult {
 }
 
 export class ConnectionService {
-  readonly #usedNonces = new Map<string, number>();
+  readonly deps: ConnectionDeps;
 
-  constructor(private readonly deps: ConnectionDeps) {}
+  constructor(deps: ConnectionDeps) {
+    this.deps = deps;
+  }
 
   get redirectUri(): string {
     return `${this.deps.publicUrl}/oauth/zoho/callback`;
   }
 
-  webhookUrl(ws: Workspace): string {
+  webhookUrl(ws: Frozen<Workspace>): string {
     return `${this.deps.publicUrl}/webhooks/timelines/${this.deps.secrets.open<string>(ws.webhookToken)}`;
   }
 
   /** The accounts-server authorization URL to redirect the admin's browser to. */
   authorizationUrl(origin: string | undefined): string {
     const hosts = resolveZohoHosts({}, this.deps.overrides);
-    if (!hosts.ok) throw new ApiError(500, 'ZOHO_HOSTS', hosts.error);
+    if (!hosts.ok) throw new Problem('internal', 'ZOHO_HOSTS', hosts.error);
     const state: OAuthState = {
       t: 'oauth-state',
       nonce: randomToken(16),
@@ -95,19 +97,19 @@ export class ConnectionService {
 
   async handleCallback(query: Record<string, unknown>): Promise<CallbackResult> {
     const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
-    const state = this.#checkState(str('state'));
+    const state = await this.#checkState(str('state'));
     const denied = str('error');
     if (denied) {
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'ACCESS_DENIED',
         `Zoho did not grant access (${denied}). Click "Connect Zoho CRM" again and approve.`,
       );
     }
     const code = str('code');
     if (!code)
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'MISSING_CODE',
         'The callback has no `code`: start again from "Connect Zoho CRM".',
       );
@@ -116,7 +118,7 @@ export class ConnectionService {
       { accountsServer: str('accounts-server'), location: str('location') },
       this.deps.overrides,
     );
-    if (!accounts.ok) throw new ApiError(400, 'FOREIGN_ACCOUNTS_SERVER', accounts.error);
+    if (!accounts.ok) throw new Problem('invalid', 'FOREIGN_ACCOUNTS_SERVER', accounts.error);
 
     let tokens: {
       accessToken: string;
@@ -133,8 +135,8 @@ export class ConnectionService {
         redirectUri: this.redirectUri,
       });
     } catch (e) {
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'CODE_EXCHANGE_FAILED',
         `Zoho refused the authorization code (${isZohoError(e) ? (e.zohoCode ?? e.message) : 'network error'}). Start again from "Connect Zoho CRM"${isZohoError(e) && e.zohoCode === 'NO_REFRESH_TOKEN' ? ' after removing this app from your Zoho connected apps' : ''}.`,
       );
@@ -143,12 +145,12 @@ export class ConnectionService {
       { accountsServer: accounts.accountsUrl, apiDomain: tokens.apiDomain, location: str('location') },
       this.deps.overrides,
     );
-    if (!hosts.ok) throw new ApiError(400, 'FOREIGN_API_DOMAIN', hosts.error);
+    if (!hosts.ok) throw new Problem('invalid', 'FOREIGN_API_DOMAIN', hosts.error);
 
     const probe = this.deps.gateways.forAccessToken(`callback:${randomUUID()}`, hosts, tokens.accessToken);
     const [user, org] = await Promise.all([probe.currentUser(), probe.org()]);
     const { store, secrets } = this.deps;
-    let ws = store.data.workspaces.find((w) => w.orgId === org.id);
+    let ws: Frozen<Workspace> | undefined = await store.workspaces.byOrg(org.id);
 
     const revokeFresh = async () => {
       await revokeToken({ accountsUrl: hosts.accountsUrl, token: tokens.refreshToken }).catch(
@@ -159,14 +161,14 @@ export class ConnectionService {
     if (!ws) {
       if (!user.isAdmin) {
         await revokeFresh();
-        throw new ApiError(
-          403,
+        throw new Problem(
+          'forbidden',
           'NOT_ADMIN',
           `Only a Zoho CRM administrator can make the master connection for ${org.companyName}. Ask an administrator to click "Connect Zoho CRM" first.`,
         );
       }
       const webhookToken = randomToken(24);
-      ws = {
+      const created: Workspace = {
         id: randomUUID(),
         orgId: org.id,
         orgName: org.companyName,
@@ -184,28 +186,34 @@ export class ConnectionService {
         testRecordId: undefined,
         createdAt: new Date().toISOString(),
       };
-      store.data.workspaces.push(ws);
+      const uow = store.begin();
+      uow.workspaces.create(created);
+      await uow.commit();
+      ws = created;
     } else if (user.id === ws.owner.userId) {
       // The previous refresh token is replaced: revoke it so it cannot be used any more.
       const previous = this.#storedRefreshToken(ws);
       if (previous && previous !== tokens.refreshToken) {
         await revokeToken({ accountsUrl: ws.connection.accountsUrl, token: previous }).catch(() => undefined);
       }
-      ws.connection = this.#connection(hosts, tokens);
-      ws.orgName = org.companyName;
-      ws.timeZone = org.timeZone;
-      ws.countryCode = org.countryCode;
-      ws.edition = org.edition;
+      const patch = {
+        connection: this.#connection(hosts, tokens),
+        orgName: org.companyName,
+        timeZone: org.timeZone,
+        countryCode: org.countryCode,
+        edition: org.edition,
+      };
+      await patchWorkspace(store, ws.id, patch);
+      ws = { ...ws, ...patch };
       this.deps.gateways.drop(ws.id);
     } else {
       // Someone else from the same org: they may look, not connect. Their tokens are not kept.
       await revokeFresh();
     }
-    await store.commit();
     if (user.id === ws.owner.userId) this.deps.onConnected?.(ws.id);
     return {
       workspaceId: ws.id,
-      sessionToken: issueSession(secrets, ws, user),
+      sessionToken: issueSession(secrets, ws, user).token,
       webhookUrl: this.webhookUrl(ws),
       role: user.id === ws.owner.userId ? 'owner' : 'viewer',
       origin: state.origin,
@@ -213,7 +221,7 @@ export class ConnectionService {
   }
 
   /** Revokes the tokens at Zoho, forgets them, and ends every session of the workspace. */
-  async disconnect(ws: Workspace): Promise<void> {
+  async disconnect(ws: Frozen<Workspace>): Promise<void> {
     const sealed = ws.connection.tokens;
     if (sealed) {
       const tokens = this.deps.secrets.open<ZohoTokens>(sealed);
@@ -221,10 +229,25 @@ export class ConnectionService {
         () => undefined,
       );
     }
-    ws.connection = { ...ws.connection, status: 'disconnected', tokens: null, problem: undefined };
-    ws.sessionEpoch += 1;
+    await patchWorkspace(this.deps.store, ws.id, {
+      connection: { ...ws.connection, status: 'disconnected', tokens: null, problem: undefined },
+      sessionEpoch: ws.sessionEpoch + 1,
+    });
     this.deps.gateways.drop(ws.id);
-    await this.deps.store.commit();
+  }
+
+  /**
+   * A new webhook URL: the old token stops working at once (a leaked URL is dead). TimelinesAI must
+   * be given the new URL (the settings page says where).
+   */
+  async rotateWebhook(ws: Frozen<Workspace>): Promise<string> {
+    const token = randomToken(24);
+    const patch = {
+      webhookTokenDigest: this.deps.secrets.digest(token),
+      webhookToken: this.deps.secrets.seal(token),
+    };
+    await patchWorkspace(this.deps.store, ws.id, patch);
+    return this.webhookUrl({ ...ws, ...patch });
   }
 
   #connection(
@@ -247,25 +270,23 @@ export class ConnectionService {
     };
   }
 
-  #storedRefreshToken(ws: Workspace): string | undefined {
+  #storedRefreshToken(ws: Frozen<Workspace>): string | undefined {
     if (!ws.connection.tokens) return undefined;
     return this.deps.secrets.open<ZohoTokens>(ws.connection.tokens).refreshToken || undefined;
   }
 
-  #checkState(raw: string | undefined): OAuthState {
+  async #checkState(raw: string | undefined): Promise<OAuthState> {
     const bad = () =>
-      new ApiError(
-        400,
+      new Problem(
+        'invalid',
         'INVALID_STATE',
         'The OAuth `state` is missing, forged, reused or expired: start again from "Connect Zoho CRM".',
       );
     if (!raw) throw bad();
     const state = this.deps.secrets.verify<OAuthState>(raw);
-    const now = Date.now();
-    if (!state || state.t !== 'oauth-state' || state.exp < now || this.#usedNonces.has(state.nonce))
-      throw bad();
-    for (const [nonce, exp] of this.#usedNonces) if (exp < now) this.#usedNonces.delete(nonce);
-    this.#usedNonces.set(state.nonce, state.exp);
+    if (!state || state.t !== 'oauth-state' || state.exp < Date.now()) throw bad();
+    // Single use across every connector process: the store accepts a nonce once.
+    if (!(await this.deps.store.nonces.use(state.nonce, state.exp))) throw bad();
     return state;
   }
 }

@@ -12,8 +12,10 @@ import { TokenManager } from '../zoho/oauth.js';
 import type { ZohoCallKind, ZohoGateway } from '../zoho/gateway.js';
 import { CreditBudget, concurrencyFor, dailyCreditsFor } from '../zoho/limits.js';
 import type { Secrets } from '../store/crypto.js';
-import type { Store } from '../store/store.js';
+import type { Frozen, Store } from '../store/store.js';
+import { patchWorkspace } from '../store/store.js';
 import type { Workspace, ZohoTokens } from '../store/schema.js';
+import type { Sealed } from '../store/crypto.js';
 
 export interface ZohoApp {
   clientId: string;
@@ -35,8 +37,8 @@ interface Entry {
   /** the same, paced by the credit budget (the sync's) */
   background: ZohoGateway;
   tokens: TokenManager;
-  /** the sealed blob the entry was built from: a reconnection replaces it and the entry */
-  source: unknown;
+  /** the sealed tokens the entry was built from (by their random iv): a reconnection replaces them */
+  source: string;
 }
 
 export class GatewayRegistry {
@@ -52,22 +54,22 @@ export class GatewayRegistry {
   ) {}
 
   /** The gateway of a connected workspace; undefined when it has no usable connection. */
-  for(ws: Workspace): ZohoGateway | undefined {
+  for(ws: Frozen<Workspace>): ZohoGateway | undefined {
     return this.#entry(ws)?.gateway;
   }
 
   /** The sync's gateway of a workspace: calls paced near the org's daily credit limit. */
-  background(ws: Workspace): ZohoGateway | undefined {
+  background(ws: Frozen<Workspace>): ZohoGateway | undefined {
     return this.#entry(ws)?.background;
   }
 
   /** How long the workspace's next sync run should wait for credits (0: it may start). */
-  runDelay(ws: Workspace): number {
+  runDelay(ws: Frozen<Workspace>): number {
     return this.budget(ws).runDelay();
   }
 
   /** The credit budget of a workspace's org (created on first use). */
-  budget(ws: Workspace): CreditBudget {
+  budget(ws: Frozen<Workspace>): CreditBudget {
     let b = this.#budgets.get(ws.id);
     if (!b) {
       b = new CreditBudget({
@@ -79,31 +81,28 @@ export class GatewayRegistry {
     return b;
   }
 
-  #entry(ws: Workspace): Entry | undefined {
+  #entry(ws: Frozen<Workspace>): Entry | undefined {
     const sealed = ws.connection.tokens;
     if (ws.connection.status !== 'connected' || !sealed) return undefined;
     const cached = this.#entries.get(ws.id);
-    if (cached && cached.source === sealed) return cached;
+    if (cached && cached.source === sourceOf(sealed)) return cached;
     const tokens = new TokenManager({
       accountsUrl: ws.connection.accountsUrl,
       clientId: this.app.clientId,
       clientSecret: this.app.clientSecret,
       initial: this.secrets.open<ZohoTokens>(sealed),
       persist: async (next: ZohoTokens) => {
-        const current = this.store.data.workspaces.find((w) => w.id === ws.id);
+        const current = await this.store.workspaces.get(ws.id);
         if (!current) return;
-        current.connection.tokens = this.secrets.seal(next);
+        const tokens = this.secrets.seal(next);
+        await patchWorkspace(this.store, ws.id, { connection: { ...current.connection, tokens } });
         const entry = this.#entries.get(ws.id);
-        if (entry) entry.source = current.connection.tokens;
-        await this.store.commit();
+        if (entry) entry.source = sourceOf(tokens);
       },
       onRevoked: () => {
-        const current = this.store.data.workspaces.find((w) => w.id === ws.id);
-        if (!current) return;
-        current.connection.status = 'needs_reconnect';
-        current.connection.problem =
-          'Zoho refused the refresh token (revoked or expired): reconnect Zoho CRM.';
-        void this.store.commit();
+        // Fire and forget (the token manager is synchronous here); a failed write is retried by the
+        // next refusal, and the sync keeps the events queued meanwhile.
+        void this.#markNeedsReconnect(ws.id).catch(() => undefined);
       },
       ...(this.options.onCall ? { onRefresh: () => this.options.onCall?.(ws.id, 'token') } : {}),
     });
@@ -111,7 +110,7 @@ export class GatewayRegistry {
     const cap = this.options.maxConcurrency ?? concurrencyFor(ws.edition);
     const gateway = this.gatewayWith(ws.id, ws.connection, tokens, cap, undefined);
     const background = this.gatewayWith(ws.id, ws.connection, tokens, cap, () => budget.acquire());
-    const entry = { gateway, background, tokens, source: sealed };
+    const entry = { gateway, background, tokens, source: sourceOf(sealed) };
     this.#entries.set(ws.id, entry);
     return entry;
   }
@@ -153,8 +152,24 @@ export class GatewayRegistry {
     });
   }
 
+  async #markNeedsReconnect(workspaceId: string): Promise<void> {
+    const current = await this.store.workspaces.get(workspaceId);
+    if (!current) return;
+    await patchWorkspace(this.store, workspaceId, {
+      connection: {
+        ...current.connection,
+        status: 'needs_reconnect',
+        problem: 'Zoho refused the refresh token (revoked or expired): reconnect Zoho CRM.',
+      },
+    });
+  }
+
   /** Forget a workspace's gateway (disconnect, reconnect). */
   drop(workspaceId: string): void {
     this.#entries.delete(workspaceId);
   }
+}
+
+function sourceOf(sealed: Frozen<Sealed>): string {
+  return `${sealed.iv}.${sealed.tag}`;
 }

@@ -4,8 +4,8 @@
  * live metadata, so a bad choice is refused with a message naming the field.
  */
 import { z } from 'zod';
-import { ApiError } from '../http/errors.js';
-import type { Store } from '../store/store.js';
+import { Problem } from '../errors.js';
+import { patchWorkspace, type Frozen, type Store } from '../store/store.js';
 import { SETTING_FIELDS, type SavedSettings, type Settings, type Workspace } from '../store/schema.js';
 import type { ZohoField, ZohoGateway } from '../zoho/gateway.js';
 import type { MetadataCache } from './metadataCache.js';
@@ -96,13 +96,17 @@ export function candidatesOf(fields: ZohoField[]): FieldCandidates {
 }
 
 export class SettingsService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     readonly metadata: MetadataCache,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   /** API-supported modules that have at least one phone field. */
-  async modules(ws: Workspace, zoho: ZohoGateway): Promise<ModuleChoice[]> {
+  async modules(ws: Frozen<Workspace>, zoho: ZohoGateway): Promise<ModuleChoice[]> {
     const modules = (await this.metadata.modules(ws.id, zoho)).filter((m) => m.apiSupported);
     const withFields = await Promise.all(
       modules.map(async (m) => {
@@ -123,7 +127,7 @@ export class SettingsService {
   }
 
   async fields(
-    ws: Workspace,
+    ws: Frozen<Workspace>,
     zoho: ZohoGateway,
     module: string,
   ): Promise<{ fields: ZohoField[]; candidates: FieldCandidates }> {
@@ -135,17 +139,17 @@ export class SettingsService {
    * Saves the settings. A different module than before clears the field choices that are not
    * given anew (the UI sends them together); every chosen field is checked against live metadata.
    */
-  async save(ws: Workspace, zoho: ZohoGateway, input: SettingsInput): Promise<SavedSettings> {
+  async save(ws: Frozen<Workspace>, zoho: ZohoGateway, input: SettingsInput): Promise<SavedSettings> {
     if (ws.active) {
-      throw new ApiError(
-        409,
+      throw new Problem(
+        'conflict',
         'INTEGRATION_ACTIVE',
         'The integration is active: deactivate it to edit the settings.',
       );
     }
     const fields = await this.metadata.fields(ws.id, zoho, input.module, { fresh: true }).catch((e) => {
-      throw new ApiError(
-        400,
+      throw new Problem(
+        'invalid',
         'UNKNOWN_MODULE',
         `Zoho CRM has no module "${input.module}" this connection can use (${(e as Error).message}).`,
         'module',
@@ -162,13 +166,12 @@ export class SettingsService {
     }
     const problem = validateAgainst(fields, settings);
     if (problem) throw problem;
-    ws.settings = settings;
-    await this.store.commit();
+    await patchWorkspace(this.#store, ws.id, { settings });
     return settings;
   }
 
   /** Creates the "WhatsApp Chat" URL field on the module, or returns the one that exists. */
-  async createChatLinkField(ws: Workspace, zoho: ZohoGateway, module: string): Promise<ZohoField> {
+  async createChatLinkField(ws: Frozen<Workspace>, zoho: ZohoGateway, module: string): Promise<ZohoField> {
     const fields = await this.metadata.fields(ws.id, zoho, module, { fresh: true });
     const existing = fields.find((f) => f.label === CHAT_LINK_FIELD_LABEL && candidateRules.chatLink(f));
     if (existing) return existing;
@@ -179,7 +182,7 @@ export class SettingsService {
 }
 
 /** The first problem with the chosen fields, as an admin-readable error naming the setting. */
-export function validateAgainst(fields: ZohoField[], s: SavedSettings): ApiError | undefined {
+export function validateAgainst(fields: ZohoField[], s: SavedSettings): Problem | undefined {
   for (const [key, spec] of Object.entries(SETTING_RULE) as [
     keyof typeof SETTING_RULE,
     (typeof SETTING_RULE)[keyof typeof SETTING_RULE],
@@ -188,16 +191,16 @@ export function validateAgainst(fields: ZohoField[], s: SavedSettings): ApiError
     if (apiName === undefined) continue;
     const field = fields.find((f) => f.apiName === apiName);
     if (!field) {
-      return new ApiError(
-        400,
+      return new Problem(
+        'invalid',
         'FIELD_NOT_FOUND',
         `The ${spec.what} "${apiName}" does not exist in ${s.module} (it may have been deleted in Zoho CRM). Choose another field.`,
         key,
       );
     }
     if (!candidateRules[spec.rule](field)) {
-      return new ApiError(
-        400,
+      return new Problem(
+        'invalid',
         'FIELD_TYPE_MISMATCH',
         `The ${spec.what} must be ${spec.expected}; "${field.label}" (${field.apiName}) is ${field.readOnly ? 'read-only' : `a ${field.dataType} field`}. Choose another field.`,
         key,
