@@ -1,4 +1,4 @@
-// Lint rules: typescript-eslint's recommended set over server, widget, tests and scripts.
+// Lint rules: typescript-eslint's recommended set over server, widget, the emulators, tests and scripts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

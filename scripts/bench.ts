@@ -34,7 +34,7 @@ import type { QueuedEvent } from '../server/src/store/schema.js';
 import { sweep } from '../server/src/jobs/housekeeping.js';
 import { formatDayForTitle, localDay } from '../server/src/sync/dayGrouping.js';
 import { toE164 } from '../server/src/sync/phone.js';
-import { createZohoEmulator, SANDBOX_ORG_ID } from '../server/src/emulator/index.js';
+import { createZohoEmulator, SANDBOX_ORG_ID } from '../emulator/zoho/index.js';
 import { sampleAttachment } from '../server/src/sandbox/messages.js';
 import express from 'express';
 import net from 'node:net';

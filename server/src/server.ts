@@ -27,8 +27,10 @@ import { ConnectionService } from './workspace/connection.js';
 import { GatewayRegistry, type ZohoApp } from './workspace/gateways.js';
 import { MetadataCache } from './workspace/metadataCache.js';
 import { SettingsService } from './workspace/settings.js';
-import { createZohoEmulator, type ZohoEmulator } from './emulator/index.js';
-import { sandboxRoutes, SANDBOX_CLIENT } from './sandbox/sandboxRoutes.js';
+// Type only: the emulator (and the sandbox routes) are loaded in sandbox mode alone, so that a
+// production process never loads the test double.
+import type { ZohoEmulator } from '../../emulator/zoho/index.js';
+import type * as SandboxModule from './sandbox/sandboxRoutes.js';
 import type { ZohoCallKind } from './zoho/gateway.js';
 
 export interface RunningServer {
@@ -73,12 +75,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let app: ZohoApp;
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
   const attachmentHosts = [...config.attachmentHosts];
+  let sandbox: typeof SandboxModule | undefined;
   if (config.zoho.mode === 'sandbox') {
+    const { createZohoEmulator } = await import('../../emulator/zoho/index.js');
+    sandbox = await import('./sandbox/sandboxRoutes.js');
     emulator = createZohoEmulator({ persistFile: path.join(dataDir, 'zoho-emulator.json') });
     emulator.setBaseUrl(`${publicUrl}/zoho`);
-    emulator.registerClient(SANDBOX_CLIENT);
+    emulator.registerClient(sandbox.SANDBOX_CLIENT);
     emulator.seedDefaultSandbox();
-    app = SANDBOX_CLIENT;
+    app = sandbox.SANDBOX_CLIENT;
     overrides = { accountsUrl: `${publicUrl}/zoho`, apiUrl: `${publicUrl}/zoho` };
     attachmentHosts.push('localhost', '127.0.0.1', new URL(publicUrl).hostname);
   } else {
@@ -137,9 +142,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   web.use(oauthRoutes(connection));
   web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
-  if (emulator) {
+  if (emulator && sandbox) {
     web.use('/zoho', emulator.router);
-    web.use(sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
+    web.use(sandbox.sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
   }
   web.use(notFound);
   web.use(errorHandler(log));

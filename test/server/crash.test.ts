@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZohoEmulator, type ZohoEmulator } from '../../server/src/emulator/index.js';
+import { createZohoEmulator, type ZohoEmulator } from '../../emulator/zoho/index.js';
 import { api, connectAndActivate, postWebhook, type Session } from '../helpers/harness.js';
 import { message } from '../helpers/messages.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ZohoEmulator } from '../../server/src/emulator/index.js';
+import type { ZohoEmulator } from '../../emulator/zoho/index.js';
 import {
   api,
   connectAndActivate,

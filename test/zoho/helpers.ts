@@ -1,5 +1,5 @@
 /** Shared set-up for the Zoho gateway tests: one emulator over HTTP, orgs, gateways with call counts. */
-import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../server/src/emulator/index.js';
+import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../emulator/zoho/index.js';
 import type { ZohoCallKind, ZohoGateway } from '../../server/src/zoho/gateway.js';
 import { TokenManager, type TokenSet } from '../../server/src/zoho/oauth.js';
 import { createSdkGateway } from '../../server/src/zoho/sdk/index.js';

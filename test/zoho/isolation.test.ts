@@ -4,7 +4,7 @@
  * wrong org, that per-org concurrency is used and capped, and that token refreshes are single flight.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SeededOrg } from '../../server/src/emulator/index.js';
+import type { SeededOrg } from '../../emulator/zoho/index.js';
 import { ZohoError } from '../../server/src/zoho/errors.js';
 import type { ZohoGateway } from '../../server/src/zoho/gateway.js';
 import { createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdk/index.js';

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
-import type { ZohoEmulator } from '../emulator/index.js';
+import type { ZohoEmulator } from '../../../emulator/zoho/index.js';
 import { Problem } from '../errors.js';
 import { sampleAttachment, timelinesMessagePayload } from './messages.js';
 

@@ -1,5 +1,5 @@
 /** Default seed data: an org shaped like a fresh Zoho CRM org (Leads, Contacts, Products, Notes). */
-import type { FieldSeed, ModuleSeed, OrgSeed, UserSeed } from './types.js';
+import type { FieldSeed, ModuleSeed, OrgSeed, UserSeed } from '../model/types.js';
 
 export const LEAD_SOURCE_VALUES = [
   '-None-',

@@ -1,6 +1,6 @@
 /** What the route modules share: state, clock, switches, counters. */
 import type { Request } from 'express';
-import type { EmuState } from './state.js';
+import type { EmuState } from './model/emuState.js';
 
 export interface Injection {
   remaining: number;

@@ -2,11 +2,11 @@
  * Search API criteria: `((Last_Name:equals:Burns\,B)and(First_Name:starts_with:M))`.
  * Escapes: `\(`, `\)`, `\,`, `\:`. `${EMPTY}` means empty. At most 10 conditions.
  */
-import type { FieldDef, RecordRec } from './types.js';
-import type { ModuleState } from './state.js';
-import { rawValue } from './records.js';
-import { parseZohoDateTime } from './time.js';
-import { CoqlError } from './coql.js';
+import type { FieldDef, RecordRec } from '../model/types.js';
+import type { ModuleState } from '../model/moduleState.js';
+import { rawValue } from '../records/values.js';
+import { parseZohoDateTime } from '../time.js';
+import { CoqlError } from './coqlParser.js';
 
 type Node =
   { kind: 'and' | 'or'; items: Node[] } | { kind: 'cond'; field: string; op: string; value: string };

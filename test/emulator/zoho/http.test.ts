@@ -5,7 +5,7 @@ import path from 'node:path';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../server/src/emulator/index.js';
+import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../../emulator/zoho/index.js';
 
 let emu: ZohoEmulator;
 let url: string;

@@ -1,7 +1,8 @@
-/** Record-level rules Zoho enforces on writes, and the JSON shapes it answers. */
-import type { FieldDef, NoteRec, RecordRec, UserRec, AttachmentRec } from './types.js';
-import { fullName, userFullName, type ModuleState, type OrgState } from './state.js';
-import { formatZohoDateTime, isValidDate, parseZohoDateTime } from './time.js';
+/** Record-level rules Zoho enforces on writes: field types, lengths, mandatory fields, owners. */
+import type { FieldDef } from '../model/types.js';
+import type { ModuleState } from '../model/moduleState.js';
+import type { OrgState } from '../model/orgState.js';
+import { isValidDate, parseZohoDateTime } from '../time.js';
 
 export type RowError = {
   code: string;
@@ -12,6 +13,10 @@ export type RowError = {
 
 export function rowError(code: string, message: string, details: Record<string, unknown> = {}): RowError {
   return { code, details, message, status: 'error' };
+}
+
+export function isRowError(x: unknown): x is RowError {
+  return !!x && typeof x === 'object' && (x as RowError).status === 'error';
 }
 
 export function invalidData(
@@ -198,214 +203,3 @@ function matchPicklist(f: FieldDef, s: string): string | undefined {
   const lower = s.toLowerCase();
   return vals.find((p) => p.display.toLowerCase() === lower || p.actual.toLowerCase() === lower)?.display;
 }
-
-// ------------------------------------------------------------------ answers
-
-export function minUser(org: OrgState, id: string, withEmail = true): Record<string, unknown> | null {
-  const u = org.users.get(id);
-  if (!u) return { name: null, id };
-  return withEmail
-    ? { name: userFullName(u), id: u.id, email: u.email }
-    : { name: userFullName(u), id: u.id };
-}
-
-export function dt(org: OrgState, ms: number): string {
-  return formatZohoDateTime(ms, org.org.timeZone);
-}
-
-/** The value of one field of a record as Zoho answers it. `coql`: lookups as {id} only. */
-export function fieldValue(org: OrgState, f: FieldDef, rec: RecordRec, coql = false): unknown {
-  switch (f.apiName) {
-    case 'Owner':
-      return coql ? { id: rec.ownerId } : minUser(org, rec.ownerId);
-    case 'Created_By':
-      return coql ? { id: rec.createdById } : minUser(org, rec.createdById);
-    case 'Modified_By':
-      return coql ? { id: rec.modifiedById } : minUser(org, rec.modifiedById);
-    case 'Created_Time':
-      return dt(org, rec.createdAt);
-    case 'Modified_Time':
-      return dt(org, rec.modifiedAt);
-    case 'Full_Name':
-      return fullName(rec) || null;
-  }
-  const v = rec.values[f.apiName];
-  if (v === undefined) return f.dataType === 'multiselectpicklist' ? [] : null;
-  if (f.dataType === 'datetime' && typeof v === 'number') return dt(org, v);
-  return v;
-}
-
-/** Raw comparable value (for COQL/criteria): times as ms, lookups as id. */
-export function rawValue(f: FieldDef, rec: RecordRec): unknown {
-  switch (f.apiName) {
-    case 'Owner':
-      return rec.ownerId;
-    case 'Created_By':
-      return rec.createdById;
-    case 'Modified_By':
-      return rec.modifiedById;
-    case 'Created_Time':
-      return rec.createdAt;
-    case 'Modified_Time':
-      return rec.modifiedAt;
-    case 'Full_Name':
-      return fullName(rec) || null;
-  }
-  const v = rec.values[f.apiName];
-  return v === undefined ? null : v;
-}
-
-export function serializeRecord(
-  org: OrgState,
-  mod: ModuleState,
-  rec: RecordRec,
-  fields?: FieldDef[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const list = fields ?? mod.def.fields;
-  for (const f of list) out[f.apiName] = fieldValue(org, f, rec);
-  if (!fields) {
-    out.$state = 'save';
-    out.$editable = true;
-    out.$approval_state = 'approved';
-    out.$approved = true;
-    out.$process_flow = false;
-    out.Tag = [];
-    if (mod.def.fields.some((f) => f.dataType === 'currency')) out.$currency_symbol = org.org.currencySymbol;
-  }
-  out.id = rec.id;
-  return out;
-}
-
-/** `fields` query parameter → known field definitions (unknown names are ignored, as Zoho does). */
-export function pickFields(mod: ModuleState, param: string | undefined): FieldDef[] | undefined {
-  if (param === undefined) return undefined;
-  const out: FieldDef[] = [];
-  for (const name of param
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const f = mod.field(name);
-    if (f && !out.includes(f)) out.push(f);
-  }
-  return out;
-}
-
-export function writeDetails(
-  org: OrgState,
-  t: { id: string; createdAt: number; modifiedAt: number; createdById: string; modifiedById: string },
-  approval = true,
-): Record<string, unknown> {
-  const d: Record<string, unknown> = {
-    Modified_Time: dt(org, t.modifiedAt),
-    Modified_By: minUser(org, t.modifiedById, false),
-    Created_Time: dt(org, t.createdAt),
-    id: t.id,
-    Created_By: minUser(org, t.createdById, false),
-  };
-  if (approval) d.$approval_state = 'approved';
-  return d;
-}
-
-// ------------------------------------------------------------------ notes & attachments
-
-const NOTE_FIELDS = [
-  'Owner',
-  'Modified_Time',
-  '$attachments',
-  'Created_Time',
-  'Parent_Id',
-  '$editable',
-  '$sharing_permission',
-  'Modified_By',
-  '$size',
-  '$state',
-  '$voice_note',
-  'id',
-  'Created_By',
-  'Note_Title',
-  'Note_Content',
-  '$is_shared_to_client',
-];
-
-export function serializeNote(org: OrgState, n: NoteRec, fields?: string[]): Record<string, unknown> {
-  const mod = org.module(n.parentModule);
-  const attIds = org.attachmentsByParent.get(n.id);
-  const all: Record<string, unknown> = {
-    Owner: minUser(org, n.ownerId),
-    Modified_Time: dt(org, n.modifiedAt),
-    $attachments:
-      attIds && attIds.size > 0
-        ? [...attIds].map((id) => serializeAttachmentBrief(org, org.attachments.get(id))).filter(Boolean)
-        : null,
-    Created_Time: dt(org, n.createdAt),
-    Parent_Id: {
-      module: { api_name: mod?.def.apiName ?? n.parentModule, id: mod?.def.id ?? null },
-      name: org.recordName(n.parentModule, n.parentId),
-      id: n.parentId,
-    },
-    $editable: true,
-    $sharing_permission: 'full_access',
-    Modified_By: minUser(org, n.modifiedById),
-    $size: null,
-    $state: 'save',
-    $voice_note: false,
-    $is_shared_to_client: false,
-    id: n.id,
-    Created_By: minUser(org, n.createdById),
-    Note_Title: n.title,
-    Note_Content: n.content,
-  };
-  if (!fields) return all;
-  const out: Record<string, unknown> = {};
-  for (const f of fields) {
-    const key = NOTE_FIELDS.find((k) => k.toLowerCase() === f.toLowerCase());
-    if (key) out[key] = all[key];
-  }
-  out.id = n.id;
-  return out;
-}
-
-function serializeAttachmentBrief(
-  org: OrgState,
-  a: AttachmentRec | undefined,
-): Record<string, unknown> | null {
-  if (!a) return null;
-  return {
-    id: a.id,
-    File_Name: a.fileName,
-    Size: String(a.size),
-    Created_Time: dt(org, a.createdAt),
-    $file_id: a.id,
-  };
-}
-
-export function serializeAttachment(org: OrgState, a: AttachmentRec): Record<string, unknown> {
-  const mod = org.module(a.parentModule);
-  return {
-    Owner: minUser(org, a.ownerId),
-    Modified_Time: dt(org, a.modifiedAt),
-    File_Name: a.fileName,
-    Created_Time: dt(org, a.createdAt),
-    Size: String(a.size),
-    Parent_Id: {
-      name:
-        a.parentModule === 'Notes'
-          ? (org.notes.get(a.parentId)?.title ?? null)
-          : org.recordName(a.parentModule, a.parentId),
-      id: a.parentId,
-    },
-    $editable: true,
-    $file_id: a.id,
-    $type: 'Attachment',
-    $se_module: mod?.def.apiName ?? a.parentModule,
-    Modified_By: minUser(org, a.createdById),
-    $state: 'save',
-    id: a.id,
-    Created_By: minUser(org, a.createdById),
-    $link_url: null,
-    $attachment_type: 1,
-  };
-}
-
-export type { UserRec };

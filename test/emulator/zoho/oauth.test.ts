@@ -1,6 +1,6 @@
 /** Zoho Accounts OAuth as the emulator serves it, driven over plain HTTP (fetch). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../server/src/emulator/index.js';
+import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../../emulator/zoho/index.js';
 
 const CLIENT = { clientId: '1000.TESTCLIENT', clientSecret: 's3cret' };
 const REDIRECT = 'http://localhost:5555/oauth/zoho/callback';

@@ -22,7 +22,7 @@ import {
   Users,
   type APIResponse,
 } from '@zohocrm/typescript-sdk-8.0';
-import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../server/src/emulator/index.js';
+import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../../emulator/zoho/index.js';
 import { initSdk } from './sdkHarness.js';
 
 let emu: ZohoEmulator;
