@@ -214,7 +214,7 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
           recordId: null,
           noteId: null,
         });
-      uow.syncLog.resolve(ws.id, 'm1');
+      uow.syncLog.resolve(ws.id, ['m1']);
       await uow.commit();
       const first = await store.syncLog.list(ws.id, { limit: 3 });
       expect(first.entries.map((e) => e.reason)).toEqual(['r6', 'r5', 'r4']);

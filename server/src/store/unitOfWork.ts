@@ -48,8 +48,8 @@ export type Op =
   /** lines appended at `from` (the day's line count when read): a second append at the same place wins */
   | { t: 'day.lines'; key: string; from: number; lines: DayLine[] }
   | { t: 'log.add'; entry: SyncLogEntry }
-  /** earlier failures of this message are marked resolved (it has synced since) */
-  | { t: 'log.resolve'; workspaceId: string; messageId: string }
+  /** earlier failures of these messages are marked resolved (they have synced since) */
+  | { t: 'log.resolve'; workspaceId: string; messageIds: string[] }
   | { t: 'idx.state'; workspaceId: string; state: PhoneIndexState }
   | { t: 'idx.patch'; workspaceId: string; patch: PhoneIndexPatch; unset?: Unset }
   | { t: 'idx.put'; workspaceId: string; records: IndexedRecord[] }
@@ -121,8 +121,9 @@ export class UnitOfWork {
   readonly syncLog = {
     add: (entry: Omit<SyncLogEntry, 'at' | 'id'> & { at?: string }) =>
       this.#push({ t: 'log.add', entry: { ...entry, at: entry.at ?? new Date().toISOString() } }),
-    resolve: (workspaceId: string, messageId: string) =>
-      this.#push({ t: 'log.resolve', workspaceId, messageId }),
+    resolve: (workspaceId: string, messageIds: string[]) => {
+      if (messageIds.length) this.#push({ t: 'log.resolve', workspaceId, messageIds });
+    },
   };
 
   readonly phoneIndex = {

@@ -67,6 +67,8 @@ export interface ZohoField {
   maxLength: number | undefined;
   /** picklist values (display values), for picklists only */
   picklistValues: string[] | undefined;
+  /** Zoho field encryption (`crypt`): never usable in COQL or search criteria, readable as a value */
+  encrypted: boolean;
 }
 
 export interface NewFieldSpec {
@@ -142,6 +144,35 @@ export interface ZohoGateway {
     values: string[],
     extraFields: string[],
   ): Promise<ZohoRecord[]>;
+  /**
+   * One page of the module's records in id order after `afterId` (COQL with no phone field in WHERE,
+   * so encrypted fields are fine): the phone index build reads the module this way, 2,000 a call.
+   */
+  scanRecords(
+    module: string,
+    fields: string[],
+    afterId: string | undefined,
+    limit?: number,
+  ): Promise<{ records: ZohoRecord[]; more: boolean }>;
+  /**
+   * Records modified after `since` (ISO), oldest change first, one page of 200 (the record list with
+   * If-Modified-Since: it reads the database, not the search index, so a record created a second ago
+   * is there). Records carry `Modified_Time`.
+   */
+  modifiedSince(
+    module: string,
+    fields: string[],
+    since: string,
+    pageToken?: string,
+  ): Promise<{ records: ZohoRecord[]; next: string | undefined }>;
+  /** Records deleted after `since` (ISO; all when undefined), one page. */
+  deletedSince(
+    module: string,
+    since: string | undefined,
+    pageToken?: string,
+  ): Promise<{ deleted: { id: string; deletedTime: string }[]; next: string | undefined }>;
+  /** The number of records in the module. */
+  countRecords(module: string): Promise<number>;
   /** Records by id (missing ids are simply absent from the answer). One call per 100 ids. */
   getRecords(module: string, ids: string[], fields: string[]): Promise<ZohoRecord[]>;
   /**
@@ -183,4 +214,7 @@ export type ZohoCallKind =
   | 'attachment'
   /** the SDK's own metadata read before related-record calls (GET settings/related_lists) */
   | 'related_lists'
+  | 'record_list'
+  | 'deleted_list'
+  | 'record_count'
   | 'token';

@@ -111,6 +111,7 @@ export function stateOf(image: DocumentImage): DocState {
     let entries = state.log.get(e.workspaceId);
     if (!entries) state.log.set(e.workspaceId, (entries = []));
     entries.push(deepFreeze(e));
+    state.noteFailure(e);
   }
   state.logSeq = image.logSeq;
   for (const { workspaceId, state: s } of image.indexStates)

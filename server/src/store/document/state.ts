@@ -56,6 +56,8 @@ export class DocState {
   logSeq = 0;
   readonly index = new Map<string, WorkspaceIndex>();
   readonly nonces = new Map<string, number>();
+  /** per workspace, messages with a failure in the log not yet resolved (derived from the log) */
+  readonly #openFailures = new Map<string, Set<string>>();
 
   apply(op: DocOp): void {
     switch (op.t) {
@@ -117,12 +119,18 @@ export class DocState {
       case 'log.add':
         return this.#addLog(op.entry);
       case 'log.resolve': {
+        // Most runs resolve nothing: only messages with an open failure are looked for.
+        const open = this.#openFailures.get(op.workspaceId);
+        const ids = op.messageIds.filter((id) => open?.has(id));
+        if (ids.length === 0) return;
+        const wanted = new Set(ids);
         const entries = this.log.get(op.workspaceId) ?? [];
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i]!;
-          if (e.messageId === op.messageId && e.outcome === 'failed' && !e.resolved)
+          if (e.messageId && wanted.has(e.messageId) && e.outcome === 'failed' && !e.resolved)
             entries[i] = deepFreeze({ ...e, resolved: true });
         }
+        for (const id of ids) open!.delete(id);
         return;
       }
       case 'idx.state':
@@ -156,6 +164,14 @@ export class DocState {
         this.index.delete(op.workspaceId);
         return;
     }
+  }
+
+  /** Remembers an unresolved failure (entries added, and those read from an image). */
+  noteFailure(entry: SyncLogEntry): void {
+    if (entry.outcome !== 'failed' || entry.resolved || !entry.messageId) return;
+    let open = this.#openFailures.get(entry.workspaceId);
+    if (!open) this.#openFailures.set(entry.workspaceId, (open = new Set()));
+    open.add(entry.messageId);
   }
 
   putWorkspace(ws: Workspace): void {
@@ -196,6 +212,7 @@ export class DocState {
     if (!entries) this.log.set(entry.workspaceId, (entries = []));
     this.logSeq += 1;
     entries.push(deepFreeze({ ...entry, id: String(this.logSeq) }));
+    this.noteFailure(entry);
     // Trimmed in steps (amortised): a quarter over the cap, down to the cap.
     if (entries.length > RETENTION.logEntries * 1.25) entries.splice(0, entries.length - RETENTION.logEntries);
   }

@@ -152,8 +152,8 @@ async function applyOne(c: PoolClient, op: Op): Promise<void> {
     case 'log.resolve':
       await c.query(
         `UPDATE sync_log SET resolved = true
-         WHERE workspace_id = $1 AND message_id = $2 AND outcome = 'failed' AND NOT resolved`,
-        [op.workspaceId, op.messageId],
+         WHERE workspace_id = $1 AND message_id = ANY($2) AND outcome = 'failed' AND NOT resolved`,
+        [op.workspaceId, op.messageIds],
       );
       return;
     case 'idx.state':
