@@ -82,6 +82,17 @@ describe('toE164', () => {
     expect(toE164('551187654321@s.whatsapp.net')).toBe('+5511987654321');
   });
 
+  it('reads national spellings of the legacy forms in their current valid form', () => {
+    expect(toE164('(21) 9876-5432', 'BR')).toBe('+5521998765432');
+    expect(toE164('1 55 1234 5678', 'MX')).toBe('+525512345678');
+  });
+
+  it("reads 00 and the org's own country code as international, even where 00 + a carrier is a prefix", () => {
+    // In Brazil "00 55" also dials abroad through carrier 55: "0055 66 2309 0161" would be a Thai number.
+    expect(toE164('0055 66 2309 0161', 'BR')).toBe('+556623090161');
+    expect(toE164('0055 11 98123 4004', 'BR')).toBe('+5511981234004');
+  });
+
   it('keeps both Argentine spellings, since both are valid numbers', () => {
     expect(toE164('+5491123456789')).toBe('+5491123456789');
     expect(toE164('+541123456789')).toBe('+541123456789');

@@ -24,13 +24,15 @@ const MAX_INPUT_LENGTH = 64;
  * `raw` in E.164 (`+14155550123`), or undefined when it is not a usable phone number.
  *
  * Accepts: international numbers in any punctuation ("+1 (415) 555-0123"), the `00` international
- * prefix ("0044 20 7946 0958") and the default country's own prefix ("011 44 …" from the US), national
+ * prefix ("0044 20 7946 0958", and "0055 11 …" in Brazil, where 00 + a carrier code is the international
+ * prefix too) and the default country's own prefix ("011 44 …" from the US), national
  * numbers with `defaultCountry` ("415.555.0123" + US), `tel:` URIs, `whatsapp:` prefixes and WhatsApp
  * JIDs (`14155550123@s.whatsapp.net`, `…:12@s.whatsapp.net` device suffixes too). Group JIDs (`@g.us`)
  * and other JIDs (`@lid`) are not phone numbers.
  *
  * Validation: national readings must be valid numbers (a national string is ambiguous, so only a
- * real number in the country's plan counts). Explicitly international input (+, 00, JID) must be valid,
+ * real number in the country's plan counts), or the national spelling of a WhatsApp legacy form whose
+ * current form is valid ("(21) 9876-5432" in Brazil, "1 55 1234 5678" in Mexico). Explicitly international input (+, 00, JID) must be valid,
  * or at least of a possible length: it comes from WhatsApp, so the number exists even when the bundled
  * metadata has not caught up with a new range yet.
  *
@@ -50,8 +52,18 @@ export function toE164(raw: string, defaultCountry?: CountryLike): string | unde
   // National reading first: with the org's country, libphonenumber also understands that country's
   // own international prefix ("011 44 …" in the US, "00 44 …" in Germany).
   if (country) {
+    // "00" and the org's own country code: how people write their own country's numbers "from abroad"
+    // ("0055 11 98123 4004" in Brazil). Read first: in Brazil 00 followed by a carrier code is also an
+    // international prefix, so "0055 66 2309 0161" would be read as a Thai number dialled via carrier 55.
+    if (digits.startsWith(`00${getCountryCallingCode(country)}`)) {
+      const own = international(`+${digits.slice(2)}`, { acceptPossible: false });
+      if (own) return own;
+    }
+    // A national spelling of a WhatsApp legacy form ("(21) 9876-5432" in Brazil, "1 55 1234 5678" in
+    // Mexico) reads as an invalid number: its valid equivalent is the person's number.
     const parsed = parsePhoneNumberFromString(input, country);
-    if (parsed?.isValid()) return parsed.number;
+    const valid = parsed && validForm(parsed);
+    if (valid) return valid;
   }
   // "00" is the international prefix of most of the world (ITU recommendation).
   if (input.startsWith('00')) return international(`+${input.slice(2)}`);
@@ -84,16 +96,23 @@ function stripDecorations(raw: string): string | undefined {
 function international(text: string, { acceptPossible = true } = {}): string | undefined {
   const parsed = parsePhoneNumberFromString(text);
   if (!parsed) return undefined;
-  if (parsed.isValid()) return parsed.number;
-  // WhatsApp's legacy spellings (Mexico's 521…, Brazil's 8-digit mobiles) are invalid today: return
-  // the valid form so every spelling of one person's number normalises to the same string.
-  for (const equivalent of whatsappEquivalents(parsed.number)) {
-    if (parsePhoneNumberFromString(equivalent)?.isValid()) return equivalent;
-  }
-  return acceptPossible && parsed.isPossible() ? parsed.number : undefined;
+  return validForm(parsed) ?? (acceptPossible && parsed.isPossible() ? parsed.number : undefined);
 }
 
-function asCountryCode(country: CountryLike | undefined): CountryCode | undefined {
+/**
+ * The number in E.164 when valid, else its first valid WhatsApp equivalent, else undefined.
+ * WhatsApp's legacy spellings (Mexico's 521…, Brazil's 8-digit mobiles) are invalid today: returning
+ * the valid form makes every spelling of one person's number normalise to the same string.
+ */
+export function validForm(parsed: PhoneNumber): string | undefined {
+  if (parsed.isValid()) return parsed.number;
+  for (const equivalent of whatsappEquivalents(parsed.number).slice(1)) {
+    if (parsePhoneNumberFromString(equivalent)?.isValid()) return equivalent;
+  }
+  return undefined;
+}
+
+export function asCountryCode(country: CountryLike | undefined): CountryCode | undefined {
   const upper = country?.trim().toUpperCase();
   return upper && isSupportedCountry(upper) ? upper : undefined;
 }
