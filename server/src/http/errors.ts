@@ -1,21 +1,25 @@
 /**
  * API errors: every failure answers `{"error":{"code","message"}}` (plus `field` when one setting
- * is to blame) with a fitting status. Messages are written for the person who has to act.
+ * is to blame) with a fitting status. Messages are written for the person who has to act. The one
+ * place where a domain problem's kind becomes an HTTP status.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { Problem, type ProblemKind } from '../errors.js';
 import type { Logger } from '../log.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export const STATUS_OF: Record<ProblemKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  upstream: 502,
+  unavailable: 503,
+};
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new Problem('not_found', 'NOT_FOUND', `No such endpoint: ${req.method} ${req.path}`));

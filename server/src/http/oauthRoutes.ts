@@ -5,6 +5,7 @@
 import { Router } from 'express';
 import type { ConnectionService, CallbackResult } from '../workspace/connection.js';
 import { Problem } from '../errors.js';
+import { STATUS_OF } from './errors.js';
 
 export function oauthRoutes(connection: ConnectionService): Router {
   const router = Router();
@@ -31,7 +32,7 @@ export function oauthRoutes(connection: ConnectionService): Router {
     } catch (e) {
       if (wantsJson || !(e instanceof Problem)) throw e;
       res
-        .status(e.status)
+        .status(STATUS_OF[e.kind])
         .type('html')
         .send(errorPage(e, connection.originOfState(req.query.state)));
     }

@@ -11,6 +11,7 @@ import type { Logger } from '../../log.js';
 import type {
   ChatLink,
   DayNote,
+  EventFile,
   QueuedEvent,
   Settings,
   SyncLogEntry,
@@ -53,6 +54,8 @@ export class RunContext {
   readonly links = new Map<string, ChatLink>();
   /** the run's copies of the chat-days it touched (by day key) */
   readonly days = new Map<string, DayNote>();
+  /** the run's copies of the attachment states of its events (by event key) */
+  readonly #files = new Map<string, EventFile[]>();
   readonly #done = new Set<string>();
   readonly #parked = new Set<string>();
   /** messages synced since the last commit (their earlier failures become resolved) */
@@ -182,6 +185,13 @@ export class RunContext {
       ...(link.chatName ? { contactName: link.chatName } : {}),
       ...(link.e164 ? { phone: link.e164 } : {}),
     });
+  }
+
+  /** The run's copy of an event's attachment states (steps change it and stage the change). */
+  filesOf(q: Event): EventFile[] {
+    let files = this.#files.get(q.key);
+    if (!files) this.#files.set(q.key, (files = copyOf<EventFile[]>(q.files)));
+    return files;
   }
 
   /** Events of one chat (still open). */

@@ -93,6 +93,7 @@ export function toField(f: Json): ZohoField {
     custom: f.custom_field === true,
     maxLength: Number.isFinite(length) && length > 0 ? length : undefined,
     picklistValues: dataType === 'picklist' || dataType === 'multiselectpicklist' ? (pick ?? []) : undefined,
+    encrypted: f.crypt !== null && f.crypt !== undefined && f.crypt !== false,
   };
 }
 

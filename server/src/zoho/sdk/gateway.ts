@@ -117,6 +117,20 @@ class SdkGateway implements ZohoGateway {
   uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }> {
     return noteOps.uploadNoteAttachment(this.#client, noteId, file);
   }
+
+  // Placeholders until the emulator and SDK work for the phone index lands (branch emu).
+  scanRecords(): Promise<{ records: ZohoRecord[]; more: boolean }> {
+    return Promise.reject(new Error('scanRecords: not implemented yet'));
+  }
+  modifiedSince(): Promise<{ records: ZohoRecord[]; next: string | undefined }> {
+    return Promise.reject(new Error('modifiedSince: not implemented yet'));
+  }
+  deletedSince(): Promise<{ deleted: { id: string; deletedTime: string }[]; next: string | undefined }> {
+    return Promise.reject(new Error('deletedSince: not implemented yet'));
+  }
+  countRecords(): Promise<number> {
+    return Promise.reject(new Error('countRecords: not implemented yet'));
+  }
 }
 
 /** The gateway of one org. All gateways share the process-wide `sdkLane`. */

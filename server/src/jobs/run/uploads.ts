@@ -1,0 +1,94 @@
+/**
+ * Step 4: downloaded attachments onto their day's Note (one call each: Zoho takes one file per call).
+ * The message's text is already in the Note (step 3): attachments follow it, they never hold it back.
+ * An attachment still downloading parks only its message for a second.
+ *
+ * Crash safety: an upload intent is committed first; an upload whose answer was lost is looked for on
+ * the Note (same file name and size, not claimed by another attachment) before it is sent again.
+ */
+import type { EventFile } from '../../store/schema.js';
+import type { ZohoAttachment } from '../../zoho/gateway.js';
+import type { Event, RunContext } from './context.js';
+
+interface Pending {
+  q: Event;
+  f: EventFile;
+  i: number;
+  noteId: string;
+}
+
+export async function uploads(ctx: RunContext): Promise<void> {
+  const pending: Pending[] = [];
+  for (const q of ctx.open()) {
+    if (q.files.length === 0) continue;
+    const noteId = ctx.days.get(ctx.dayKey(q.event))?.noteId;
+    if (!noteId) continue;
+    if (ctx.filesOf(q).some((f) => !f.localPath && !f.error && !f.uploadedId)) {
+      // Not downloaded yet (or the download was lost in a crash): make sure it runs, come back later.
+      ctx.services.files.ensure(q);
+      ctx.park(q, ctx.now() + 1000);
+    }
+    ctx.filesOf(q).forEach((f, i) => {
+      if (f.localPath && !f.uploadedId) pending.push({ q, f, i, noteId });
+    });
+  }
+  if (pending.length === 0) return;
+  await adoptLostUploads(ctx, pending);
+  const toUpload = pending.filter((p) => !p.f.uploadedId);
+  for (const p of toUpload) {
+    p.f.uploadIntentAt = ctx.now();
+    ctx.uow.queue.file(p.q.key, p.i, { uploadIntentAt: p.f.uploadIntentAt });
+  }
+  await ctx.commit(); // the intents are durable before Zoho sees the uploads
+
+  const results = await Promise.allSettled(
+    toUpload.map(async (p) => {
+      const att = p.q.event.attachments[p.i]!;
+      const data = await ctx.services.files.read(p.f.localPath!);
+      const res = await ctx.zoho.uploadNoteAttachment(p.noteId, {
+        fileName: att.fileName,
+        mimeType: att.mimeType ?? 'application/octet-stream',
+        data,
+      });
+      p.f.uploadedId = res.id;
+    }),
+  );
+  for (const p of pending) {
+    if (!p.f.uploadedId || !p.f.localPath) continue;
+    await ctx.services.files.remove(p.f.localPath);
+    p.f.localPath = undefined;
+    p.f.uploadIntentAt = undefined;
+    ctx.uow.queue.file(p.q.key, p.i, {
+      uploadedId: p.f.uploadedId,
+      localPath: undefined,
+      uploadIntentAt: undefined,
+    });
+  }
+  await ctx.commit();
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Uploads whose answer was lost may have reached Zoho: look on their Notes first. */
+async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<void> {
+  const uncertain = pending.filter((p) => p.f.uploadIntentAt !== undefined);
+  const onNote = new Map<string, ZohoAttachment[]>();
+  for (const noteId of new Set(uncertain.map((p) => p.noteId)))
+    onNote.set(noteId, await ctx.zoho.noteAttachments(noteId));
+  for (const p of uncertain) {
+    const claimed = new Set(
+      ctx
+        .filesOf(p.q)
+        .map((f) => f.uploadedId)
+        .filter(Boolean),
+    );
+    const name = p.q.event.attachments[p.i]!.fileName;
+    const found = (onNote.get(p.noteId) ?? []).find(
+      (a) =>
+        a.fileName === name &&
+        !claimed.has(a.id) &&
+        (a.size === undefined || p.f.size === undefined || a.size === p.f.size),
+    );
+    if (found) p.f.uploadedId = found.id;
+  }
+}
