@@ -8,6 +8,7 @@ import {
   type IntegrationSettings,
   type ModuleFields,
   type ModuleInfo,
+  type SettingsRequest,
   type SyncLogEntry,
   type Workspace,
   type WorkspaceResponse,
@@ -79,7 +80,6 @@ export const SAVED: IntegrationSettings = {
   nameField: 'Last_Name',
   chatLinkField: 'Website',
   leadSourceField: 'Lead_Source',
-  timeZone: null,
 };
 
 export function workspace(patch: Partial<Workspace> = {}): Workspace {
@@ -88,8 +88,11 @@ export function workspace(patch: Partial<Workspace> = {}): Workspace {
     orgId: 'org_1',
     orgName: 'Acme Sandbox',
     ownerEmail: 'owner@acme.test',
+    connection: { status: 'connected', connectedAt: '2025-03-01T10:00:00.000Z', problem: null },
     connected: true,
     active: false,
+    activatedAt: null,
+    testRecordId: null,
     settings: null,
     webhookUrl: 'http://localhost:3000/webhooks/timelines/tok_secret',
     timeZone: 'Europe/Madrid',
@@ -122,7 +125,12 @@ export class FakeApi implements ApiClient {
     if (!meta) throw new ApiError(404, 'NOT_FOUND', `No module ${module}`);
     return structuredClone(meta);
   });
-  saveSettings = vi.fn(async (settings: IntegrationSettings) => {
+  saveSettings = vi.fn(async (request: SettingsRequest) => {
+    const settings: IntegrationSettings = { module: request.module };
+    for (const key of ['phoneField', 'nameField', 'chatLinkField', 'leadSourceField', 'timeZone'] as const) {
+      const value = request[key];
+      if (value) settings[key] = value;
+    }
     this.ws = { ...this.ws, settings };
     return settings;
   });

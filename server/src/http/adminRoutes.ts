@@ -1,7 +1,19 @@
 /**
- * The admin API (SPEC §7). Every route needs a session; changes need the workspace owner.
+ * The admin API. Every route needs a session; changes need the workspace owner. Requests and answers
+ * are typed by the contract the widget compiles against (contract/adminApi.ts).
  */
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
+import type {
+  ActivateAnswer,
+  ChatLinkFieldAnswer,
+  DisconnectAnswer,
+  ModuleFieldsAnswer,
+  ModulesAnswer,
+  SettingsAnswer,
+  SyncLogAnswer,
+  SyncLogEntry,
+  WorkspaceAnswer,
+} from '../../../contract/adminApi.js';
 import type { ConnectionService } from '../workspace/connection.js';
 import type { GatewayRegistry } from '../workspace/gateways.js';
 import type { ActivationService } from '../workspace/activation.js';
@@ -27,7 +39,12 @@ export interface AdminDeps {
 
 const MODULE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
 
-export function workspaceView(ws: Workspace, connection: ConnectionService, req: Request) {
+/** Sends an answer typed by the contract (Express's `res.json` takes anything). */
+function answer<T>(res: Response, body: T, status = 200): void {
+  res.status(status).json(body);
+}
+
+export function workspaceView(ws: Workspace, connection: ConnectionService, req: Request): WorkspaceAnswer {
   const session = req.session!;
   return {
     workspace: {
@@ -102,20 +119,20 @@ export function adminRoutes(deps: AdminDeps): Router {
   };
 
   router.get('/api/workspace', (req, res) => {
-    res.json(workspaceView(req.workspace!, deps.connection, req));
+    answer<WorkspaceAnswer>(res, workspaceView(req.workspace!, deps.connection, req));
   });
 
   router.get('/api/zoho/modules', async (req, res) => {
     const ws = req.workspace!;
     const modules = await zohoCall(() => deps.settings.modules(ws, zohoOf(ws)));
-    res.json({ modules });
+    answer<ModulesAnswer>(res, { modules });
   });
 
   router.get('/api/zoho/modules/:module/fields', async (req, res) => {
     const ws = req.workspace!;
     const module = moduleParam(req);
     const { fields, candidates } = await zohoCall(() => deps.settings.fields(ws, zohoOf(ws), module));
-    res.json({ fields, candidates });
+    answer<ModuleFieldsAnswer>(res, { fields, candidates });
   });
 
   router.put('/api/settings', requireOwner, async (req, res) => {
@@ -138,7 +155,7 @@ export function adminRoutes(deps: AdminDeps): Router {
         'The integration is active: click "Deactivate and edit settings" first.',
       );
     const settings = await zohoCall(() => deps.settings.save(ws, zohoOf(ws), parsed.data));
-    res.json({ settings });
+    answer<SettingsAnswer>(res, { settings });
   });
 
   router.post('/api/zoho/modules/:module/chat-link-field', requireOwner, async (req, res) => {
@@ -151,29 +168,36 @@ export function adminRoutes(deps: AdminDeps): Router {
         'The integration is active: deactivate it to change fields.',
       );
     const field = await zohoCall(() => deps.settings.createChatLinkField(ws, zohoOf(ws), module));
-    res.status(201).json({ field: { apiName: field.apiName, label: field.label, type: field.type } });
+    answer<ChatLinkFieldAnswer>(
+      res,
+      { field: { apiName: field.apiName, label: field.label, type: field.type } },
+      201,
+    );
   });
 
   router.post('/api/activate', requireOwner, async (req, res) => {
     const ws = req.workspace!;
     const result = await deps.activation.activate(ws, zohoOf(ws));
-    res.json({ ...workspaceView(ws, deps.connection, req), testRecordId: result.testRecordId });
+    answer<ActivateAnswer>(res, {
+      ...workspaceView(ws, deps.connection, req),
+      testRecordId: result.testRecordId,
+    });
   });
 
   router.post('/api/deactivate', requireOwner, async (req, res) => {
     const ws = req.workspace!;
     await deps.activation.deactivate(ws);
-    res.json(workspaceView(ws, deps.connection, req));
+    answer<WorkspaceAnswer>(res, workspaceView(ws, deps.connection, req));
   });
 
   router.post('/api/disconnect', requireOwner, async (req, res) => {
     await deps.connection.disconnect(req.workspace!);
-    res.json({ status: 'disconnected' });
+    answer<DisconnectAnswer>(res, { status: 'disconnected' });
   });
 
   router.get('/api/sync-log', (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
-    const entries = logOf(deps.store.data, req.workspace!.id, limit).map((e) => ({
+    const entries = logOf(deps.store.data, req.workspace!.id, limit).map((e): SyncLogEntry => ({
       at: e.at,
       chatId: e.chatId,
       messageId: e.messageId,
@@ -181,9 +205,9 @@ export function adminRoutes(deps: AdminDeps): Router {
       reason: e.reason,
       recordId: e.recordId,
       noteId: e.noteId,
-      ...(e.willRetry !== undefined ? { willRetry: e.willRetry } : {}),
+      willRetry: e.willRetry, // absent from the JSON when undefined
     }));
-    res.json({ entries });
+    answer<SyncLogAnswer>(res, { entries });
   });
 
   return router;
