@@ -55,6 +55,14 @@ export interface SettingsAnswer {
 
 export type ConnectionStatus = 'connected' | 'disconnected' | 'needs_reconnect';
 
+/** The workspace's test record: one per workspace, reused by every activation while it exists. */
+export interface TestRecordRef {
+  id: string;
+  module: string;
+  /** The record's page in the CRM; null when the org's CRM address is unknown. */
+  url: string | null;
+}
+
 export interface WorkspaceView {
   id: string;
   orgId: string;
@@ -65,7 +73,9 @@ export interface WorkspaceView {
   connected: boolean;
   active: boolean;
   activatedAt: string | null;
+  /** The test record's id (the older form of `testRecord`). */
   testRecordId: string | null;
+  testRecord: TestRecordRef | null;
   settings: IntegrationSettings | null;
   /** The time zone Note days are cut in: the settings' override, else the org's. */
   timeZone: string;
@@ -73,6 +83,15 @@ export interface WorkspaceView {
   orgTimeZone: string;
   /** The TimelinesAI webhook URL (holds the workspace's secret token); null unless the owner asks. */
   webhookUrl: string | null;
+  /** When the newest TimelinesAI event reached the webhook; null = never. */
+  webhook: { lastEventAt: string | null };
+  /**
+   * The org's CRM web address, e.g. `https://crm.zoho.eu/crm/org20012345`: a record's page is
+   * `${crmUrl}/tab/${module}/${recordId}` (see `crmRecordUrl`). null when unknown.
+   */
+  crmUrl: string | null;
+  /** Messages skipped because the integration was inactive, since it was last deactivated; 0 while active. */
+  skippedWhileInactive: number;
 }
 
 export interface You {
@@ -86,14 +105,32 @@ export interface WorkspaceAnswer {
   you: You;
 }
 
+/** What activation did with the test record. */
+export interface TestRecordResult extends TestRecordRef {
+  name: string;
+  /** true when activation created it, false when it updated the one made before. */
+  created: boolean;
+}
+
 /** `POST /api/activate`. */
 export interface ActivateAnswer extends WorkspaceAnswer {
   testRecordId: string;
+  testRecord: TestRecordResult;
 }
 
 /** `POST /api/disconnect`: the tokens are revoked and every session of the workspace ends. */
 export interface DisconnectAnswer {
   status: 'disconnected';
+}
+
+/** `POST /api/session`: a fresh token for the same user, valid for longer (sliding while used). */
+export interface SessionAnswer {
+  sessionToken: string;
+  /** ISO 8601 instant after which the token is refused. */
+  expiresAt: string;
+  workspaceId: string;
+  email: string;
+  role: 'owner' | 'viewer';
 }
 
 // ---------------------------------------------------------------- Zoho metadata
@@ -157,7 +194,12 @@ export interface ChatLinkFieldAnswer {
 export const SYNC_OUTCOMES = ['synced', 'skipped', 'failed'] as const;
 export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
 
+/** What an entry is about: one message, one of its attachments, or a whole chat (e.g. its record). */
+export type SyncLogKind = 'message' | 'attachment' | 'chat';
+
 export interface SyncLogEntry {
+  /** Stable id of the entry: the `before` cursor of the next page. */
+  id: string;
   at: string;
   chatId: string | null;
   messageId: string | null;
@@ -167,9 +209,40 @@ export interface SyncLogEntry {
   noteId: string | null;
   /** On failures: whether the sync tries again by itself. */
   willRetry?: boolean;
+  /** A failure of a message (or chat) that a later entry shows synced. */
+  resolved: boolean;
+  /** WhatsApp's name for the chat and the contact's number, when known. */
+  contactName: string | null;
+  phone: string | null;
+  kind: SyncLogKind;
+  /** The module of `recordId`, when known. */
+  module: string | null;
 }
 
-/** `GET /api/sync-log[?limit=]` (limit 1–1000, default 200), newest first. */
+/** `GET /api/sync-log?outcome=&before=&limit=` (all optional; limit 1–1000, default 200). */
+export interface SyncLogQuery {
+  outcome?: SyncOutcome;
+  /** An entry id from a previous page: only entries older than it are answered. */
+  before?: string;
+  limit?: number;
+}
+
+/** Newest first; `next` is the `before` of the following page, null on the last one. */
 export interface SyncLogAnswer {
   entries: SyncLogEntry[];
+  next: string | null;
+}
+
+// ---------------------------------------------------------------- shared values
+
+/**
+ * The chat link written on the workspace's test record: shaped like a TimelinesAI chat URL (so the
+ * field accepts it like any other) and recognisable as a placeholder by the chat panel.
+ */
+export const TEST_CHAT_URL = 'https://app.timelines.ai/chat/whatsapp-sync-test/messages/';
+
+/** A record's page in the CRM, from the workspace's `crmUrl`. */
+export function crmRecordUrl(crmUrl: string | null, module: string, recordId: string): string | null {
+  if (!crmUrl) return null;
+  return `${crmUrl}/tab/${encodeURIComponent(module)}/${encodeURIComponent(recordId)}`;
 }

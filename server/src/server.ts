@@ -28,7 +28,7 @@ import { GatewayRegistry, type ZohoApp } from './workspace/gateways.js';
 import { MetadataCache } from './workspace/metadataCache.js';
 import { SettingsService } from './workspace/settings.js';
 import { createZohoEmulator, type ZohoEmulator } from './emulator/index.js';
-import { sandboxRoutes, SANDBOX_CLIENT } from './sandbox/sandboxRoutes.js';
+import { sandboxCrmUrl, sandboxRoutes, SANDBOX_CLIENT } from './sandbox/sandboxRoutes.js';
 import type { ZohoCallKind } from './zoho/gateway.js';
 
 export interface RunningServer {
@@ -136,7 +136,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     res.json({ status: 'ok' });
   });
   web.use(oauthRoutes(connection));
-  web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
+  web.use(
+    adminRoutes({
+      store,
+      secrets,
+      gateways,
+      connection,
+      settings,
+      activation,
+      ...(emulator ? { crmUrl: sandboxCrmUrl(publicUrl) } : {}),
+    }),
+  );
   if (emulator) {
     web.use('/zoho', emulator.router);
     web.use(sandboxRoutes({ emulator, store, secrets, publicUrl, log }));

@@ -93,10 +93,32 @@ export function workspace(patch: Partial<Workspace> = {}): Workspace {
     active: false,
     activatedAt: null,
     testRecordId: null,
+    testRecord: null,
     settings: null,
     webhookUrl: 'http://localhost:3000/webhooks/timelines/tok_secret',
     timeZone: 'Europe/Madrid',
     orgTimeZone: 'Europe/Madrid',
+    webhook: { lastEventAt: null },
+    crmUrl: 'https://crm.zoho.eu/crm/org20012345',
+    skippedWhileInactive: 0,
+    ...patch,
+  };
+}
+
+/** A sync log entry as the backend answers it. */
+export function logEntry(patch: Partial<SyncLogEntry> & Pick<SyncLogEntry, 'id' | 'outcome'>): SyncLogEntry {
+  return {
+    at: '2025-01-02T10:00:00Z',
+    chatId: 'c1',
+    messageId: `m-${patch.id}`,
+    reason: null,
+    recordId: null,
+    noteId: null,
+    resolved: false,
+    contactName: 'María García',
+    phone: '+34612345678',
+    kind: 'message',
+    module: null,
     ...patch,
   };
 }

@@ -10,10 +10,11 @@ import type {
   ModuleFieldsAnswer,
   ModulesAnswer,
   SettingsAnswer,
+  SessionAnswer,
   SyncLogAnswer,
-  SyncLogEntry,
   WorkspaceAnswer,
 } from '../../../contract/adminApi.js';
+import { crmRecordUrl } from '../../../contract/adminApi.js';
 import type { ConnectionService } from '../workspace/connection.js';
 import type { GatewayRegistry } from '../workspace/gateways.js';
 import type { ActivationService } from '../workspace/activation.js';
@@ -21,12 +22,13 @@ import { settingsInput, type SettingsService } from '../workspace/settings.js';
 import type { Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../store/schema.js';
-import { logOf } from '../store/syncLog.js';
 import { isZohoError } from '../zoho/errors.js';
 import type { ZohoGateway } from '../zoho/gateway.js';
 import { apiCors } from './cors.js';
 import { ApiError } from './errors.js';
-import { requireOwner, requireSession } from './sessions.js';
+import { renewSession, requireOwner, requireSession } from './sessions.js';
+import { parseSyncLogQuery, syncLogPage } from './syncLogView.js';
+import { crmUrlOf, workspaceView, type WorkspaceViewDeps } from './workspaceView.js';
 
 export interface AdminDeps {
   store: Store;
@@ -35,6 +37,8 @@ export interface AdminDeps {
   connection: ConnectionService;
   settings: SettingsService;
   activation: ActivationService;
+  /** The org's CRM address where it is not one of Zoho's data centres (the sandbox's record pages). */
+  crmUrl?: (ws: Workspace) => string | null;
 }
 
 const MODULE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
@@ -44,35 +48,15 @@ function answer<T>(res: Response, body: T, status = 200): void {
   res.status(status).json(body);
 }
 
-export function workspaceView(ws: Workspace, connection: ConnectionService, req: Request): WorkspaceAnswer {
-  const session = req.session!;
-  return {
-    workspace: {
-      id: ws.id,
-      orgId: ws.orgId,
-      orgName: ws.orgName,
-      ownerEmail: ws.owner.email,
-      connection: {
-        status: ws.connection.status,
-        connectedAt: ws.connection.connectedAt,
-        problem: ws.connection.problem ?? null,
-      },
-      connected: ws.connection.status === 'connected',
-      active: ws.active,
-      activatedAt: ws.activatedAt ?? null,
-      testRecordId: ws.testRecordId ?? null,
-      settings: ws.settings,
-      timeZone: ws.settings?.timeZone ?? ws.timeZone,
-      orgTimeZone: ws.timeZone,
-      webhookUrl: session.role === 'owner' ? connection.webhookUrl(ws) : null,
-    },
-    you: { email: session.email, isOwner: session.role === 'owner' },
-  };
-}
-
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
   router.use('/api', apiCors, express.json({ limit: '100kb' }), requireSession(deps.secrets, deps.store));
+  const viewDeps: WorkspaceViewDeps = {
+    data: () => deps.store.data,
+    connection: deps.connection,
+    crmUrl: deps.crmUrl,
+  };
+  const view = (req: Request): WorkspaceAnswer => workspaceView(req.workspace!, viewDeps, req);
 
   const zohoOf = (ws: Workspace): ZohoGateway => {
     const zoho = deps.gateways.for(ws);
@@ -119,7 +103,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   };
 
   router.get('/api/workspace', (req, res) => {
-    answer<WorkspaceAnswer>(res, workspaceView(req.workspace!, deps.connection, req));
+    answer<WorkspaceAnswer>(res, view(req));
   });
 
   router.get('/api/zoho/modules', async (req, res) => {
@@ -178,16 +162,17 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/api/activate', requireOwner, async (req, res) => {
     const ws = req.workspace!;
     const result = await deps.activation.activate(ws, zohoOf(ws));
+    const crmUrl = crmUrlOf(ws, viewDeps);
     answer<ActivateAnswer>(res, {
-      ...workspaceView(ws, deps.connection, req),
-      testRecordId: result.testRecordId,
+      ...view(req),
+      testRecordId: result.id,
+      testRecord: { ...result, url: crmRecordUrl(crmUrl, result.module, result.id) },
     });
   });
 
   router.post('/api/deactivate', requireOwner, async (req, res) => {
-    const ws = req.workspace!;
-    await deps.activation.deactivate(ws);
-    answer<WorkspaceAnswer>(res, workspaceView(ws, deps.connection, req));
+    await deps.activation.deactivate(req.workspace!);
+    answer<WorkspaceAnswer>(res, view(req));
   });
 
   router.post('/api/disconnect', requireOwner, async (req, res) => {
@@ -195,19 +180,23 @@ export function adminRoutes(deps: AdminDeps): Router {
     answer<DisconnectAnswer>(res, { status: 'disconnected' });
   });
 
+  // A fresh token for the same user (sliding expiry): the widget renews while it is used.
+  router.post('/api/session', (req, res) => {
+    const session = req.session!;
+    const ws = req.workspace!;
+    const { token, expiresAt } = renewSession(deps.secrets, ws, session);
+    answer<SessionAnswer>(res, {
+      sessionToken: token,
+      expiresAt: new Date(expiresAt).toISOString(),
+      workspaceId: ws.id,
+      email: session.email,
+      role: session.uid === ws.owner.userId ? 'owner' : 'viewer',
+    });
+  });
+
   router.get('/api/sync-log', (req, res) => {
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
-    const entries = logOf(deps.store.data, req.workspace!.id, limit).map((e): SyncLogEntry => ({
-      at: e.at,
-      chatId: e.chatId,
-      messageId: e.messageId,
-      outcome: e.outcome,
-      reason: e.reason,
-      recordId: e.recordId,
-      noteId: e.noteId,
-      willRetry: e.willRetry, // absent from the JSON when undefined
-    }));
-    answer<SyncLogAnswer>(res, { entries });
+    const query = parseSyncLogQuery(req.query as Record<string, unknown>);
+    answer<SyncLogAnswer>(res, syncLogPage(deps.store.data, req.workspace!, query));
   });
 
   return router;

@@ -8,7 +8,10 @@ import type { Store } from '../store/store.js';
 import type { Workspace } from '../store/schema.js';
 import { ApiError } from './errors.js';
 
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** A session lasts 12 hours from its last renewal (the widget renews it while it is used). */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** Renewals stop 30 days after the sign-in: then the user signs in with Zoho again. */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface Session {
   wid: string;
@@ -17,6 +20,8 @@ export interface Session {
   role: 'owner' | 'viewer';
   epoch: number;
   exp: number;
+  /** When the user signed in with Zoho (epoch ms); kept across renewals. Absent on older tokens. */
+  since?: number;
 }
 
 export function issueSession(
@@ -24,6 +29,7 @@ export function issueSession(
   ws: Workspace,
   user: { id: string; email: string },
   now = Date.now(),
+  since = now,
 ): string {
   const session: Session = {
     wid: ws.id,
@@ -32,8 +38,31 @@ export function issueSession(
     role: user.id === ws.owner.userId ? 'owner' : 'viewer',
     epoch: ws.sessionEpoch,
     exp: now + SESSION_TTL_MS,
+    since,
   };
   return secrets.sign({ t: 'session', ...session });
+}
+
+/**
+ * The same user's session with a later expiry, or an error when it may not be renewed any more
+ * (signed in over SESSION_MAX_AGE_MS ago; a token without `since` counts from its own issue time).
+ */
+export function renewSession(
+  secrets: Secrets,
+  ws: Workspace,
+  session: Session,
+  now = Date.now(),
+): { token: string; expiresAt: number } {
+  const since = session.since ?? session.exp - SESSION_TTL_MS;
+  if (now - since > SESSION_MAX_AGE_MS) {
+    throw new ApiError(
+      401,
+      'SESSION_TOO_OLD',
+      'You signed in more than 30 days ago: connect Zoho CRM again to continue.',
+    );
+  }
+  const token = issueSession(secrets, ws, { id: session.uid, email: session.email }, now, since);
+  return { token, expiresAt: now + SESSION_TTL_MS };
 }
 
 declare module 'express-serve-static-core' {

@@ -13,6 +13,9 @@ export type IntakeResult =
   | { status: 200; outcome: 'queued' | 'duplicate' | 'skipped'; reason?: string }
   | { status: 400 | 404; code: string; message: string };
 
+/** The sync log's reason for messages that arrive while the integration is inactive (counted for the admin). */
+export const INACTIVE_SKIP_REASON = 'integration inactive: activate it to sync new messages';
+
 export interface IntakeHooks {
   /** a message was queued for this workspace (wake the worker, start downloads) */
   onQueued(ws: Workspace, queued: QueuedEvent): void;
@@ -74,6 +77,7 @@ export class Intake {
       reason: string,
       chatId: string | undefined,
       messageId: string | undefined,
+      chat?: { name: string | undefined; phone: string | undefined },
     ): Promise<IntakeResult> => {
       appendLog(data, {
         workspaceId: ws.id,
@@ -83,6 +87,8 @@ export class Intake {
         reason,
         recordId: null,
         noteId: null,
+        contactName: chat?.name,
+        phone: chat?.phone,
       });
       await this.store.commit({ newEntriesOnly: true });
       return { status: 200, outcome: 'skipped', reason };
@@ -98,14 +104,16 @@ export class Intake {
     }
     if (event.chat.isGroup)
       return this.#skipOnce(key, () =>
-        skip('group chat: group chats are never synced', event.chat.id, event.messageId),
+        skip('group chat: group chats are never synced', event.chat.id, event.messageId, event.chat),
       );
     if (!ws.active)
       return this.#skipOnce(key, () =>
-        skip('integration inactive: activate it to sync new messages', event.chat.id, event.messageId),
+        skip(INACTIVE_SKIP_REASON, event.chat.id, event.messageId, event.chat),
       );
     if (!event.chat.phone)
-      return this.#skipOnce(key, () => skip('the chat has no phone number', event.chat.id, event.messageId));
+      return this.#skipOnce(key, () =>
+        skip('the chat has no phone number', event.chat.id, event.messageId, event.chat),
+      );
 
     const queued: QueuedEvent = {
       key,

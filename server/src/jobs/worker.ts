@@ -278,6 +278,8 @@ export class SyncWorker {
         recordId: null,
         noteId: null,
         willRetry: true,
+        contactName: q.event.chat.name,
+        phone: q.event.chat.phone,
       });
     }
     this.log.warn(
@@ -384,17 +386,13 @@ class BatchRun {
       const link = data.chats[this.#chatKey(q.event.chat.id)]!;
       const day = data.days[this.#dayKey(q.event)];
       if (!day?.noteId || day.dirty) continue;
-      const failedFiles = q.files
-        .map((f, i) => (f.error ? `${q.event.attachments[i]?.fileName}: ${f.error}` : undefined))
-        .filter(Boolean);
       link.lastSyncedAt = new Date(this.worker._now()).toISOString();
-      this.#finish(
-        q,
-        failedFiles.length ? 'failed' : 'synced',
-        failedFiles.length ? `message synced, but attachment(s) not: ${failedFiles.join('; ')}` : null,
-        link.recordId,
-        day.noteId,
-      );
+      this.#finish(q, 'synced', null, link.recordId, day.noteId);
+      // An attachment that could not be downloaded is its own entry: the message itself is synced.
+      q.files.forEach((f, i) => {
+        if (f.error)
+          this.#logAttachmentProblem(q, `${q.event.attachments[i]?.fileName}: ${f.error}`, link, day);
+      });
     }
   }
 
@@ -822,6 +820,24 @@ class BatchRun {
       reason,
       recordId: recordId ?? null,
       noteId: noteId ?? null,
+      contactName: q.event.chat.name,
+      phone: q.event.chat.phone,
+    });
+  }
+
+  #logAttachmentProblem(q: QueuedEvent, reason: string, link: ChatLink, day: DayNote): void {
+    appendLog(this.#store.data, {
+      workspaceId: this.ws.id,
+      chatId: q.event.chat.id,
+      messageId: q.event.messageId,
+      outcome: 'failed',
+      reason: `attachment not synced: ${reason}`,
+      recordId: link.recordId ?? null,
+      noteId: day.noteId ?? null,
+      willRetry: false,
+      contactName: q.event.chat.name,
+      phone: q.event.chat.phone,
+      kind: 'attachment',
     });
   }
 
@@ -867,6 +883,9 @@ class BatchRun {
       recordId: link.recordId ?? null,
       noteId: null,
       willRetry: false,
+      contactName: link.chatName,
+      phone: link.e164,
+      kind: 'chat',
     });
   }
 }

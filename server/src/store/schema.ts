@@ -70,6 +70,8 @@ export interface Workspace {
   active: boolean;
   activatedAt: string | undefined;
   testRecordId: string | undefined;
+  /** the module the test record is in (absent on workspaces activated before it was kept) */
+  testRecordModule?: string | undefined;
   createdAt: string;
 }
 
@@ -157,6 +159,11 @@ export interface SyncLogEntry {
   recordId: string | null;
   noteId: string | null;
   willRetry?: boolean;
+  /** WhatsApp's name for the chat and the contact's number, when the writer knows them (entries since 2025-06). */
+  contactName?: string | undefined;
+  phone?: string | undefined;
+  /** What the entry is about; absent = a message (or, without a message id, a chat). */
+  kind?: 'message' | 'attachment' | 'chat' | undefined;
 }
 
 export interface DbData {

@@ -1,8 +1,10 @@
 /**
- * Activation (SPEC §3): check the settings against live metadata, make sure the lead source value
- * exists, and create a test record through the very code path a WhatsApp contact takes. Every
- * failure becomes an admin-readable message naming the Zoho error, the field and the fix.
+ * Activation: check the settings against live metadata, make sure the lead source value exists, and
+ * write the workspace's test record with the fields a new WhatsApp contact gets. One test record per
+ * workspace: it is updated while it exists in the chosen module, created otherwise. Every failure
+ * becomes an admin-readable message naming the Zoho error, the field and the fix.
  */
+import { TEST_CHAT_URL } from '../../../contract/adminApi.js';
 import { ApiError } from '../http/errors.js';
 import type { Store } from '../store/store.js';
 import { completeSettings, SETTING_FIELDS, type Settings, type Workspace } from '../store/schema.js';
@@ -14,8 +16,16 @@ import { validateAgainst } from './settings.js';
 
 /** A number from a range reserved for fiction (Ofcom, UK), so the test record never matches a real person. */
 export const TEST_RECORD_PHONE = '+447700900123';
-export const TEST_RECORD_CHAT_URL = 'https://app.timelines.ai/chat/0/messages/';
 export const TEST_RECORD_NAME = 'WhatsApp test contact (TimelinesAI)';
+
+/** What activation did with the test record. */
+export interface TestRecordOutcome {
+  id: string;
+  module: string;
+  name: string;
+  /** false: the workspace's existing test record was updated. */
+  created: boolean;
+}
 
 export class ActivationService {
   constructor(
@@ -24,7 +34,7 @@ export class ActivationService {
     private readonly onActivated: (workspaceId: string) => void = () => undefined,
   ) {}
 
-  async activate(ws: Workspace, zoho: ZohoGateway): Promise<{ testRecordId: string }> {
+  async activate(ws: Workspace, zoho: ZohoGateway): Promise<TestRecordOutcome> {
     const settings = completeSettings(ws.settings);
     if (!settings) {
       const missing = SETTING_FIELDS.find((k) => !ws.settings?.[k]);
@@ -64,15 +74,42 @@ export class ActivationService {
 
     const row = newRecordFields(
       settings,
-      { name: TEST_RECORD_NAME, phone: TEST_RECORD_PHONE, url: TEST_RECORD_CHAT_URL },
+      { name: TEST_RECORD_NAME, phone: TEST_RECORD_PHONE, url: TEST_CHAT_URL },
       TEST_RECORD_PHONE,
       ws.owner.userId,
     );
+    const outcome = await this.#writeTestRecord(ws, zoho, settings, row, fields);
+
+    ws.active = true;
+    ws.activatedAt = new Date().toISOString();
+    ws.testRecordId = outcome.id;
+    ws.testRecordModule = outcome.module;
+    await this.store.commit();
+    this.onActivated(ws.id);
+    return outcome;
+  }
+
+  /** Updates the workspace's test record while it exists in the module, else creates one. */
+  async #writeTestRecord(
+    ws: Workspace,
+    zoho: ZohoGateway,
+    settings: Settings,
+    row: Record<string, unknown>,
+    fields: ZohoField[],
+  ): Promise<TestRecordOutcome> {
+    const module = settings.module;
+    const existing = await this.#existingTestRecord(ws, zoho, settings);
     let result: RowResult<{ id: string }> | undefined;
+    let created = false;
     try {
-      [result] = await zoho.createRecords(settings.module, [row]);
+      if (existing) [result] = await zoho.updateRecords(module, [{ ...row, id: existing }]);
+      // Deleted between the read and the update: make a new one.
+      if (!existing || (result && !result.ok && result.code === 'not_found')) {
+        created = true;
+        [result] = await zoho.createRecords(module, [row]);
+      }
     } catch (e) {
-      throw zohoProblem(e, settings, 'creating the test record in');
+      throw zohoProblem(e, settings, `${existing ? 'updating' : 'creating'} the test record in`);
     }
     if (!result)
       throw new ApiError(
@@ -81,13 +118,24 @@ export class ActivationService {
         'Zoho answered the test record without a result row; try again.',
       );
     if (!result.ok) throw rowProblem(result, settings, fields);
+    return { id: result.value.id, module, name: TEST_RECORD_NAME, created };
+  }
 
-    ws.active = true;
-    ws.activatedAt = new Date().toISOString();
-    ws.testRecordId = result.value.id;
-    await this.store.commit();
-    this.onActivated(ws.id);
-    return { testRecordId: result.value.id };
+  /** The id of the test record made by an earlier activation, when it is still in the module. */
+  async #existingTestRecord(
+    ws: Workspace,
+    zoho: ZohoGateway,
+    settings: Settings,
+  ): Promise<string | undefined> {
+    const id = ws.testRecordId;
+    if (!id || (ws.testRecordModule ?? settings.module) !== settings.module) return undefined;
+    try {
+      const [found] = await zoho.getRecords(settings.module, [id], ['id']);
+      return found ? id : undefined;
+    } catch (e) {
+      if (isZohoError(e) && e.code === 'not_found') return undefined;
+      throw zohoProblem(e, settings, 'looking for the test record in');
+    }
   }
 
   async deactivate(ws: Workspace): Promise<void> {
