@@ -159,7 +159,7 @@ export interface SyncLogEntry {
   recordId: string | null;
   noteId: string | null;
   willRetry?: boolean;
-  /** WhatsApp's name for the chat and the contact's number, when the writer knows them (entries since 2025-06). */
+  /** The chat's WhatsApp name and the contact's number, when the writer knows them (not on older entries). */
   contactName?: string | undefined;
   phone?: string | undefined;
   /** What the entry is about; absent = a message (or, without a message id, a chat). */
