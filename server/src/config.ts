@@ -45,6 +45,9 @@ export const configSchema = z
     SECRET_KEY: emptyToUndefined.refine((v) => v === undefined || v.length >= 32, {
       message: 'SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)',
     }),
+    DATABASE_URL: emptyToUndefined.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/.test(v), {
+      message: 'DATABASE_URL must be a PostgreSQL URL, e.g. postgres://user:password@host:5432/wa_zoho',
+    }),
     ZOHO_CLIENT_ID: emptyToUndefined,
     ZOHO_CLIENT_SECRET: emptyToUndefined,
     ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL'),
@@ -136,6 +139,8 @@ export interface Config {
   port: number;
   publicUrl: string | undefined;
   dataFile: string;
+  /** PostgreSQL instead of the embedded document store (several connector processes) */
+  databaseUrl: string | undefined;
   secretKey: string | undefined;
   zoho:
     | { mode: 'live'; clientId: string; clientSecret: string; accountsUrl?: string; apiUrl?: string }
@@ -176,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: c.PORT,
     publicUrl: c.PUBLIC_URL,
     dataFile: c.DATA_FILE,
+    databaseUrl: c.DATABASE_URL,
     secretKey: c.SECRET_KEY,
     zoho: c.ZOHO_CLIENT_ID
       ? {

@@ -4,7 +4,8 @@
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
-import { startServer } from './server.js';
+import { startServer, StartupError } from './server.js';
+import { StoreFileError } from './store/document/image.js';
 
 let config: Config;
 try {
@@ -18,7 +19,25 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const running = await startServer(config, { log });
+let running: Awaited<ReturnType<typeof startServer>>;
+try {
+  running = await startServer(config, { log });
+} catch (e) {
+  // What a person must fix gets one clear line and exit code 1 (no stack trace).
+  if (
+    e instanceof StoreFileError ||
+    e instanceof StartupError ||
+    (e as Error).message?.startsWith('Cannot connect to PostgreSQL')
+  ) {
+    console.error(`Cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`Cannot start: port ${config.port} is in use: stop what uses it, or set PORT.`);
+    process.exit(1);
+  }
+  throw e;
+}
 if (config.zoho.mode === 'sandbox') {
   log.info(
     { url: running.url, sandbox: `${running.url}/sandbox/`, zohoEmulator: `${running.url}/zoho` },

@@ -1,7 +1,7 @@
 /**
- * The composition root: builds the store, the Zoho gateways, the services, the worker and the HTTP
- * app, and binds them to a port. In sandbox mode (no ZOHO_CLIENT_ID) the Zoho CRM emulator runs in
- * the same process under /zoho and the sandbox pages under /sandbox.
+ * The composition root: builds the store, the Zoho gateways, the services, the scheduler and the
+ * HTTP app, and binds them to a port. In sandbox mode (no ZOHO_CLIENT_ID) the Zoho CRM emulator runs
+ * in the same process under /zoho and the sandbox pages under /sandbox.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,10 +18,12 @@ import { webhookEndpoint } from './http/webhookRoutes.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
 import { Intake } from './jobs/intake.js';
-import { SyncWorker } from './jobs/worker.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { workspaceTurn, type RunnerDeps } from './jobs/workspaceRun.js';
 import { Secrets } from './store/crypto.js';
+import { openStore } from './store/open.js';
 import type { Workspace } from './store/schema.js';
-import { Store } from './store/store.js';
+import type { Frozen, Store } from './store/store.js';
 import { ActivationService } from './workspace/activation.js';
 import { ConnectionService } from './workspace/connection.js';
 import { GatewayRegistry, type ZohoApp } from './workspace/gateways.js';
@@ -37,7 +39,7 @@ export interface RunningServer {
   url: string;
   config: Config;
   store: Store;
-  worker: SyncWorker;
+  scheduler: Scheduler;
   emulator: ZohoEmulator | undefined;
   /** Zoho calls made by the connector, by kind (benchmarks and tests) */
   zohoCalls: Map<ZohoCallKind, number>;
@@ -46,36 +48,59 @@ export interface RunningServer {
 
 export interface StartOptions {
   log?: Logger;
-  /** a different search-lag safety window (tests with a small emulator lag) */
-  searchLagSafetyMs?: number;
   maxConcurrency?: number;
   /** first retry delay after a temporary Zoho failure (tests use a short one) */
   retryBaseMs?: number;
+  /** a workspace lease's lifetime (a killed process's work is taken over after it); default 30 s */
+  leaseTtlMs?: number;
+  /** how often the queue is polled for work of other processes (PostgreSQL); default 1 s */
+  pollMs?: number;
+  /** messages per sync run (default 2,000) */
+  batchSize?: number;
+}
+
+/** A start-up problem a person must fix, said in one line (main.ts prints it and exits 1). */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const dataDir = path.dirname(path.resolve(config.dataFile));
-  mkdirSync(dataDir, { recursive: true });
+  const store = await openStore(config);
+  let server: http.Server | undefined;
+  try {
+    // Bind first: with PORT=0 the public URL is only known once listening.
+    server = http.createServer();
+    await listen(server, config.port);
+    const port = (server.address() as AddressInfo).port;
+    const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+    const secrets = new Secrets(config.secretKey ?? sandboxSecret(dataDir));
+    await checkSecretKey(store, secrets);
+    return await compose(config, options, { log, store, server, publicUrl, secrets, dataDir });
+  } catch (e) {
+    server?.close();
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
 
-  // Bind first: with PORT=0 the public URL is only known once listening.
-  const server = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+interface Parts {
+  log: Logger;
+  store: Store;
+  server: http.Server;
+  publicUrl: string;
+  secrets: Secrets;
+  dataDir: string;
+}
 
-  const secretKey = config.secretKey ?? sandboxSecret(dataDir);
-  const secrets = new Secrets(secretKey);
-  const store = await Store.open(config.dataFile);
-
+async function compose(config: Config, options: StartOptions, parts: Parts): Promise<RunningServer> {
+  const { log, store, server, publicUrl, secrets, dataDir } = parts;
   let emulator: ZohoEmulator | undefined;
+  let sandbox: typeof SandboxModule | undefined;
   let app: ZohoApp;
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
   const attachmentHosts = [...config.attachmentHosts];
-  let sandbox: typeof SandboxModule | undefined;
   if (config.zoho.mode === 'sandbox') {
     const { createZohoEmulator } = await import('../../emulator/zoho/index.js');
     sandbox = await import('./sandbox/sandboxRoutes.js');
@@ -98,23 +123,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     dailyCredits: config.zohoDailyCredits,
   });
   const metadata = new MetadataCache();
-  const files = new AttachmentFetcher(
-    store,
-    log,
-    { dir: path.join(dataDir, 'attachments'), allowedHosts: attachmentHosts },
-    // `worker` is defined just below; downloads only finish after start-up.
-    (wsId) => worker.schedule(wsId, 0),
+  // `scheduler` is defined just below; downloads only finish after start-up.
+  const files = new AttachmentFetcher(store, log, { allowedHosts: attachmentHosts }, (wsId) =>
+    scheduler.schedule(wsId, 0),
   );
-  // The sync's calls are paced by each org's credit budget; its runs wait when the budget is spent.
-  const syncGateways = {
-    for: (ws: Workspace) => gateways.background(ws),
-    runDelay: (ws: Workspace) => gateways.runDelay(ws),
+  const runner: RunnerDeps = {
+    store,
+    // The sync's calls are paced by each org's credit budget; its runs wait when the budget is spent.
+    gateways: {
+      for: (ws: Frozen<Workspace>) => gateways.background(ws),
+      runDelay: (ws: Frozen<Workspace>) => gateways.runDelay(ws),
+    },
+    metadata,
+    files,
+    log,
+    now: Date.now,
+    batchSize: options.batchSize ?? 2000,
+    retryBaseMs: options.retryBaseMs,
   };
-  const worker: SyncWorker = new SyncWorker(store, syncGateways, metadata, files, log, {
-    flushWindowMs: config.flushWindowMs,
-    searchLagSafetyMs: options.searchLagSafetyMs ?? config.searchLagMs,
-    ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
-  });
+  const scheduler: Scheduler = new Scheduler(
+    store,
+    (wsId, lease, stopping) => workspaceTurn(runner, wsId, lease, stopping),
+    log,
+    {
+      flushWindowMs: config.flushWindowMs,
+      pollMs: options.pollMs ?? (store.engine === 'postgres' ? 1000 : 0),
+      leaseTtlMs: options.leaseTtlMs ?? 30_000,
+    },
+  );
+  const resume = (wsId: string) =>
+    void scheduler.requeueWaiting(wsId).catch((e: unknown) => log.error({ err: e }, 'requeue failed'));
   const connection = new ConnectionService({
     store,
     secrets,
@@ -122,26 +160,38 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app,
     publicUrl,
     overrides,
-    onConnected: (wsId) => worker.requeueWaiting(wsId),
+    onConnected: resume,
   });
   const settings = new SettingsService(store, metadata);
-  const activation = new ActivationService(store, metadata, (wsId) => worker.requeueWaiting(wsId));
+  const activation = new ActivationService(store, metadata, resume);
   const intake = new Intake(store, secrets, {
     onQueued: (ws, q) => {
       if (q.files.length) files.ensure(q);
-      worker.schedule(ws.id);
+      scheduler.schedule(ws.id);
     },
   });
-  const housekeeping = new Housekeeping(store);
+  const housekeeping = new Housekeeping(store, log);
 
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', false);
-  web.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  web.get('/healthz', async (_req, res) => {
+    const health = await store.health();
+    if (health.ok) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable', reason: health.reason });
   });
   web.use(oauthRoutes(connection));
-  web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
+  web.use(
+    adminRoutes({
+      store,
+      secrets,
+      gateways,
+      connection,
+      settings,
+      activation,
+      ...(sandbox ? { crmUrl: sandbox.sandboxCrmUrl(publicUrl) } : {}),
+    }),
+  );
   if (emulator && sandbox) {
     web.use('/zoho', emulator.router);
     web.use(sandbox.sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
@@ -154,35 +204,61 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (!webhook(req, res)) web(req, res);
   });
 
-  worker.start();
+  await scheduler.start();
+  for (const q of await store.queue.withPendingFiles()) files.ensure(q);
   housekeeping.start();
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
   return {
     url: publicUrl,
     config,
     store,
-    worker,
+    scheduler,
     emulator,
     zohoCalls,
-    async close() {
-      if (closed) return;
-      closed = true;
-      housekeeping.stop();
-      await worker.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await store.close();
-      await emulator?.flush();
-      log.flush?.();
+    close() {
+      // Graceful: stop taking connections and answer those in flight, stop starting runs and let
+      // the running ones end their batch (leases released), then close the store.
+      closing ??= (async () => {
+        housekeeping.stop();
+        const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await scheduler.stop();
+        const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+        await httpDone;
+        clearTimeout(forced);
+        await store.close();
+        await emulator?.flush();
+        log.flush?.();
+      })();
+      return closing;
     },
   };
 }
 
+function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+}
+
+/** Stored tokens were sealed with a SECRET_KEY: a different one cannot open them (say so, change nothing). */
+async function checkSecretKey(store: Store, secrets: Secrets): Promise<void> {
+  for (const ws of await store.workspaces.all()) {
+    try {
+      secrets.open(ws.webhookToken);
+    } catch {
+      throw new StartupError(
+        `SECRET_KEY does not open the stored secrets of workspace ${ws.id} (${ws.orgName}): start with the SECRET_KEY they were sealed with. Nothing was changed.`,
+      );
+    }
+  }
+}
+
 /** The sandbox keeps its own SECRET_KEY beside the data file, so tokens survive restarts. */
 function sandboxSecret(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const key = randomBytes(32).toString('hex');

@@ -45,6 +45,7 @@ function newestSourceMtime(): number {
     else newest = Math.max(newest, st.mtimeMs);
   };
   visit(path.join(root, 'widget/src'));
+  visit(path.join(root, 'contract'));
   for (const page of PAGES) visit(path.join(root, 'widget', page));
   visit(path.join(root, 'vite.config.ts'));
   return newest;

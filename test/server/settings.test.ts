@@ -176,4 +176,52 @@ describe('settings', () => {
     expect((await api(h.url, s.token, 'POST', '/api/deactivate')).status).toBe(200);
     expect((await api(h.url, s.token, 'PUT', '/api/settings', CONTACT_SETTINGS)).status).toBe(200);
   });
+
+  describe('the chat link field', () => {
+    const candidates = async () =>
+      (
+        await api<{ candidates: { chatLink: { apiName: string; label: string }[] } }>(
+          h.url,
+          s.token,
+          'GET',
+          '/api/zoho/modules/Contacts/fields',
+        )
+      ).body.candidates.chatLink.map((f) => f.apiName);
+
+    it('is never offered among the name fields, and the created "WhatsApp Chat" field comes first', async () => {
+      await api(h.url, s.token, 'POST', '/api/zoho/modules/Contacts/chat-link-field');
+      const offered = await candidates();
+      expect(offered[0]).toBe('WhatsApp_Chat');
+      for (const name of ['First_Name', 'Last_Name', 'Full_Name']) expect(offered).not.toContain(name);
+      expect(offered).not.toContain('Mobile'); // phone fields are not text
+    });
+
+    it('refuses the name field, saying why and naming the setting', async () => {
+      const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+        ...CONTACT_SETTINGS,
+        chatLinkField: 'Last_Name',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('CHAT_LINK_FIELD_CLASH');
+      expect(res.body.error.field).toBe('chatLinkField');
+      expect(res.body.error.message).toMatch(/cannot be "Last Name".*holds the contact's name/);
+    });
+
+    it('refuses the field chosen for the contact name, even a custom one', async () => {
+      h.server.emulator!.state.addField(orgId, 'Contacts', {
+        apiName: 'Nickname',
+        label: 'Nickname',
+        dataType: 'text',
+        mandatory: false,
+      });
+      const res = await api<Err>(h.url, s.token, 'PUT', '/api/settings', {
+        ...CONTACT_SETTINGS,
+        nameField: 'Nickname',
+        chatLinkField: 'Nickname',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('CHAT_LINK_FIELD_CLASH');
+      expect(res.body.error.field).toBe('chatLinkField');
+    });
+  });
 });

@@ -8,6 +8,7 @@ import {
   type IntegrationSettings,
   type ModuleFields,
   type ModuleInfo,
+  type SettingsRequest,
   type SyncLogEntry,
   type Workspace,
   type WorkspaceResponse,
@@ -79,7 +80,6 @@ export const SAVED: IntegrationSettings = {
   nameField: 'Last_Name',
   chatLinkField: 'Website',
   leadSourceField: 'Lead_Source',
-  timeZone: null,
 };
 
 export function workspace(patch: Partial<Workspace> = {}): Workspace {
@@ -88,12 +88,37 @@ export function workspace(patch: Partial<Workspace> = {}): Workspace {
     orgId: 'org_1',
     orgName: 'Acme Sandbox',
     ownerEmail: 'owner@acme.test',
+    connection: { status: 'connected', connectedAt: '2025-03-01T10:00:00.000Z', problem: null },
     connected: true,
     active: false,
+    activatedAt: null,
+    testRecordId: null,
+    testRecord: null,
     settings: null,
     webhookUrl: 'http://localhost:3000/webhooks/timelines/tok_secret',
     timeZone: 'Europe/Madrid',
     orgTimeZone: 'Europe/Madrid',
+    webhook: { lastEventAt: null },
+    crmUrl: 'https://crm.zoho.eu/crm/org20012345',
+    skippedWhileInactive: 0,
+    ...patch,
+  };
+}
+
+/** A sync log entry as the backend answers it. */
+export function logEntry(patch: Partial<SyncLogEntry> & Pick<SyncLogEntry, 'id' | 'outcome'>): SyncLogEntry {
+  return {
+    at: '2025-01-02T10:00:00Z',
+    chatId: 'c1',
+    messageId: `m-${patch.id}`,
+    reason: null,
+    recordId: null,
+    noteId: null,
+    resolved: false,
+    contactName: 'María García',
+    phone: '+34612345678',
+    kind: 'message',
+    module: null,
     ...patch,
   };
 }
@@ -122,7 +147,12 @@ export class FakeApi implements ApiClient {
     if (!meta) throw new ApiError(404, 'NOT_FOUND', `No module ${module}`);
     return structuredClone(meta);
   });
-  saveSettings = vi.fn(async (settings: IntegrationSettings) => {
+  saveSettings = vi.fn(async (request: SettingsRequest) => {
+    const settings: IntegrationSettings = { module: request.module };
+    for (const key of ['phoneField', 'nameField', 'chatLinkField', 'leadSourceField', 'timeZone'] as const) {
+      const value = request[key];
+      if (value) settings[key] = value;
+    }
     this.ws = { ...this.ws, settings };
     return settings;
   });

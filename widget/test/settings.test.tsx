@@ -6,7 +6,7 @@ import type { Session, SessionStore } from '../src/api/session';
 import { createDraftStorage } from '../src/settings/draftStorage';
 import { SettingsApp } from '../src/settings/SettingsApp';
 import { createSettingsController, type SettingsController } from '../src/settings/settingsController';
-import { FakeApi, SAVED, SESSION, fakeConnect, memorySession, workspace } from './fakes';
+import { FakeApi, SAVED, SESSION, fakeConnect, logEntry, memorySession, workspace } from './fakes';
 
 interface Setup {
   api?: FakeApi;
@@ -276,24 +276,22 @@ describe('settings page', () => {
   it('shows the webhook URL with a copy button, and the latest sync outcomes', async () => {
     const api = new FakeApi();
     api.syncLog = [
-      {
+      logEntry({
+        id: 'e2',
         at: '2025-01-02T10:00:00Z',
-        chatId: 'c1',
         messageId: 'm2',
         outcome: 'failed',
         reason: 'Zoho said TOO_MANY_REQUESTS; will retry',
-        recordId: null,
-        noteId: null,
-      },
-      {
+      }),
+      logEntry({
+        id: 'e1',
         at: '2025-01-02T09:00:00Z',
-        chatId: 'c1',
         messageId: 'm1',
         outcome: 'synced',
-        reason: null,
         recordId: '1001',
         noteId: 'n1',
-      },
+        module: 'Contacts',
+      }),
     ];
     await mount({ api });
     expect((screen.getByLabelText('Webhook URL') as HTMLInputElement).value).toBe(

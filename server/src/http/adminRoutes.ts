@@ -1,20 +1,36 @@
 /**
- * The admin API (SPEC §7). Every route needs a session; changes need the workspace owner.
+ * The admin API. Every route needs a session; changes need the workspace owner. Requests and answers
+ * are typed by the contract the widget compiles against (contract/adminApi.ts).
  */
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
+import type {
+  ActivateAnswer,
+  ChatLinkFieldAnswer,
+  DisconnectAnswer,
+  ModuleFieldsAnswer,
+  ModulesAnswer,
+  SettingsAnswer,
+  SessionAnswer,
+  SyncLogAnswer,
+  WebhookRotateAnswer,
+  WorkspaceAnswer,
+} from '../../../contract/adminApi.js';
+import { crmRecordUrl } from '../../../contract/adminApi.js';
 import type { ConnectionService } from '../workspace/connection.js';
 import type { GatewayRegistry } from '../workspace/gateways.js';
 import type { ActivationService } from '../workspace/activation.js';
 import { settingsInput, type SettingsService } from '../workspace/settings.js';
 import type { Secrets } from '../store/crypto.js';
-import type { Store } from '../store/store.js';
-import type { Workspace } from '../store/schema.js';
-import { logOf } from '../store/syncLog.js';
-import { isZohoError } from '../zoho/errors.js';
-import type { ZohoGateway } from '../zoho/gateway.js';
-import { apiCors } from './cors.js';
 import { Problem } from '../errors.js';
+import type { Frozen, Store } from '../store/store.js';
+import type { Workspace } from '../store/schema.js';
+import type { ZohoGateway } from '../zoho/gateway.js';
+import { renewSession } from '../workspace/sessions.js';
+import { asAdminProblem as zohoCall } from '../workspace/zohoProblems.js';
+import { apiCors } from './cors.js';
 import { requireOwner, requireSession } from './sessions.js';
+import { parseSyncLogQuery, syncLogPage } from './syncLogView.js';
+import { crmUrlOf, workspaceView, type WorkspaceViewDeps } from './workspaceView.js';
 
 export interface AdminDeps {
   store: Store;
@@ -23,41 +39,28 @@ export interface AdminDeps {
   connection: ConnectionService;
   settings: SettingsService;
   activation: ActivationService;
+  /** The org's CRM address where it is not one of Zoho's data centres (the sandbox's record pages). */
+  crmUrl?: (ws: Frozen<Workspace>) => string | null;
 }
 
 const MODULE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
 
-export function workspaceView(ws: Workspace, connection: ConnectionService, req: Request) {
-  const session = req.session!;
-  return {
-    workspace: {
-      id: ws.id,
-      orgId: ws.orgId,
-      orgName: ws.orgName,
-      ownerEmail: ws.owner.email,
-      connection: {
-        status: ws.connection.status,
-        connectedAt: ws.connection.connectedAt,
-        problem: ws.connection.problem ?? null,
-      },
-      connected: ws.connection.status === 'connected',
-      active: ws.active,
-      activatedAt: ws.activatedAt ?? null,
-      testRecordId: ws.testRecordId ?? null,
-      settings: ws.settings,
-      timeZone: ws.settings?.timeZone ?? ws.timeZone,
-      orgTimeZone: ws.timeZone,
-      webhookUrl: session.role === 'owner' ? connection.webhookUrl(ws) : null,
-    },
-    you: { email: session.email, isOwner: session.role === 'owner' },
-  };
+/** Sends an answer typed by the contract (Express's `res.json` takes anything). */
+function answer<T>(res: Response, body: T, status = 200): void {
+  res.status(status).json(body);
 }
 
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
   router.use('/api', apiCors, express.json({ limit: '100kb' }), requireSession(deps.secrets, deps.store));
+  const viewDeps: WorkspaceViewDeps = { store: deps.store, connection: deps.connection, crmUrl: deps.crmUrl };
+  /** The view of the workspace as stored now (after a change: read again, not the request's copy). */
+  const view = async (req: Request): Promise<WorkspaceAnswer> => {
+    const ws = (await deps.store.workspaces.get(req.workspace!.id)) ?? req.workspace!;
+    return workspaceView(ws, viewDeps, req);
+  };
 
-  const zohoOf = (ws: Workspace): ZohoGateway => {
+  const zohoOf = (ws: Frozen<Workspace>): ZohoGateway => {
     const zoho = deps.gateways.for(ws);
     if (!zoho) {
       throw new Problem(
@@ -74,52 +77,21 @@ export function adminRoutes(deps: AdminDeps): Router {
       throw new Problem('invalid', 'INVALID_MODULE', `"${m}" is not a Zoho module API name.`);
     return m;
   };
-  /** Zoho failures on admin reads become messages the admin can act on. */
-  const zohoCall = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!isZohoError(e)) throw e;
-      const status =
-        e.code === 'auth'
-          ? 401
-          : e.code === 'permission'
-            ? 403
-            : e.code === 'not_found'
-              ? 404
-              : e.code === 'validation'
-                ? 422
-                : 503;
-      const hint =
-        e.code === 'auth'
-          ? 'Reconnect Zoho CRM.'
-          : e.code === 'rate_limited' || e.code === 'temporary'
-            ? 'Try again in a minute.'
-            : '';
-      throw new ApiError(
-        status,
-        `ZOHO_${e.code.toUpperCase()}`,
-        `Zoho answered ${e.zohoCode ?? e.code}: ${e.message}. ${hint}`.trim(),
-        e.field,
-      );
-    }
-  };
-
-  router.get('/api/workspace', (req, res) => {
-    res.json(workspaceView(req.workspace!, deps.connection, req));
+  router.get('/api/workspace', async (req, res) => {
+    answer<WorkspaceAnswer>(res, await view(req));
   });
 
   router.get('/api/zoho/modules', async (req, res) => {
     const ws = req.workspace!;
     const modules = await zohoCall(() => deps.settings.modules(ws, zohoOf(ws)));
-    res.json({ modules });
+    answer<ModulesAnswer>(res, { modules });
   });
 
   router.get('/api/zoho/modules/:module/fields', async (req, res) => {
     const ws = req.workspace!;
     const module = moduleParam(req);
     const { fields, candidates } = await zohoCall(() => deps.settings.fields(ws, zohoOf(ws), module));
-    res.json({ fields, candidates });
+    answer<ModuleFieldsAnswer>(res, { fields, candidates });
   });
 
   router.put('/api/settings', requireOwner, async (req, res) => {
@@ -142,7 +114,7 @@ export function adminRoutes(deps: AdminDeps): Router {
         'The integration is active: click "Deactivate and edit settings" first.',
       );
     const settings = await zohoCall(() => deps.settings.save(ws, zohoOf(ws), parsed.data));
-    res.json({ settings });
+    answer<SettingsAnswer>(res, { settings });
   });
 
   router.post('/api/zoho/modules/:module/chat-link-field', requireOwner, async (req, res) => {
@@ -155,39 +127,57 @@ export function adminRoutes(deps: AdminDeps): Router {
         'The integration is active: deactivate it to change fields.',
       );
     const field = await zohoCall(() => deps.settings.createChatLinkField(ws, zohoOf(ws), module));
-    res.status(201).json({ field: { apiName: field.apiName, label: field.label, type: field.type } });
+    answer<ChatLinkFieldAnswer>(
+      res,
+      { field: { apiName: field.apiName, label: field.label, type: field.type } },
+      201,
+    );
   });
 
   router.post('/api/activate', requireOwner, async (req, res) => {
     const ws = req.workspace!;
     const result = await deps.activation.activate(ws, zohoOf(ws));
-    res.json({ ...workspaceView(ws, deps.connection, req), testRecordId: result.testRecordId });
+    const crmUrl = crmUrlOf(ws, viewDeps);
+    answer<ActivateAnswer>(res, {
+      ...(await view(req)),
+      testRecordId: result.id,
+      testRecord: { ...result, url: crmRecordUrl(crmUrl, result.module, result.id) },
+    });
   });
 
   router.post('/api/deactivate', requireOwner, async (req, res) => {
-    const ws = req.workspace!;
-    await deps.activation.deactivate(ws);
-    res.json(workspaceView(ws, deps.connection, req));
+    await deps.activation.deactivate(req.workspace!);
+    answer<WorkspaceAnswer>(res, await view(req));
   });
 
   router.post('/api/disconnect', requireOwner, async (req, res) => {
     await deps.connection.disconnect(req.workspace!);
-    res.json({ status: 'disconnected' });
+    answer<DisconnectAnswer>(res, { status: 'disconnected' });
   });
 
-  router.get('/api/sync-log', (req, res) => {
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
-    const entries = logOf(deps.store.data, req.workspace!.id, limit).map((e) => ({
-      at: e.at,
-      chatId: e.chatId,
-      messageId: e.messageId,
-      outcome: e.outcome,
-      reason: e.reason,
-      recordId: e.recordId,
-      noteId: e.noteId,
-      ...(e.willRetry !== undefined ? { willRetry: e.willRetry } : {}),
-    }));
-    res.json({ entries });
+  // A fresh token for the same user (sliding expiry): the widget renews while it is used.
+  router.post('/api/session', (req, res) => {
+    const session = req.session!;
+    const ws = req.workspace!;
+    const { token, expiresAt } = renewSession(deps.secrets, ws, session);
+    answer<SessionAnswer>(res, {
+      sessionToken: token,
+      expiresAt: new Date(expiresAt).toISOString(),
+      workspaceId: ws.id,
+      email: session.email,
+      role: session.uid === ws.owner.userId ? 'owner' : 'viewer',
+    });
+  });
+
+  router.get('/api/sync-log', async (req, res) => {
+    const query = parseSyncLogQuery(req.query as Record<string, unknown>);
+    answer<SyncLogAnswer>(res, await syncLogPage(deps.store, req.workspace!, query));
+  });
+
+  // A new webhook URL: the old token stops at once (a leaked URL is dead); paste the new one in TimelinesAI.
+  router.post('/api/webhook/rotate', requireOwner, async (req, res) => {
+    const webhookUrl = await deps.connection.rotateWebhook(req.workspace!);
+    answer<WebhookRotateAnswer>(res, { webhookUrl });
   });
 
   return router;

@@ -1,8 +1,8 @@
 /**
- * Sandbox-only routes (SPEC §6): the host page that plays Zoho CRM around the widget, read access
- * to the emulator's records and Notes for it, a form endpoint that sends a WhatsApp message in
- * through the real webhook, and sample attachment files. Mounted only when no Zoho credentials are
- * configured: the emulator holds no real data.
+ * Sandbox-only routes: the host page that plays Zoho CRM around the widget, read access to the
+ * emulator's records and Notes for it, record pages for the settings page's links into the CRM, a
+ * form endpoint that sends a WhatsApp message in through the real webhook, and sample attachment
+ * files. Mounted only when no Zoho credentials are configured: the emulator holds no real data.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +28,16 @@ export interface SandboxDeps {
   publicUrl: string;
   log: Logger;
 }
+
+/**
+ * The sandbox org's "CRM address": `${crmUrl}/tab/<Module>/<id>` (the shape of Zoho's record pages)
+ * is served below and shows the record in the host page.
+ */
+export function sandboxCrmUrl(publicUrl: string): (ws: { orgId: string }) => string {
+  return (ws) => `${publicUrl}/sandbox/crm/org${encodeURIComponent(ws.orgId)}`;
+}
+
+const RECORD_PAGE = { module: /^[A-Za-z][A-Za-z0-9_]{0,99}$/, id: /^[0-9A-Za-z_-]{1,64}$/ };
 
 const sendInput = z
   .object({
@@ -66,10 +76,8 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
   });
   router.use('/widget', express.static(widgetBuild));
 
-  const sandboxWorkspace = () => deps.store.data.workspaces.find((w) => w.orgId === sandboxOrg.orgId);
-
-  router.get('/sandbox/api/state', (_req, res) => {
-    const ws = sandboxWorkspace();
+  router.get('/sandbox/api/state', async (_req, res) => {
+    const ws = await deps.store.workspaces.byOrg(sandboxOrg.orgId);
     res.json({
       orgId: sandboxOrg.orgId,
       connected: ws?.connection.status === 'connected',
@@ -80,6 +88,22 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
         ? `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`
         : null,
       users: sandboxOrg.users.map((u) => ({ email: u.email, name: u.fullName, admin: u.isAdmin })),
+    });
+  });
+
+  // A record's page, as Zoho's `…/crm/org<id>/tab/<Module>/<id>`: the host page's record view.
+  router.get('/sandbox/crm/:org/tab/:module/:id', (req, res) => {
+    const module = String(req.params.module);
+    const id = String(req.params.id);
+    if (!RECORD_PAGE.module.test(module) || !RECORD_PAGE.id.test(id))
+      throw new Problem('not_found', 'NO_SUCH_PAGE', 'No such record page in the sandbox.');
+    res.redirect(302, `/sandbox/#records/${encodeURIComponent(module)}/${encodeURIComponent(id)}`);
+  });
+
+  // What ZOHO.CRM.CONFIG.getOrgInfo answers the widget (the chat panel names the org's time zone).
+  router.get('/sandbox/api/org', (_req, res) => {
+    res.json({
+      org: [{ id: sandboxOrg.orgId, company_name: sandboxOrg.companyName, time_zone: sandboxOrg.timeZone }],
     });
   });
 
@@ -113,7 +137,7 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
         parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
     }
-    const ws = sandboxWorkspace();
+    const ws = await deps.store.workspaces.byOrg(sandboxOrg.orgId);
     if (!ws)
       throw new Problem(
         'conflict',

@@ -71,6 +71,8 @@ export interface Workspace {
   activatedAt: string | undefined;
   deactivatedAt?: string | undefined;
   testRecordId: string | undefined;
+  /** the module the test record is in (absent on workspaces activated before it was kept) */
+  testRecordModule?: string | undefined;
   /** messages acknowledged and skipped because the integration was inactive, since the last deactivation */
   skippedWhileInactive?: number | undefined;
   createdAt: string;

@@ -1,8 +1,10 @@
 /**
- * Activation (SPEC §3): check the settings against live metadata, make sure the lead source value
- * exists, and create a test record through the very code path a WhatsApp contact takes. Every
- * failure becomes an admin-readable message naming the Zoho error, the field and the fix.
+ * Activation: check the settings against live metadata, make sure the lead source value exists, and
+ * write the workspace's test record with the fields a new WhatsApp contact gets. One test record per
+ * workspace: it is updated while it exists in the chosen module, created otherwise. Every failure
+ * becomes an admin-readable message naming the Zoho error, the field and the fix.
  */
+import { TEST_CHAT_URL } from '../../../contract/adminApi.js';
 import { Problem } from '../errors.js';
 import { patchWorkspace, type Frozen, type Store } from '../store/store.js';
 import { newIndexState, sameFields } from '../store/phoneIndexState.js';
@@ -15,8 +17,16 @@ import { validateAgainst } from './settings.js';
 
 /** A number from a range reserved for fiction (Ofcom, UK), so the test record never matches a real person. */
 export const TEST_RECORD_PHONE = '+447700900123';
-export const TEST_RECORD_CHAT_URL = 'https://app.timelines.ai/chat/0/messages/';
 export const TEST_RECORD_NAME = 'WhatsApp test contact (TimelinesAI)';
+
+/** What activation did with the test record. */
+export interface TestRecordOutcome {
+  id: string;
+  module: string;
+  name: string;
+  /** false: the workspace's existing test record was updated. */
+  created: boolean;
+}
 
 export class ActivationService {
   readonly #store: Store;
@@ -33,7 +43,7 @@ export class ActivationService {
     this.#onActivated = onActivated;
   }
 
-  async activate(ws: Frozen<Workspace>, zoho: ZohoGateway): Promise<{ testRecordId: string }> {
+  async activate(ws: Frozen<Workspace>, zoho: ZohoGateway): Promise<TestRecordOutcome> {
     const settings = completeSettings(ws.settings);
     if (!settings) {
       const missing = SETTING_FIELDS.find((k) => !ws.settings?.[k]);
@@ -73,15 +83,53 @@ export class ActivationService {
 
     const row = newRecordFields(
       settings,
-      { name: TEST_RECORD_NAME, phone: TEST_RECORD_PHONE, url: TEST_RECORD_CHAT_URL },
+      { name: TEST_RECORD_NAME, phone: TEST_RECORD_PHONE, url: TEST_CHAT_URL },
       TEST_RECORD_PHONE,
       ws.owner.userId,
     );
+    const outcome = await this.#writeTestRecord(ws, zoho, settings, row, fields);
+
+    const uow = this.#store.begin();
+    uow.workspaces.patch(ws.id, {
+      active: true,
+      activatedAt: new Date().toISOString(),
+      testRecordId: outcome.id,
+      testRecordModule: outcome.module,
+      deactivatedAt: undefined,
+      skippedWhileInactive: undefined,
+    });
+    // The phone index of the destination module is (re)built in the background when it does not
+    // match the settings (another module, a phone field added or removed); messages wait for it.
+    const phoneFields = fields.filter((f) => f.type === 'phone').map((f) => f.apiName);
+    const index = await this.#store.phoneIndex.state(ws.id);
+    if (!index || index.module !== settings.module || !sameFields(index.phoneFields, phoneFields))
+      uow.phoneIndex.start(ws.id, newIndexState(settings.module, phoneFields));
+    await uow.commit();
+    this.#onActivated(ws.id);
+    return outcome;
+  }
+
+  /** Updates the workspace's test record while it exists in the module, else creates one. */
+  async #writeTestRecord(
+    ws: Frozen<Workspace>,
+    zoho: ZohoGateway,
+    settings: Settings,
+    row: Record<string, unknown>,
+    fields: ZohoField[],
+  ): Promise<TestRecordOutcome> {
+    const module = settings.module;
+    const existing = await this.#existingTestRecord(ws, zoho, settings);
     let result: RowResult<{ id: string }> | undefined;
+    let created = false;
     try {
-      [result] = await zoho.createRecords(settings.module, [row]);
+      if (existing) [result] = await zoho.updateRecords(module, [{ ...row, id: existing }]);
+      // Deleted between the read and the update: make a new one.
+      if (!existing || (result && !result.ok && result.code === 'not_found')) {
+        created = true;
+        [result] = await zoho.createRecords(module, [row]);
+      }
     } catch (e) {
-      throw zohoProblem(e, settings, 'creating the test record in');
+      throw zohoProblem(e, settings, `${existing ? 'updating' : 'creating'} the test record in`);
     }
     if (!result)
       throw new Problem(
@@ -90,24 +138,24 @@ export class ActivationService {
         'Zoho answered the test record without a result row; try again.',
       );
     if (!result.ok) throw rowProblem(result, settings, fields);
+    return { id: result.value.id, module, name: TEST_RECORD_NAME, created };
+  }
 
-    const uow = this.#store.begin();
-    uow.workspaces.patch(ws.id, {
-      active: true,
-      activatedAt: new Date().toISOString(),
-      testRecordId: result.value.id,
-      deactivatedAt: undefined,
-      skippedWhileInactive: undefined,
-    });
-    // The phone index of the destination module is (re)built in the background when it does not
-    // match the settings; messages wait for it (jobs/phoneIndex).
-    const phoneFields = fields.filter((f) => f.type === 'phone').map((f) => f.apiName);
-    const index = await this.#store.phoneIndex.state(ws.id);
-    if (!index || index.module !== settings.module || !sameFields(index.phoneFields, phoneFields))
-      uow.phoneIndex.start(ws.id, newIndexState(settings.module, phoneFields));
-    await uow.commit();
-    this.#onActivated(ws.id);
-    return { testRecordId: result.value.id };
+  /** The id of the test record made by an earlier activation, when it is still in the module. */
+  async #existingTestRecord(
+    ws: Frozen<Workspace>,
+    zoho: ZohoGateway,
+    settings: Settings,
+  ): Promise<string | undefined> {
+    const id = ws.testRecordId;
+    if (!id || (ws.testRecordModule ?? settings.module) !== settings.module) return undefined;
+    try {
+      const [found] = await zoho.getRecords(settings.module, [id], ['id']);
+      return found ? id : undefined;
+    } catch (e) {
+      if (isZohoError(e) && e.code === 'not_found') return undefined;
+      throw zohoProblem(e, settings, 'looking for the test record in');
+    }
   }
 
   async deactivate(ws: Frozen<Workspace>): Promise<void> {

@@ -4,12 +4,15 @@
  * stops working. A session is renewed while it is used (the widget asks for a fresh token), so an
  * admin who comes back within its lifetime stays signed in.
  */
+import { Problem } from '../errors.js';
 import type { Secrets } from '../store/crypto.js';
 import type { Workspace } from '../store/schema.js';
 import type { Frozen } from '../store/store.js';
 
-/** How long a session lasts without use. */
+/** A session lasts 12 hours from its last renewal (the widget renews it while it is used). */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** Renewals stop 30 days after the sign-in: then the user signs in with Zoho again. */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface Session {
   wid: string;
@@ -21,6 +24,8 @@ export interface Session {
   epoch: number;
   /** epoch ms */
   exp: number;
+  /** When the user signed in with Zoho (epoch ms); kept across renewals. Absent on older tokens. */
+  since?: number | undefined;
 }
 
 export function issueSession(
@@ -28,6 +33,7 @@ export function issueSession(
   ws: Frozen<Workspace>,
   user: { id: string; email: string; fullName?: string | undefined },
   now = Date.now(),
+  since = now,
 ): { token: string; session: Session } {
   const session: Session = {
     wid: ws.id,
@@ -37,8 +43,32 @@ export function issueSession(
     role: user.id === ws.owner.userId ? 'owner' : 'viewer',
     epoch: ws.sessionEpoch,
     exp: now + SESSION_TTL_MS,
+    since,
   };
   return { token: secrets.sign({ t: 'session', ...session }), session };
+}
+
+/**
+ * The same user's session with a later expiry, or a problem when it may not be renewed any more
+ * (signed in over SESSION_MAX_AGE_MS ago; a token without `since` counts from its own issue time).
+ */
+export function renewSession(
+  secrets: Secrets,
+  ws: Frozen<Workspace>,
+  session: Session,
+  now = Date.now(),
+): { token: string; expiresAt: number } {
+  const since = session.since ?? session.exp - SESSION_TTL_MS;
+  if (now - since > SESSION_MAX_AGE_MS) {
+    throw new Problem(
+      'unauthenticated',
+      'SESSION_TOO_OLD',
+      'You signed in more than 30 days ago: connect Zoho CRM again to continue.',
+    );
+  }
+  const user = { id: session.uid, email: session.email, fullName: session.name };
+  const { token } = issueSession(secrets, ws, user, now, since);
+  return { token, expiresAt: now + SESSION_TTL_MS };
 }
 
 /** The session a token carries when its signature is ours (not yet checked against the workspace). */

@@ -1,7 +1,7 @@
 /**
- * Integration settings (SPEC §2): which module and fields the sync writes to. Offers only what fits
- * (modules with a phone field, fields of the right types) and validates choices against Zoho's
- * live metadata, so a bad choice is refused with a message naming the field.
+ * Integration settings: which module and fields the sync writes to. Offers only what fits (modules
+ * with a phone field, fields of the right types) and validates choices against Zoho's live metadata,
+ * so a bad choice is refused with a message naming the field.
  */
 import { z } from 'zod';
 import { Problem } from '../errors.js';
@@ -63,12 +63,30 @@ export interface FieldChoice {
   type: string;
 }
 
+/**
+ * The fields that hold a record's name in Zoho's modules (Contacts and Leads: First/Last/Full Name;
+ * custom modules: Name). The chat link never goes there: it would replace the contact's name, or be
+ * overwritten by it.
+ */
+export const NAME_FIELDS: ReadonlySet<string> = new Set(['First_Name', 'Last_Name', 'Full_Name', 'Name']);
+
 export const candidateRules = {
   phone: (f: ZohoField) => f.type === 'phone' && !f.readOnly,
   name: (f: ZohoField) => f.type === 'text' && !f.readOnly,
-  chatLink: (f: ZohoField) => (f.type === 'website' || f.type === 'text') && !f.readOnly,
+  chatLink: (f: ZohoField) =>
+    (f.type === 'website' || f.type === 'text') && !f.readOnly && !NAME_FIELDS.has(f.apiName),
   leadSource: (f: ZohoField) => f.type === 'picklist' && !f.readOnly,
 } as const;
+
+/**
+ * Chat link candidates in the order to offer them: the "WhatsApp Chat" field first, then other
+ * custom fields (made for this kind of data), URL fields before text; standard fields such as Title
+ * last, since on matched records their current value is replaced by the link.
+ */
+function chatLinkRank(f: ZohoField): number {
+  if (f.label === CHAT_LINK_FIELD_LABEL) return 0;
+  return (f.custom ? 1 : 3) + (f.type === 'website' ? 0 : 1);
+}
 
 const SETTING_RULE: Record<
   Exclude<keyof Settings, 'module' | 'timeZone'>,
@@ -85,14 +103,14 @@ const SETTING_RULE: Record<
 };
 
 export function candidatesOf(fields: ZohoField[]): FieldCandidates {
-  const pick = (rule: keyof typeof candidateRules) =>
-    fields.filter(candidateRules[rule]).map((f) => ({ apiName: f.apiName, label: f.label, type: f.type }));
-  return {
-    phone: pick('phone'),
-    name: pick('name'),
-    chatLink: pick('chatLink'),
-    leadSource: pick('leadSource'),
-  };
+  const choice = (f: ZohoField) => ({ apiName: f.apiName, label: f.label, type: f.type });
+  const pick = (rule: keyof typeof candidateRules) => fields.filter(candidateRules[rule]).map(choice);
+  const chatLink = fields
+    .filter(candidateRules.chatLink)
+    .map((f, i) => ({ f, i, rank: chatLinkRank(f) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map(({ f }) => choice(f));
+  return { phone: pick('phone'), name: pick('name'), chatLink, leadSource: pick('leadSource') };
 }
 
 export class SettingsService {
@@ -183,6 +201,31 @@ export class SettingsService {
 
 /** The first problem with the chosen fields, as an admin-readable error naming the setting. */
 export function validateAgainst(fields: ZohoField[], s: SavedSettings): Problem | undefined {
+  return chatLinkClash(fields, s) ?? fieldProblem(fields, s);
+}
+
+/** The chat link field may not be the field chosen for the name or the phone (nor any name field). */
+function chatLinkClash(fields: ZohoField[], s: SavedSettings): Problem | undefined {
+  const chatLink = s.chatLinkField;
+  if (!chatLink) return undefined;
+  const label = fields.find((f) => f.apiName === chatLink)?.label ?? chatLink;
+  const clash =
+    chatLink === s.nameField || NAME_FIELDS.has(chatLink)
+      ? "holds the contact's name"
+      : chatLink === s.phoneField
+        ? 'is the WhatsApp number field'
+        : undefined;
+  if (!clash) return undefined;
+  return new Problem(
+    'invalid',
+    'CHAT_LINK_FIELD_CLASH',
+    `The chat link field cannot be "${label}" (${chatLink}): it ${clash}, and the link would overwrite it. ` +
+      'Choose another field, or create one with "Create a field for me".',
+    'chatLinkField',
+  );
+}
+
+function fieldProblem(fields: ZohoField[], s: SavedSettings): Problem | undefined {
   for (const [key, spec] of Object.entries(SETTING_RULE) as [
     keyof typeof SETTING_RULE,
     (typeof SETTING_RULE)[keyof typeof SETTING_RULE],

@@ -1,98 +1,44 @@
 /**
- * The widget's only way to the backend's admin API (SPEC §7). Every call carries
+ * The widget's only way to the backend's admin API. Requests and answers are the contract's types
+ * (contract/adminApi.ts, which the server's routes use too). Every call carries
  * `Authorization: Bearer <sessionToken>`; errors become `ApiError` with the backend's
  * `{error:{code,message,field?}}` so the views can show the message where it belongs.
  */
 
-/** The four field choices plus the destination module. Field values are Zoho field API names. */
-export interface IntegrationSettings {
-  module: string;
-  phoneField: string;
-  nameField: string;
-  chatLinkField: string;
-  leadSourceField: string;
-  /** IANA zone overriding the org's time zone for Note days; null/absent = the org's. */
-  timeZone?: string | null;
-}
+import type {
+  ActivateAnswer,
+  ApiErrorBody,
+  ChatLinkFieldAnswer,
+  FieldCandidates,
+  FieldChoice,
+  FieldRef,
+  IntegrationSettings,
+  ModuleFieldsAnswer,
+  ModuleInfo,
+  ModulesAnswer,
+  SettingsAnswer,
+  SettingsRequest,
+  SyncLogAnswer,
+  SyncLogEntry,
+  WorkspaceAnswer,
+  WorkspaceView,
+} from '../../../contract/adminApi';
 
-export type SettingKey =
-  'module' | 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField' | 'timeZone';
-
-export interface Workspace {
-  id: string;
-  orgId: string;
-  orgName: string;
-  ownerEmail: string;
-  /** false when the Zoho tokens were revoked or deleted: the owner must connect again. */
-  connected: boolean;
-  active: boolean;
-  settings: IntegrationSettings | null;
-  /** The TimelinesAI webhook URL (contains the workspace's secret token); null when not shown to this user. */
-  webhookUrl: string | null;
-  /** The time zone Note days are cut in: the settings' override, else the org's. */
-  timeZone: string;
-  /** The org's own IANA time zone (from Zoho's org info). */
-  orgTimeZone?: string;
-  activatedAt?: string | null;
-  testRecordId?: string | null;
-}
-
-export interface WorkspaceResponse {
-  workspace: Workspace;
-  you: { email: string; isOwner: boolean };
-}
-
-export interface FieldRef {
-  apiName: string;
-  label: string;
-}
-
-export interface ModuleInfo {
-  apiName: string;
-  label: string;
-  /** The module's phone-type fields; modules without any are not destinations. */
-  phoneFields: FieldRef[];
-}
-
-export interface FieldInfo {
-  apiName: string;
-  label: string;
-  /** Normalised type: 'phone' | 'text' | 'website' | 'picklist' | … (see server/src/zoho/gateway.ts). */
-  type: string;
-  mandatory: boolean;
-  readOnly: boolean;
-  custom: boolean;
-  picklistValues?: string[];
-}
-
-export interface FieldChoice {
-  apiName: string;
-  label: string;
-  type: string;
-}
-
-export interface FieldCandidates {
-  /** The fields acceptable for each setting, in the order to offer them. */
-  phone: FieldChoice[];
-  name: FieldChoice[];
-  chatLink: FieldChoice[];
-  leadSource: FieldChoice[];
-}
-
-export interface ModuleFields {
-  fields: FieldInfo[];
-  candidates: FieldCandidates;
-}
-
-export interface SyncLogEntry {
-  at: string;
-  chatId: string | null;
-  messageId: string | null;
-  outcome: 'synced' | 'skipped' | 'failed';
-  reason: string | null;
-  recordId: string | null;
-  noteId: string | null;
-}
+// The contract's types under the names the widget's code uses.
+export type {
+  FieldCandidates,
+  FieldChoice,
+  FieldInfo,
+  FieldRef,
+  IntegrationSettings,
+  ModuleInfo,
+  SettingKey,
+  SettingsRequest,
+  SyncLogEntry,
+} from '../../../contract/adminApi';
+export type Workspace = WorkspaceView;
+export type WorkspaceResponse = WorkspaceAnswer;
+export type ModuleFields = ModuleFieldsAnswer;
 
 export interface ApiClient {
   readonly baseUrl: string;
@@ -100,7 +46,7 @@ export interface ApiClient {
   listModules(): Promise<ModuleInfo[]>;
   getModuleFields(module: string): Promise<ModuleFields>;
   /** Saves the settings (inactive integration only); answers the settings as stored. */
-  saveSettings(settings: IntegrationSettings): Promise<IntegrationSettings>;
+  saveSettings(settings: SettingsRequest): Promise<IntegrationSettings>;
   createChatLinkField(module: string): Promise<FieldRef>;
   activate(): Promise<Workspace>;
   deactivate(): Promise<Workspace>;
@@ -170,18 +116,17 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
   return {
     baseUrl: base,
     getWorkspace: () => request<WorkspaceResponse>('GET', '/api/workspace'),
-    listModules: async () => (await request<{ modules: ModuleInfo[] }>('GET', '/api/zoho/modules')).modules,
+    listModules: async () => (await request<ModulesAnswer>('GET', '/api/zoho/modules')).modules,
     getModuleFields: async (module) =>
       normaliseFields(await request<ModuleFields>('GET', `/api/zoho/modules/${mod(module)}/fields`)),
     saveSettings: async (settings) =>
-      (await request<{ settings: IntegrationSettings }>('PUT', '/api/settings', settings)).settings,
+      (await request<SettingsAnswer>('PUT', '/api/settings', settings)).settings,
     createChatLinkField: async (module) =>
-      (await request<{ field: FieldRef }>('POST', `/api/zoho/modules/${mod(module)}/chat-link-field`, {}))
+      (await request<ChatLinkFieldAnswer>('POST', `/api/zoho/modules/${mod(module)}/chat-link-field`, {}))
         .field,
-    activate: async () => (await request<{ workspace: Workspace }>('POST', '/api/activate', {})).workspace,
-    deactivate: async () =>
-      (await request<{ workspace: Workspace }>('POST', '/api/deactivate', {})).workspace,
-    getSyncLog: async () => (await request<{ entries: SyncLogEntry[] }>('GET', '/api/sync-log')).entries,
+    activate: async () => (await request<ActivateAnswer>('POST', '/api/activate', {})).workspace,
+    deactivate: async () => (await request<WorkspaceAnswer>('POST', '/api/deactivate', {})).workspace,
+    getSyncLog: async () => (await request<SyncLogAnswer>('GET', '/api/sync-log')).entries,
   };
 }
 
@@ -207,7 +152,8 @@ function normaliseFields(answer: ModuleFields): ModuleFields {
 }
 
 function toApiError(status: number, json: unknown): ApiError {
-  const err = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
+  // Read defensively: a proxy in between may answer something else than ApiErrorBody.
+  const err = typeof json === 'object' && json !== null ? (json as Partial<ApiErrorBody>).error : undefined;
   if (typeof err === 'object' && err !== null) {
     const e = err as { code?: unknown; message?: unknown; field?: unknown };
     const message = typeof e.message === 'string' && e.message ? e.message : fallbackMessage(status);

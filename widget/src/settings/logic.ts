@@ -5,6 +5,7 @@ import type {
   ModuleFields,
   ModuleInfo,
   SettingKey,
+  SettingsRequest,
 } from '../api/client';
 
 export type FieldKey = 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField';
@@ -57,7 +58,7 @@ export function draftFromSettings(settings: IntegrationSettings | null | undefin
   };
 }
 
-export function settingsFromDraft(draft: Draft): IntegrationSettings {
+export function settingsFromDraft(draft: Draft): SettingsRequest {
   return {
     module: draft.module,
     phoneField: draft.phoneField,

@@ -1,0 +1,267 @@
+/**
+ * The admin API's contract: the requests the widget sends and the answers the server gives.
+ *
+ * The server's routes type their answers with these types and the widget's client reads them, so a
+ * change here that either side does not follow breaks `npm run typecheck` (both tsconfigs include
+ * this folder). The widget bundles this file: it holds types and a few small constants only, and
+ * imports nothing.
+ *
+ * Every route takes `Authorization: Bearer <sessionToken>`; every failure answers `ApiErrorBody`.
+ */
+
+/** What every failed call answers, with a fitting HTTP status. */
+export interface ApiErrorBody {
+  error: {
+    /** Stable, upper-case: `SESSION_EXPIRED`, `FIELD_TYPE_MISMATCH`, `NOT_WORKSPACE_OWNER`, … */
+    code: string;
+    /** Written for the person who has to act: what is wrong and what to do. */
+    message: string;
+    /** The setting (`chatLinkField`) or Zoho field API name the error is about, when there is one. */
+    field?: string;
+  };
+}
+
+// ---------------------------------------------------------------- settings
+
+export type SettingKey =
+  'module' | 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField' | 'timeZone';
+
+/** The settings as stored: the module always, each field choice (a Zoho field API name) once made. */
+export interface IntegrationSettings {
+  module: string;
+  phoneField?: string;
+  nameField?: string;
+  chatLinkField?: string;
+  leadSourceField?: string;
+  /** IANA zone overriding the org's own for Note days and times; absent = the org's. */
+  timeZone?: string;
+}
+
+/** `PUT /api/settings`. '' or null = not chosen; a different module clears the field choices not sent. */
+export interface SettingsRequest {
+  module: string;
+  phoneField?: string | null;
+  nameField?: string | null;
+  chatLinkField?: string | null;
+  leadSourceField?: string | null;
+  timeZone?: string | null;
+}
+
+export interface SettingsAnswer {
+  settings: IntegrationSettings;
+}
+
+// ---------------------------------------------------------------- workspace
+
+export type ConnectionStatus = 'connected' | 'disconnected' | 'needs_reconnect';
+
+/** The workspace's test record: one per workspace, reused by every activation while it exists. */
+export interface TestRecordRef {
+  id: string;
+  module: string;
+  /** The record's page in the CRM; null when the org's CRM address is unknown. */
+  url: string | null;
+}
+
+export interface WorkspaceView {
+  id: string;
+  orgId: string;
+  orgName: string;
+  ownerEmail: string;
+  connection: { status: ConnectionStatus; connectedAt: string; problem: string | null };
+  /** false when the Zoho tokens were revoked, deleted or refused: the owner must connect again. */
+  connected: boolean;
+  active: boolean;
+  activatedAt: string | null;
+  /** The test record's id (the older form of `testRecord`). */
+  testRecordId: string | null;
+  testRecord: TestRecordRef | null;
+  settings: IntegrationSettings | null;
+  /** The time zone Note days are cut in: the settings' override, else the org's. */
+  timeZone: string;
+  /** The org's own IANA time zone (from Zoho's org info). */
+  orgTimeZone: string;
+  /** The TimelinesAI webhook URL (holds the workspace's secret token); null unless the owner asks. */
+  webhookUrl: string | null;
+  /** When the newest TimelinesAI event reached the webhook; null = never. */
+  webhook: { lastEventAt: string | null };
+  /**
+   * The org's CRM web address, e.g. `https://crm.zoho.eu/crm/org20012345`: a record's page is
+   * `${crmUrl}/tab/${module}/${recordId}` (see `crmRecordUrl`). null when unknown.
+   */
+  crmUrl: string | null;
+  /** Messages skipped because the integration was inactive, since it was last deactivated; 0 while active. */
+  skippedWhileInactive: number;
+  /** The phone index of the destination module (matching chats to records): building or ready. */
+  phoneIndex: PhoneIndexView | null;
+}
+
+/** "Indexing 34,000 of 120,000 Contacts": messages of new chats wait until the index is ready. */
+export interface PhoneIndexView {
+  module: string;
+  status: 'building' | 'ready';
+  /** records read so far */
+  done: number;
+  /** the module's record count when the build started; null until it is known */
+  total: number | null;
+}
+
+export interface You {
+  email: string;
+  isOwner: boolean;
+  /** the Zoho user's name, when known (sessions from before it was kept have none) */
+  name?: string | null;
+}
+
+/** `GET /api/workspace`, `POST /api/deactivate`. */
+export interface WorkspaceAnswer {
+  workspace: WorkspaceView;
+  you: You;
+}
+
+/** What activation did with the test record. */
+export interface TestRecordResult extends TestRecordRef {
+  name: string;
+  /** true when activation created it, false when it updated the one made before. */
+  created: boolean;
+}
+
+/** `POST /api/activate`. */
+export interface ActivateAnswer extends WorkspaceAnswer {
+  testRecordId: string;
+  testRecord: TestRecordResult;
+}
+
+/** `POST /api/webhook/rotate`: a new webhook URL; the old one stops working at once. */
+export interface WebhookRotateAnswer {
+  webhookUrl: string;
+}
+
+/** `POST /api/disconnect`: the tokens are revoked and every session of the workspace ends. */
+export interface DisconnectAnswer {
+  status: 'disconnected';
+}
+
+/** `POST /api/session`: a fresh token for the same user, valid for longer (sliding while used). */
+export interface SessionAnswer {
+  sessionToken: string;
+  /** ISO 8601 instant after which the token is refused. */
+  expiresAt: string;
+  workspaceId: string;
+  email: string;
+  role: 'owner' | 'viewer';
+}
+
+// ---------------------------------------------------------------- Zoho metadata
+
+export interface FieldRef {
+  apiName: string;
+  label: string;
+}
+
+export interface ModuleInfo {
+  apiName: string;
+  label: string;
+  /** The module's phone-type fields; modules without any are not destinations. */
+  phoneFields: FieldRef[];
+}
+
+/** `GET /api/zoho/modules`. */
+export interface ModulesAnswer {
+  modules: ModuleInfo[];
+}
+
+export interface FieldInfo {
+  apiName: string;
+  label: string;
+  /** Normalised type: 'phone' | 'text' | 'website' | 'picklist' | … */
+  type: string;
+  mandatory: boolean;
+  readOnly: boolean;
+  custom: boolean;
+  picklistValues?: string[] | undefined;
+}
+
+export interface FieldChoice {
+  apiName: string;
+  label: string;
+  type: string;
+}
+
+/** The fields acceptable for each setting, in the order to offer them. */
+export interface FieldCandidates {
+  phone: FieldChoice[];
+  name: FieldChoice[];
+  /** URL (website) or single-line text fields that are not a name field; "WhatsApp Chat" first. */
+  chatLink: FieldChoice[];
+  leadSource: FieldChoice[];
+}
+
+/** `GET /api/zoho/modules/:module/fields`. */
+export interface ModuleFieldsAnswer {
+  fields: FieldInfo[];
+  candidates: FieldCandidates;
+}
+
+/** `POST /api/zoho/modules/:module/chat-link-field`: the created (or existing) "WhatsApp Chat" field. */
+export interface ChatLinkFieldAnswer {
+  field: FieldChoice;
+}
+
+// ---------------------------------------------------------------- sync log
+
+export const SYNC_OUTCOMES = ['synced', 'skipped', 'failed'] as const;
+export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
+
+/** What an entry is about: one message, one of its attachments, or a whole chat (e.g. its record). */
+export type SyncLogKind = 'message' | 'attachment' | 'chat';
+
+export interface SyncLogEntry {
+  /** Stable id of the entry: the `before` cursor of the next page. */
+  id: string;
+  at: string;
+  chatId: string | null;
+  messageId: string | null;
+  outcome: SyncOutcome;
+  reason: string | null;
+  recordId: string | null;
+  noteId: string | null;
+  /** On failures: whether the sync tries again by itself. */
+  willRetry?: boolean;
+  /** A failure of a message (or chat) that a later entry shows synced. */
+  resolved: boolean;
+  /** WhatsApp's name for the chat and the contact's number, when known. */
+  contactName: string | null;
+  phone: string | null;
+  kind: SyncLogKind;
+  /** The module of `recordId`, when known. */
+  module: string | null;
+}
+
+/** `GET /api/sync-log?outcome=&before=&limit=` (all optional; limit 1–1000, default 200). */
+export interface SyncLogQuery {
+  outcome?: SyncOutcome;
+  /** An entry id from a previous page: only entries older than it are answered. */
+  before?: string;
+  limit?: number;
+}
+
+/** Newest first; `next` is the `before` of the following page, null on the last one. */
+export interface SyncLogAnswer {
+  entries: SyncLogEntry[];
+  next: string | null;
+}
+
+// ---------------------------------------------------------------- shared values
+
+/**
+ * The chat link written on the workspace's test record: shaped like a TimelinesAI chat URL (so the
+ * field accepts it like any other) and recognisable as a placeholder by the chat panel.
+ */
+export const TEST_CHAT_URL = 'https://app.timelines.ai/chat/whatsapp-sync-test/messages/';
+
+/** A record's page in the CRM, from the workspace's `crmUrl`. */
+export function crmRecordUrl(crmUrl: string | null, module: string, recordId: string): string | null {
+  if (!crmUrl) return null;
+  return `${crmUrl}/tab/${encodeURIComponent(module)}/${encodeURIComponent(recordId)}`;
+}
