@@ -96,7 +96,11 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
       const unknown = { workspaceId: ws.id, messageId: undefined, log: log('unknown event type') };
       expect(await store.queue.enqueue([unknown, unknown])).toEqual(['new', 'new']);
       const { entries } = await store.syncLog.list(ws.id, { limit: 10 });
-      expect(entries.map((e) => e.reason)).toEqual(['unknown event type', 'unknown event type', 'group chat']);
+      expect(entries.map((e) => e.reason)).toEqual([
+        'unknown event type',
+        'unknown event type',
+        'group chat',
+      ]);
       expect(await store.queue.claim(ws.id, Date.now(), 10)).toEqual([]);
       expect((await store.workspaces.get(ws.id))?.skippedWhileInactive).toBe(1);
     });
@@ -120,7 +124,10 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
       ]);
       expect((await store.queue.claim(ws.id, Date.now(), 1)).map((q) => q.key)).toEqual([`${ws.id}:m1`]);
       const m2 = await store.queue.get(`${ws.id}:m2`);
-      expect({ attempts: m2?.attempts, lastError: m2?.lastError }).toEqual({ attempts: 1, lastError: 'busy' });
+      expect({ attempts: m2?.attempts, lastError: m2?.lastError }).toEqual({
+        attempts: 1,
+        lastError: 'busy',
+      });
       const due = await store.queue.due();
       expect(due).toEqual([{ workspaceId: ws.id, dueAt: 0 }]);
     });
@@ -144,7 +151,11 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
 
     it('changes one attachment without losing another one changed meanwhile', async () => {
       await store.queue.enqueue([
-        { workspaceId: ws.id, messageId: 'f1', event: queued(ws.id, 9, { key: `${ws.id}:f1`, files: [{}, {}] }) },
+        {
+          workspaceId: ws.id,
+          messageId: 'f1',
+          event: queued(ws.id, 9, { key: `${ws.id}:f1`, files: [{}, {}] }),
+        },
       ]);
       const a = store.begin();
       const b = store.begin();
@@ -175,7 +186,13 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
 
     it('appends lines at a position (a second append there replaces the first) and patches a day', async () => {
       const key = `${ws.id}:c1:2026-01-01`;
-      const line = (id: string) => ({ messageId: id, sentAt: 'x', author: 'A', text: id, attachmentNames: [] });
+      const line = (id: string) => ({
+        messageId: id,
+        sentAt: 'x',
+        author: 'A',
+        text: id,
+        attachmentNames: [],
+      });
       let uow = store.begin();
       uow.days.put(chatDay(ws.id, 'c1', '2026-01-01', { lines: [line('a')] }));
       uow.days.appendLines(key, 1, [line('b')]);
@@ -262,7 +279,11 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
       const found = await store.phoneIndex.lookup(ws.id, ['+1', '+2', '+3']);
       expect(found.has('+1')).toBe(false);
       expect(found.get('+2')?.map((r) => r.recordId)).toEqual(['r2']);
-      expect(found.get('+3')?.[0]).toEqual({ recordId: 'r1', keys: ['+3'], modifiedTime: '2026-01-03T00:00:00Z' });
+      expect(found.get('+3')?.[0]).toEqual({
+        recordId: 'r1',
+        keys: ['+3'],
+        modifiedTime: '2026-01-03T00:00:00Z',
+      });
       expect(await store.phoneIndex.state(ws.id)).toMatchObject({ status: 'ready', done: 3 });
       expect(await store.phoneIndex.size(ws.id)).toBe(2);
       uow = store.begin();
