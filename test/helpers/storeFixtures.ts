@@ -27,7 +27,13 @@ export function workspace(overrides: Partial<Workspace> = {}): Workspace {
     owner: { userId: 'u1', email: 'admin@fake.test', name: 'Admin' },
     webhookTokenDigest: `digest-${id}`,
     webhookToken: testSecrets.seal('token'),
-    connection: { status: 'connected', accountsUrl: 'http://a', apiUrl: 'http://a', tokens: null, connectedAt: '' },
+    connection: {
+      status: 'connected',
+      accountsUrl: 'http://a',
+      apiUrl: 'http://a',
+      tokens: null,
+      connectedAt: '',
+    },
     sessionEpoch: 1,
     settings: {
       module: 'Contacts',
@@ -88,7 +94,12 @@ export function chatLink(workspaceId: string, chatId: string, overrides: Partial
   };
 }
 
-export function chatDay(workspaceId: string, chatId: string, day: string, overrides: Partial<DayNote> = {}): DayNote {
+export function chatDay(
+  workspaceId: string,
+  chatId: string,
+  day: string,
+  overrides: Partial<DayNote> = {},
+): DayNote {
   return {
     key: `${workspaceId}:${chatId}:${day}`,
     workspaceId,

@@ -112,16 +112,25 @@ export class Scheduler {
   }
 
   #start(workspaceId: string): void {
-    const run = this.#turn(workspaceId)
-      .catch((e: unknown) => this.log.error({ err: e, workspaceId }, 'sync run crashed'))
-      .then((result) => this.#after(workspaceId, result ?? {}))
+    let ended!: () => void;
+    this.#running.set(workspaceId, new Promise<void>((resolve) => (ended = resolve)));
+    void this.#turn(workspaceId)
+      .catch((e: unknown) => {
+        this.log.error({ err: e, workspaceId }, 'sync run crashed');
+        // Never spin on a crash: the workspace is looked at again a little later.
+        return { deferUntil: this.#now() + Math.max(this.options.pollMs, 1000) };
+      })
+      .then((result) => {
+        this.#running.delete(workspaceId); // before #after: its schedule() must set a timer
+        return this.#after(workspaceId, result ?? {});
+      })
       .catch((e: unknown) => this.log.error({ err: e, workspaceId }, 'scheduling after a run failed'))
       .finally(() => {
         this.#running.delete(workspaceId);
+        ended();
         if (this.#running.size === 0 && this.#timers.size === 0)
           this.#idleWaiters.splice(0).forEach((r) => r());
       });
-    this.#running.set(workspaceId, run);
   }
 
   /** One turn under the workspace's lease, renewed while it lasts. */
