@@ -3,6 +3,7 @@
  * a bad deployment stops at start-up with one message listing every problem at once.
  */
 import { z } from 'zod';
+import { exactOrigin } from './http/trustedOrigins.js';
 
 const DEFAULT_ATTACHMENT_HOSTS = [
   // TimelinesAI hands out short-lived download links on its own storage and on S3.
@@ -24,6 +25,30 @@ const optionalUrl = (name: string) =>
       message: `${name} must be an absolute http(s) URL, e.g. https://example.com`,
     })
     .transform((v) => (v === undefined ? undefined : v.replace(/\/+$/, '')));
+
+/** `WIDGET_ORIGINS`: exact origins, https (http only on localhost, for widget development). */
+function parseWidgetOrigins(raw: string, ctx: z.RefinementCtx): string[] {
+  const origins: string[] = [];
+  for (const item of raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)) {
+    const url = exactOrigin(item);
+    const local = url && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+    if (!url) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `WIDGET_ORIGINS: "${item.slice(0, 80)}" is not an origin; give scheme, host and port only, e.g. https://widgets.example.com (no path, no trailing slash)`,
+      });
+    } else if (url.protocol !== 'https:' && !local) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `WIDGET_ORIGINS: "${item.slice(0, 80)}" must use https (http is accepted for localhost only): the session token is handed to it`,
+      });
+    } else origins.push(item);
+  }
+  return origins;
+}
 
 const emptyToUndefined = z
   .string()
@@ -57,6 +82,11 @@ export const configSchema = z
             .map((h) => h.trim().toLowerCase())
             .filter(Boolean),
     ),
+    /** Extra origins the connect popup may hand a session to (comma-separated, exact). */
+    WIDGET_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => (v === undefined ? [] : parseWidgetOrigins(v, ctx))),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .optional()
@@ -141,6 +171,8 @@ export interface Config {
     | { mode: 'live'; clientId: string; clientSecret: string; accountsUrl?: string; apiUrl?: string }
     | { mode: 'sandbox' };
   attachmentHosts: string[];
+  /** exact origins (besides PUBLIC_URL's and Zoho's widget hosting) the connect popup posts to */
+  widgetOrigins: string[];
   logLevel: RawConfig['LOG_LEVEL'];
   flushWindowMs: number;
   searchLagMs: number;
@@ -187,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : { mode: 'sandbox' },
     attachmentHosts: c.ATTACHMENT_HOSTS,
+    widgetOrigins: c.WIDGET_ORIGINS,
     logLevel: c.LOG_LEVEL,
     flushWindowMs: c.FLUSH_WINDOW_MS,
     searchLagMs: c.ZOHO_SEARCH_LAG_MS,

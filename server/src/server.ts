@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log.js';
 import { adminRoutes } from './http/adminRoutes.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
+import { TrustedOrigins } from './http/trustedOrigins.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
@@ -117,6 +118,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app,
     publicUrl,
     overrides,
+    origins: new TrustedOrigins(publicUrl, config.widgetOrigins),
     onConnected: (wsId) => worker.requeueWaiting(wsId),
   });
   const settings = new SettingsService(store, metadata);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../http/errors.js';
 import { issueSession } from '../http/sessions.js';
+import type { TrustedOrigins } from '../http/trustedOrigins.js';
 import { randomToken, type Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { Workspace, ZohoTokens } from '../store/schema.js';
@@ -32,6 +33,8 @@ export interface ConnectionDeps {
   app: ZohoApp;
   publicUrl: string;
   overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
+  /** the pages the popup may hand a session to */
+  origins: TrustedOrigins;
   /** called when a workspace (re)connects, so queued events resume */
   onConnected?: (workspaceId: string) => void;
 }
@@ -40,7 +43,7 @@ interface OAuthState {
   t: 'oauth-state';
   nonce: string;
   exp: number;
-  /** the widget origin to post the session to, when started from the widget */
+  /** the widget origin to post the session to (a trusted one), when started from the widget */
   origin: string | undefined;
 }
 
@@ -65,15 +68,26 @@ export class ConnectionService {
     return `${this.deps.publicUrl}/webhooks/timelines/${this.deps.secrets.open<string>(ws.webhookToken)}`;
   }
 
-  /** The accounts-server authorization URL to redirect the admin's browser to. */
+  /**
+   * The accounts-server authorization URL to redirect the admin's browser to. The origin that will
+   * receive the session is checked here and bound into the signed state: a page on a foreign
+   * origin cannot start a flow whose session comes back to it.
+   */
   authorizationUrl(origin: string | undefined): string {
+    if (origin !== undefined && !this.deps.origins.isTrusted(origin)) {
+      throw new ApiError(
+        400,
+        'UNTRUSTED_ORIGIN',
+        `This sign-in window was opened by a page this connector does not trust (${origin.slice(0, 100)}), so it will not hand that page a session. Open the integration's settings inside Zoho CRM and click "Connect Zoho CRM" there. Administrators of an externally hosted widget: add its exact origin to WIDGET_ORIGINS.`,
+      );
+    }
     const hosts = resolveZohoHosts({}, this.deps.overrides);
     if (!hosts.ok) throw new ApiError(500, 'ZOHO_HOSTS', hosts.error);
     const state: OAuthState = {
       t: 'oauth-state',
       nonce: randomToken(16),
       exp: Date.now() + STATE_TTL_MS,
-      origin: origin && isHttpOrigin(origin) ? origin : undefined,
+      origin,
     };
     const url = new URL(`${hosts.accountsUrl}/oauth/v2/auth`);
     url.searchParams.set('response_type', 'code');
@@ -90,7 +104,12 @@ export class ConnectionService {
   originOfState(raw: unknown): string | undefined {
     if (typeof raw !== 'string') return undefined;
     const state = this.deps.secrets.verify<OAuthState>(raw);
-    return state?.t === 'oauth-state' ? state.origin : undefined;
+    return state?.t === 'oauth-state' ? this.#stillTrusted(state.origin) : undefined;
+  }
+
+  /** Checked again at the callback: an origin removed from WIDGET_ORIGINS since the start gets nothing. */
+  #stillTrusted(origin: string | undefined): string | undefined {
+    return origin !== undefined && this.deps.origins.isTrusted(origin) ? origin : undefined;
   }
 
   async handleCallback(query: Record<string, unknown>): Promise<CallbackResult> {
@@ -208,7 +227,7 @@ export class ConnectionService {
       sessionToken: issueSession(secrets, ws, user),
       webhookUrl: this.webhookUrl(ws),
       role: user.id === ws.owner.userId ? 'owner' : 'viewer',
-      origin: state.origin,
+      origin: this.#stillTrusted(state.origin),
     };
   }
 
@@ -267,14 +286,5 @@ export class ConnectionService {
     for (const [nonce, exp] of this.#usedNonces) if (exp < now) this.#usedNonces.delete(nonce);
     this.#usedNonces.set(state.nonce, state.exp);
     return state;
-  }
-}
-
-function isHttpOrigin(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value;
-  } catch {
-    return false;
   }
 }
