@@ -5,15 +5,45 @@
 import { z } from 'zod';
 import { exactOrigin } from './http/trustedOrigins.js';
 
-const DEFAULT_ATTACHMENT_HOSTS = [
-  // TimelinesAI hands out short-lived download links on its own storage and on S3.
-  'app.timelines.ai',
-  'storage.timelines.ai',
-  'files.timelines.ai',
-  'timelinesai.s3.amazonaws.com',
-  'timelines-ai.s3.amazonaws.com',
-  's3.amazonaws.com',
-];
+/**
+ * Where attachment links may point by default. TimelinesAI's public documentation does not name the
+ * host of its `temporary_download_url`s (its examples use placeholders such as acme.com), so the
+ * default is TimelinesAI's own domain only: its app and API host `app.timelines.ai` and its
+ * subdomains. No shared storage domain (a bare `s3.amazonaws.com` would accept any bucket, anyone's):
+ * when the sync log says "host X is not in ATTACHMENT_HOSTS" for a genuine TimelinesAI link, add X.
+ */
+const DEFAULT_ATTACHMENT_HOSTS = ['timelines.ai', '*.timelines.ai'];
+
+/**
+ * Domains shared by every customer of a storage service: allowing them (or all their subdomains)
+ * allows anyone's bucket. A bucket's own host (`my-bucket.s3.eu-west-1.amazonaws.com`) is fine.
+ */
+const SHARED_STORAGE =
+  /^(?:\*\.)?(?:s3[.-][a-z0-9-]+\.amazonaws\.com|s3\.amazonaws\.com|storage\.googleapis\.com|blob\.core\.windows\.net)$|^\*\.(?:amazonaws\.com|googleapis\.com|cloudfront\.net|r2\.dev|digitaloceanspaces\.com)$/;
+const HOST_NAME = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+
+function parseAttachmentHosts(raw: string, ctx: z.RefinementCtx): string[] {
+  const hosts: string[] = [];
+  for (const item of raw
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean)) {
+    const bad = (why: string) =>
+      ctx.addIssue({ code: 'custom', message: `ATTACHMENT_HOSTS: "${item.slice(0, 80)}" ${why}` });
+    if (/^\*\.[a-z0-9-]+$/.test(item))
+      bad('is a whole top-level domain: name the storage host or its own domain');
+    else if (!HOST_NAME.test(item))
+      bad(
+        'is not a host name: give names like files.example.com, or *.example.com for its subdomains (no scheme, port, path or IP address)',
+      );
+    else if (SHARED_STORAGE.test(item))
+      bad(
+        "is a storage domain shared by every customer (any bucket would be accepted): name the bucket's own host, e.g. my-bucket.s3.eu-west-1.amazonaws.com",
+      );
+    else hosts.push(item);
+  }
+  return hosts;
+}
 
 const optionalUrl = (name: string) =>
   z
@@ -74,13 +104,8 @@ export const configSchema = z
     ZOHO_CLIENT_SECRET: emptyToUndefined,
     ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL'),
     ZOHO_API_URL: optionalUrl('ZOHO_API_URL'),
-    ATTACHMENT_HOSTS: emptyToUndefined.transform((v) =>
-      v === undefined
-        ? DEFAULT_ATTACHMENT_HOSTS
-        : v
-            .split(',')
-            .map((h) => h.trim().toLowerCase())
-            .filter(Boolean),
+    ATTACHMENT_HOSTS: emptyToUndefined.transform((v, ctx) =>
+      v === undefined ? DEFAULT_ATTACHMENT_HOSTS : parseAttachmentHosts(v, ctx),
     ),
     /** Extra origins the connect popup may hand a session to (comma-separated, exact). */
     WIDGET_ORIGINS: z

@@ -16,7 +16,7 @@ import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
 import { TrustedOrigins } from './http/trustedOrigins.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
-import { AttachmentFetcher } from './jobs/attachments.js';
+import { AttachmentFetcher, fileStateOf } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
 import { Intake } from './jobs/intake.js';
 import { SyncWorker } from './jobs/worker.js';
@@ -73,7 +73,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let emulator: ZohoEmulator | undefined;
   let app: ZohoApp;
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
-  const attachmentHosts = [...config.attachmentHosts];
+  /** the sandbox's sample files, downloaded from its own origin and port only */
+  const trustedPrefixes: string[] = [];
   if (config.zoho.mode === 'sandbox') {
     emulator = createZohoEmulator({ persistFile: path.join(dataDir, 'zoho-emulator.json') });
     emulator.setBaseUrl(`${publicUrl}/zoho`);
@@ -81,7 +82,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     emulator.seedDefaultSandbox();
     app = SANDBOX_CLIENT;
     overrides = { accountsUrl: `${publicUrl}/zoho`, apiUrl: `${publicUrl}/zoho` };
-    attachmentHosts.push('localhost', '127.0.0.1', new URL(publicUrl).hostname);
+    trustedPrefixes.push(`${publicUrl}/sandbox/files/`);
   } else {
     app = { clientId: config.zoho.clientId, clientSecret: config.zoho.clientSecret };
     overrides = { accountsUrl: config.zoho.accountsUrl, apiUrl: config.zoho.apiUrl };
@@ -95,9 +96,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const metadata = new MetadataCache();
   const files = new AttachmentFetcher(
-    store,
+    fileStateOf(store),
     log,
-    { dir: path.join(dataDir, 'attachments'), allowedHosts: attachmentHosts },
+    { dir: path.join(dataDir, 'attachments'), allowedHosts: config.attachmentHosts, trustedPrefixes },
     // `worker` is defined just below; downloads only finish after start-up.
     (wsId) => worker.schedule(wsId, 0),
   );

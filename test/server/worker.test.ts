@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AttachmentFetcher } from '../../server/src/jobs/attachments.js';
+import { AttachmentFetcher, fileStateOf } from '../../server/src/jobs/attachments.js';
 import { SyncWorker } from '../../server/src/jobs/worker.js';
 import { createLogger } from '../../server/src/log.js';
 import { Secrets } from '../../server/src/store/crypto.js';
@@ -63,7 +63,7 @@ describe('worker crash recovery (answers lost after the write)', () => {
     zoho = new FakeGateway();
     const log = createLogger('silent');
     const files = new AttachmentFetcher(
-      store,
+      fileStateOf(store),
       log,
       { dir: path.join(dir, 'attachments'), allowedHosts: [] },
       () => undefined,
@@ -155,7 +155,7 @@ describe('worker crash recovery (answers lost after the write)', () => {
     await worker.stop();
     const log = createLogger('silent');
     const files = new AttachmentFetcher(
-      store,
+      fileStateOf(store),
       log,
       { dir: path.join(dir, 'attachments'), allowedHosts: [] },
       () => undefined,
