@@ -2,6 +2,7 @@
  * All configuration comes from the environment (SPEC §7) and is checked by one zod schema, so that
  * a bad deployment stops at start-up with one message listing every problem at once.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { exactOrigin } from './http/trustedOrigins.js';
 
@@ -95,6 +96,11 @@ export const configSchema = z
       .refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, {
         message: 'PORT must be a whole number from 0 to 65535',
       }),
+    /** Listen address; default 127.0.0.1 for the sandbox (it has no passwords), else all interfaces. */
+    HOST: emptyToUndefined.refine(
+      (v) => v === undefined || isIP(v) !== 0 || /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/i.test(v),
+      { message: 'HOST must be an IP address or host name to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::' },
+    ),
     PUBLIC_URL: optionalUrl('PUBLIC_URL'),
     DATA_FILE: emptyToUndefined.transform((v) => v ?? 'data/db.json'),
     SECRET_KEY: emptyToUndefined.refine((v) => v === undefined || v.length >= 32, {
@@ -189,6 +195,8 @@ export type RawConfig = z.infer<typeof configSchema>;
 
 export interface Config {
   port: number;
+  /** listen address */
+  host: string;
   publicUrl: string | undefined;
   dataFile: string;
   secretKey: string | undefined;
@@ -231,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   return {
     port: c.PORT,
+    host: c.HOST ?? (c.ZOHO_CLIENT_ID ? '0.0.0.0' : '127.0.0.1'),
     publicUrl: c.PUBLIC_URL,
     dataFile: c.DATA_FILE,
     secretKey: c.SECRET_KEY,

@@ -29,11 +29,13 @@ import { GatewayRegistry, type ZohoApp } from './workspace/gateways.js';
 import { MetadataCache } from './workspace/metadataCache.js';
 import { SettingsService } from './workspace/settings.js';
 import { createZohoEmulator, type ZohoEmulator } from './emulator/index.js';
-import { sandboxRoutes, SANDBOX_CLIENT } from './sandbox/sandboxRoutes.js';
+import { sandboxRoutes, SANDBOX_CLIENT, type Sandbox } from './sandbox/sandboxRoutes.js';
 import type { ZohoCallKind } from './zoho/gateway.js';
 
 export interface RunningServer {
   url: string;
+  /** the address and port actually listened on */
+  listening: AddressInfo;
   config: Config;
   store: Store;
   worker: SyncWorker;
@@ -61,7 +63,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, () => resolve());
+    server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
@@ -112,6 +114,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     searchLagSafetyMs: options.searchLagSafetyMs ?? config.searchLagMs,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
   });
+  const sandbox: Sandbox | undefined = emulator
+    ? sandboxRoutes({ emulator, store, secrets, publicUrl, dataDir, log })
+    : undefined;
   const connection = new ConnectionService({
     store,
     secrets,
@@ -120,7 +125,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     publicUrl,
     overrides,
     origins: new TrustedOrigins(publicUrl, config.widgetOrigins),
-    onConnected: (wsId) => worker.requeueWaiting(wsId),
+    onConnected: (wsId) => {
+      worker.requeueWaiting(wsId);
+      sandbox?.publishWebhookUrl();
+    },
   });
   const settings = new SettingsService(store, metadata);
   const activation = new ActivationService(store, metadata, (wsId) => worker.requeueWaiting(wsId));
@@ -140,9 +148,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   web.use(oauthRoutes(connection));
   web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
-  if (emulator) {
+  if (emulator && sandbox) {
     web.use('/zoho', emulator.router);
-    web.use(sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
+    web.use(sandbox.router);
+    sandbox.publishWebhookUrl();
   }
   web.use(notFound);
   web.use(errorHandler(log));
@@ -158,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let closed = false;
   return {
     url: publicUrl,
+    listening: server.address() as AddressInfo,
     config,
     store,
     worker,

@@ -43,11 +43,24 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The session and its workspace for an `Authorization: Bearer <token>` header, if it is valid now. */
+export function verifySession(
+  secrets: Secrets,
+  store: Store,
+  authorization: string | undefined,
+): { session: Session; workspace: Workspace } | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const payload = secrets.verify<Session & { t: string }>(match[1]);
+  const ws =
+    payload && payload.t === 'session' ? store.data.workspaces.find((w) => w.id === payload.wid) : undefined;
+  if (!payload || !ws || payload.exp < Date.now() || payload.epoch !== ws.sessionEpoch) return undefined;
+  return { session: payload, workspace: ws };
+}
+
 export function requireSession(secrets: Secrets, store: Store): RequestHandler {
   return (req, _res, next) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) {
+    if (!/^Bearer\s+\S+$/i.test(req.headers.authorization ?? '')) {
       next(
         new ApiError(
           401,
@@ -57,12 +70,8 @@ export function requireSession(secrets: Secrets, store: Store): RequestHandler {
       );
       return;
     }
-    const payload = secrets.verify<Session & { t: string }>(match[1]);
-    const ws =
-      payload && payload.t === 'session'
-        ? store.data.workspaces.find((w) => w.id === payload.wid)
-        : undefined;
-    if (!payload || !ws || payload.exp < Date.now() || payload.epoch !== ws.sessionEpoch) {
+    const verified = verifySession(secrets, store, req.headers.authorization);
+    if (!verified) {
       next(
         new ApiError(
           401,
@@ -72,8 +81,8 @@ export function requireSession(secrets: Secrets, store: Store): RequestHandler {
       );
       return;
     }
-    req.session = payload;
-    req.workspace = ws;
+    req.session = verified.session;
+    req.workspace = verified.workspace;
     next();
   };
 }

@@ -4,7 +4,7 @@
  * through the real webhook, and sample attachment files. Mounted only when no Zoho credentials are
  * configured: the emulator holds no real data.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
@@ -14,9 +14,16 @@ import type { Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { ZohoEmulator } from '../emulator/index.js';
 import { ApiError } from '../http/errors.js';
+import { verifySession } from '../http/sessions.js';
 import { sampleAttachment, timelinesMessagePayload } from './messages.js';
 
 export const SANDBOX_CLIENT = { clientId: '1000.SANDBOXCLIENT', clientSecret: 'sandbox-client-secret' };
+
+/**
+ * The sandbox's webhook URL for `npm run replay`, in its data folder, readable by its owner only.
+ * `GET /sandbox/api/state` shows it only to the owner's session, so a script reads it from here.
+ */
+export const SANDBOX_WEBHOOK_FILE = 'sandbox-webhook-url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -26,7 +33,15 @@ export interface SandboxDeps {
   store: Store;
   secrets: Secrets;
   publicUrl: string;
+  /** where SANDBOX_WEBHOOK_FILE is written */
+  dataDir: string;
   log: Logger;
+}
+
+export interface Sandbox {
+  router: Router;
+  /** Writes the sandbox workspace's webhook URL to SANDBOX_WEBHOOK_FILE (call when it may have changed). */
+  publishWebhookUrl(): void;
 }
 
 const sendInput = z
@@ -43,7 +58,7 @@ const sendInput = z
   })
   .strict();
 
-export function sandboxRoutes(deps: SandboxDeps): Router {
+export function sandboxRoutes(deps: SandboxDeps): Sandbox {
   const router = Router();
   const sandboxOrg = deps.emulator.seedDefaultSandbox();
 
@@ -68,17 +83,21 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
 
   const sandboxWorkspace = () => deps.store.data.workspaces.find((w) => w.orgId === sandboxOrg.orgId);
 
-  router.get('/sandbox/api/state', (_req, res) => {
+  const webhookUrlOf = (ws: NonNullable<ReturnType<typeof sandboxWorkspace>>) =>
+    `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`;
+
+  router.get('/sandbox/api/state', (req, res) => {
     const ws = sandboxWorkspace();
+    // The webhook URL is a credential: only the owner's session (Bearer) sees it here.
+    const viewer = verifySession(deps.secrets, deps.store, req.headers.authorization);
+    const owner = ws && viewer?.workspace.id === ws.id && viewer.session.uid === ws.owner.userId;
     res.json({
       orgId: sandboxOrg.orgId,
       connected: ws?.connection.status === 'connected',
       active: ws?.active ?? false,
       module: ws?.settings?.module ?? null,
       settings: ws?.settings ?? null,
-      webhookUrl: ws
-        ? `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`
-        : null,
+      webhookUrl: ws && owner ? webhookUrlOf(ws) : null,
       users: sandboxOrg.users.map((u) => ({ email: u.email, name: u.fullName, admin: u.isAdmin })),
     });
   });
@@ -120,7 +139,7 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
         'NOT_CONNECTED',
         'Connect Zoho CRM in the settings page first: the message has no workspace to go to.',
       );
-    const url = `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`;
+    const url = webhookUrlOf(ws);
     const payload = timelinesMessagePayload({
       ...parsed.data,
       filesBaseUrl: `${deps.publicUrl}/sandbox/files`,
@@ -134,5 +153,14 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
     res.status(answer.status).json({ ok: answer.ok, webhook: body, messageId: payload.message.message_uid });
   });
 
-  return router;
+  const publishWebhookUrl = () => {
+    const ws = sandboxWorkspace();
+    if (!ws) return;
+    // A fresh file renamed over the old one: created 0600, never briefly readable by others.
+    const file = path.join(deps.dataDir, SANDBOX_WEBHOOK_FILE);
+    writeFileSync(`${file}.tmp`, `${webhookUrlOf(ws)}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  };
+
+  return { router, publishWebhookUrl };
 }
