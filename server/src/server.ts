@@ -52,7 +52,32 @@ export interface StartOptions {
   maxConcurrency?: number;
   /** first retry delay after a temporary Zoho failure (tests use a short one) */
   retryBaseMs?: number;
+  /** HTTP server timeouts (tests use short ones) */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
+
+export interface HttpTimeouts {
+  /** to receive a request's headers, from the connection or the previous request */
+  headersMs: number;
+  /** to receive a whole request, body included */
+  requestMs: number;
+  /** an idle kept-alive connection stays open this long */
+  keepAliveMs: number;
+  /** how often the deadlines above are checked */
+  checkIntervalMs: number;
+}
+
+/**
+ * Slow clients must not hold connections: Node's defaults (headers 60 s, request 5 min, checked
+ * every 30 s) let 2,000 trickling connections stay open for minutes. A webhook (at most 1 MB) or
+ * an admin call is received in far less than these, so they cost the genuine traffic nothing.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  checkIntervalMs: 1_000,
+};
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
@@ -60,7 +85,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   mkdirSync(dataDir, { recursive: true });
 
   // Bind first: with PORT=0 the public URL is only known once listening.
-  const server = http.createServer();
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
+  const server = http.createServer({
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionsCheckingInterval: timeouts.checkIntervalMs,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
