@@ -140,6 +140,19 @@ describe('connect popup (sandbox)', () => {
     expect(((await json.json()) as { error: { code: string } }).error.code).toBe('UNTRUSTED_ORIGIN');
   });
 
+  it('refuses an unknown Zoho environment, and starts for production, sandbox and developer', async () => {
+    const res = await fetch(`${h.url}/oauth/zoho/start?environment=staging`, {
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_ENVIRONMENT');
+    for (const env of ['production', 'sandbox', 'developer']) {
+      const ok = await fetch(`${h.url}/oauth/zoho/start?environment=${env}`, { redirect: 'manual' });
+      expect(ok.status).toBe(302);
+    }
+  });
+
   it('refuses an origin given twice', async () => {
     const res = await fetch(`${h.url}/oauth/zoho/start?origin=${encodeURIComponent(h.url)}&origin=x`, {
       redirect: 'manual',

@@ -17,7 +17,9 @@ export function oauthRoutes(connection: ConnectionService): Router {
     try {
       // `?origin=a&origin=b` arrives as an array: no single origin, so nothing is trusted.
       const origin = raw === undefined ? undefined : typeof raw === 'string' ? raw : String(raw);
-      res.redirect(302, connection.authorizationUrl(origin));
+      const env = req.query.environment;
+      const environment = env === undefined ? undefined : typeof env === 'string' ? env : String(env);
+      res.redirect(302, connection.authorizationUrl(origin, environment));
     } catch (e) {
       if (wantsJson || !(e instanceof ApiError)) throw e;
       sendPage(res, e.status, failurePage(e, undefined));

@@ -11,7 +11,7 @@ import { randomToken, type Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { Workspace, ZohoTokens } from '../store/schema.js';
 import { isZohoError } from '../zoho/errors.js';
-import { resolveZohoHosts } from '../zoho/hosts.js';
+import { resolveZohoHosts, ZOHO_ENVIRONMENTS, type ZohoEnvironment } from '../zoho/hosts.js';
 import { exchangeCode, revokeToken } from '../zoho/oauth.js';
 import type { GatewayRegistry, ZohoApp } from './gateways.js';
 
@@ -45,6 +45,8 @@ interface OAuthState {
   exp: number;
   /** the widget origin to post the session to (a trusted one), when started from the widget */
   origin: string | undefined;
+  /** the Zoho environment the admin connects (production, sandbox or developer) */
+  environment?: ZohoEnvironment | undefined;
 }
 
 export interface CallbackResult {
@@ -73,7 +75,14 @@ export class ConnectionService {
    * receive the session is checked here and bound into the signed state: a page on a foreign
    * origin cannot start a flow whose session comes back to it.
    */
-  authorizationUrl(origin: string | undefined): string {
+  authorizationUrl(origin: string | undefined, environment?: string): string {
+    if (environment !== undefined && !(ZOHO_ENVIRONMENTS as readonly string[]).includes(environment)) {
+      throw new ApiError(
+        400,
+        'INVALID_ENVIRONMENT',
+        `Unknown Zoho environment "${environment.slice(0, 20)}": use production, sandbox or developer.`,
+      );
+    }
     if (origin !== undefined && !this.deps.origins.isTrusted(origin)) {
       throw new ApiError(
         400,
@@ -88,6 +97,7 @@ export class ConnectionService {
       nonce: randomToken(16),
       exp: Date.now() + STATE_TTL_MS,
       origin,
+      environment: environment as ZohoEnvironment | undefined,
     };
     const url = new URL(`${hosts.accountsUrl}/oauth/v2/auth`);
     url.searchParams.set('response_type', 'code');
@@ -159,7 +169,12 @@ export class ConnectionService {
       );
     }
     const hosts = resolveZohoHosts(
-      { accountsServer: accounts.accountsUrl, apiDomain: tokens.apiDomain, location: str('location') },
+      {
+        accountsServer: accounts.accountsUrl,
+        apiDomain: tokens.apiDomain,
+        location: str('location'),
+        environment: state.environment,
+      },
       this.deps.overrides,
     );
     if (!hosts.ok) throw new ApiError(400, 'FOREIGN_API_DOMAIN', hosts.error);
