@@ -2,11 +2,18 @@
  * `npm run replay`: sends the TimelinesAI fixtures and a generated conversation set into a running
  * connector (the sandbox by default), for demos and manual checks.
  *
- *   npm run replay                          # sandbox at http://localhost:3000
+ *   npm run replay                          # sandbox at http://localhost:$PORT, data in data/
  *   npm run replay -- --url http://localhost:4000 --chats 8 --messages 60 --days 4
+ *   npm run replay -- --data /path/to/data  # the sandbox's data folder (default: beside DATA_FILE)
  *   npm run replay -- --webhook https://connector.example.com/webhooks/timelines/<token>
+ *
+ * The webhook URL is a credential: the sandbox shows it only to the owner's session, and writes it
+ * for this script to `<data folder>/sandbox-webhook-url` (mode 0600) once Zoho CRM is connected.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SANDBOX_WEBHOOK_FILE } from '../server/src/sandbox/sandboxRoutes.js';
 import { webhookFixtures } from '../test/helpers/fixtures.js';
 import { generateConversation } from './conversations.js';
 
@@ -17,6 +24,7 @@ const { values } = parseArgs({
       default: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
     },
     webhook: { type: 'string' },
+    data: { type: 'string', default: path.dirname(process.env.DATA_FILE || 'data/db.json') },
     chats: { type: 'string', default: '6' },
     messages: { type: 'string', default: '40' },
     days: { type: 'string', default: '3' },
@@ -35,14 +43,25 @@ if (!webhook) {
     );
     process.exit(1);
   }
-  const body = (await state.json()) as { webhookUrl: string | null; active: boolean };
-  if (!body.webhookUrl) {
-    console.error(`Connect Zoho CRM first: open ${base}/sandbox/ and click "Connect Zoho CRM".`);
+  const body = (await state.json()) as { connected: boolean; active: boolean };
+  const file = path.join(values.data!, SANDBOX_WEBHOOK_FILE);
+  let saved: string | undefined;
+  try {
+    saved = readFileSync(file, 'utf8').trim();
+  } catch {
+    saved = undefined;
+  }
+  if (!body.connected || !saved) {
+    console.error(
+      body.connected
+        ? `No webhook URL in ${file}: pass --data <the sandbox's data folder>, or --webhook <URL>.`
+        : `Connect Zoho CRM first: open ${base}/sandbox/ and click "Connect Zoho CRM".`,
+    );
     process.exit(1);
   }
   if (!body.active)
     console.warn('Note: the integration is not active, so these messages will be logged as skipped.');
-  webhook = body.webhookUrl;
+  webhook = saved;
 }
 
 const payloads: unknown[] = [];

@@ -2,17 +2,49 @@
  * All configuration comes from the environment (SPEC §7) and is checked by one zod schema, so that
  * a bad deployment stops at start-up with one message listing every problem at once.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { exactOrigin } from './workspace/trustedOrigins.js';
 
-const DEFAULT_ATTACHMENT_HOSTS = [
-  // TimelinesAI hands out short-lived download links on its own storage and on S3.
-  'app.timelines.ai',
-  'storage.timelines.ai',
-  'files.timelines.ai',
-  'timelinesai.s3.amazonaws.com',
-  'timelines-ai.s3.amazonaws.com',
-  's3.amazonaws.com',
-];
+/**
+ * Where attachment links may point by default. TimelinesAI's public documentation does not name the
+ * host of its `temporary_download_url`s (its examples use placeholders such as acme.com), so the
+ * default is TimelinesAI's own domain only: its app and API host `app.timelines.ai` and its
+ * subdomains. No shared storage domain (a bare `s3.amazonaws.com` would accept any bucket, anyone's):
+ * when the sync log says "host X is not in ATTACHMENT_HOSTS" for a genuine TimelinesAI link, add X.
+ */
+const DEFAULT_ATTACHMENT_HOSTS = ['timelines.ai', '*.timelines.ai'];
+
+/**
+ * Domains shared by every customer of a storage service: allowing them (or all their subdomains)
+ * allows anyone's bucket. A bucket's own host (`my-bucket.s3.eu-west-1.amazonaws.com`) is fine.
+ */
+const SHARED_STORAGE =
+  /^(?:\*\.)?(?:s3[.-][a-z0-9-]+\.amazonaws\.com|s3\.amazonaws\.com|storage\.googleapis\.com|blob\.core\.windows\.net)$|^\*\.(?:amazonaws\.com|googleapis\.com|cloudfront\.net|r2\.dev|digitaloceanspaces\.com)$/;
+const HOST_NAME = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+
+function parseAttachmentHosts(raw: string, ctx: z.RefinementCtx): string[] {
+  const hosts: string[] = [];
+  for (const item of raw
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean)) {
+    const bad = (why: string) =>
+      ctx.addIssue({ code: 'custom', message: `ATTACHMENT_HOSTS: "${item.slice(0, 80)}" ${why}` });
+    if (/^\*\.[a-z0-9-]+$/.test(item))
+      bad('is a whole top-level domain: name the storage host or its own domain');
+    else if (!HOST_NAME.test(item))
+      bad(
+        'is not a host name: give names like files.example.com, or *.example.com for its subdomains (no scheme, port, path or IP address)',
+      );
+    else if (SHARED_STORAGE.test(item))
+      bad(
+        "is a storage domain shared by every customer (any bucket would be accepted): name the bucket's own host, e.g. my-bucket.s3.eu-west-1.amazonaws.com",
+      );
+    else hosts.push(item);
+  }
+  return hosts;
+}
 
 const optionalUrl = (name: string) =>
   z
@@ -24,6 +56,30 @@ const optionalUrl = (name: string) =>
       message: `${name} must be an absolute http(s) URL, e.g. https://example.com`,
     })
     .transform((v) => (v === undefined ? undefined : v.replace(/\/+$/, '')));
+
+/** `WIDGET_ORIGINS`: exact origins, https (http only on localhost, for widget development). */
+function parseWidgetOrigins(raw: string, ctx: z.RefinementCtx): string[] {
+  const origins: string[] = [];
+  for (const item of raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)) {
+    const url = exactOrigin(item);
+    const local = url && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+    if (!url) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `WIDGET_ORIGINS: "${item.slice(0, 80)}" is not an origin; give scheme, host and port only, e.g. https://widgets.example.com (no path, no trailing slash)`,
+      });
+    } else if (url.protocol !== 'https:' && !local) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `WIDGET_ORIGINS: "${item.slice(0, 80)}" must use https (http is accepted for localhost only): the session token is handed to it`,
+      });
+    } else origins.push(item);
+  }
+  return origins;
+}
 
 const emptyToUndefined = z
   .string()
@@ -40,6 +96,11 @@ export const configSchema = z
       .refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, {
         message: 'PORT must be a whole number from 0 to 65535',
       }),
+    /** Listen address; default 127.0.0.1 for the sandbox (it has no passwords), else all interfaces. */
+    HOST: emptyToUndefined.refine(
+      (v) => v === undefined || isIP(v) !== 0 || /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/i.test(v),
+      { message: 'HOST must be an IP address or host name to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::' },
+    ),
     PUBLIC_URL: optionalUrl('PUBLIC_URL'),
     DATA_FILE: emptyToUndefined.transform((v) => v ?? 'data/db.json'),
     SECRET_KEY: emptyToUndefined.refine((v) => v === undefined || v.length >= 32, {
@@ -52,14 +113,14 @@ export const configSchema = z
     ZOHO_CLIENT_SECRET: emptyToUndefined,
     ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL'),
     ZOHO_API_URL: optionalUrl('ZOHO_API_URL'),
-    ATTACHMENT_HOSTS: emptyToUndefined.transform((v) =>
-      v === undefined
-        ? DEFAULT_ATTACHMENT_HOSTS
-        : v
-            .split(',')
-            .map((h) => h.trim().toLowerCase())
-            .filter(Boolean),
+    ATTACHMENT_HOSTS: emptyToUndefined.transform((v, ctx) =>
+      v === undefined ? DEFAULT_ATTACHMENT_HOSTS : parseAttachmentHosts(v, ctx),
     ),
+    /** Extra origins the connect popup may hand a session to (comma-separated, exact). */
+    WIDGET_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => (v === undefined ? [] : parseWidgetOrigins(v, ctx))),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .optional()
@@ -137,6 +198,8 @@ export type RawConfig = z.infer<typeof configSchema>;
 
 export interface Config {
   port: number;
+  /** listen address */
+  host: string;
   publicUrl: string | undefined;
   dataFile: string;
   /** PostgreSQL instead of the embedded document store (several connector processes) */
@@ -146,6 +209,8 @@ export interface Config {
     | { mode: 'live'; clientId: string; clientSecret: string; accountsUrl?: string; apiUrl?: string }
     | { mode: 'sandbox' };
   attachmentHosts: string[];
+  /** exact origins (besides PUBLIC_URL's and Zoho's widget hosting) the connect popup posts to */
+  widgetOrigins: string[];
   logLevel: RawConfig['LOG_LEVEL'];
   flushWindowMs: number;
   searchLagMs: number;
@@ -179,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   return {
     port: c.PORT,
+    host: c.HOST ?? (c.ZOHO_CLIENT_ID ? '0.0.0.0' : '127.0.0.1'),
     publicUrl: c.PUBLIC_URL,
     dataFile: c.DATA_FILE,
     databaseUrl: c.DATABASE_URL,
@@ -193,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : { mode: 'sandbox' },
     attachmentHosts: c.ATTACHMENT_HOSTS,
+    widgetOrigins: c.WIDGET_ORIGINS,
     logLevel: c.LOG_LEVEL,
     flushWindowMs: c.FLUSH_WINDOW_MS,
     searchLagMs: c.ZOHO_SEARCH_LAG_MS,

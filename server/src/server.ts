@@ -15,6 +15,7 @@ import { adminRoutes } from './http/adminRoutes.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
+import { TrustedOrigins } from './workspace/trustedOrigins.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
 import { Intake } from './jobs/intake.js';
@@ -37,6 +38,8 @@ import type { ZohoCallKind } from './zoho/gateway.js';
 
 export interface RunningServer {
   url: string;
+  /** the address and port actually listened on */
+  listening: AddressInfo;
   config: Config;
   store: Store;
   scheduler: Scheduler;
@@ -57,7 +60,32 @@ export interface StartOptions {
   pollMs?: number;
   /** messages per sync run (default 2,000) */
   batchSize?: number;
+  /** HTTP server timeouts (tests use short ones) */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
+
+export interface HttpTimeouts {
+  /** to receive a request's headers, from the connection or the previous request */
+  headersMs: number;
+  /** to receive a whole request, body included */
+  requestMs: number;
+  /** an idle kept-alive connection stays open this long */
+  keepAliveMs: number;
+  /** how often the deadlines above are checked */
+  checkIntervalMs: number;
+}
+
+/**
+ * Slow clients must not hold connections: Node's defaults (headers 60 s, request 5 min, checked
+ * every 30 s) let 2,000 trickling connections stay open for minutes. A webhook (at most 1 MB) or
+ * an admin call is received in far less than these, so they cost the genuine traffic nothing.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  checkIntervalMs: 1_000,
+};
 
 /** A start-up problem a person must fix, said in one line (main.ts prints it and exits 1). */
 export class StartupError extends Error {
@@ -71,8 +99,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let server: http.Server | undefined;
   try {
     // Bind first: with PORT=0 the public URL is only known once listening.
-    server = http.createServer();
-    await listen(server, config.port);
+    const t = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
+    server = http.createServer({
+      headersTimeout: t.headersMs,
+      requestTimeout: t.requestMs,
+      keepAliveTimeout: t.keepAliveMs,
+      connectionsCheckingInterval: t.checkIntervalMs,
+    });
+    await listen(server, config.port, config.host);
     const port = (server.address() as AddressInfo).port;
     const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
     const secrets = new Secrets(config.secretKey ?? sandboxSecret(dataDir));
@@ -100,7 +134,8 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
   let sandbox: typeof SandboxModule | undefined;
   let app: ZohoApp;
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
-  const attachmentHosts = [...config.attachmentHosts];
+  /** the sandbox's sample files, downloaded from its own origin and port only */
+  const trustedPrefixes: string[] = [];
   if (config.zoho.mode === 'sandbox') {
     const { createZohoEmulator } = await import('../../emulator/zoho/index.js');
     sandbox = await import('./sandbox/sandboxRoutes.js');
@@ -110,7 +145,7 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     emulator.seedDefaultSandbox();
     app = sandbox.SANDBOX_CLIENT;
     overrides = { accountsUrl: `${publicUrl}/zoho`, apiUrl: `${publicUrl}/zoho` };
-    attachmentHosts.push('localhost', '127.0.0.1', new URL(publicUrl).hostname);
+    trustedPrefixes.push(`${publicUrl}/sandbox/files/`);
   } else {
     app = { clientId: config.zoho.clientId, clientSecret: config.zoho.clientSecret };
     overrides = { accountsUrl: config.zoho.accountsUrl, apiUrl: config.zoho.apiUrl };
@@ -124,8 +159,11 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
   });
   const metadata = new MetadataCache();
   // `scheduler` is defined just below; downloads only finish after start-up.
-  const files = new AttachmentFetcher(store, log, { allowedHosts: attachmentHosts }, (wsId) =>
-    scheduler.schedule(wsId, 0),
+  const files = new AttachmentFetcher(
+    store,
+    log,
+    { allowedHosts: config.attachmentHosts, trustedPrefixes },
+    (wsId) => scheduler.schedule(wsId, 0),
   );
   const runner: RunnerDeps = {
     store,
@@ -153,6 +191,15 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
   );
   const resume = (wsId: string) =>
     void scheduler.requeueWaiting(wsId).catch((e: unknown) => log.error({ err: e }, 'requeue failed'));
+  const sandboxRouter =
+    emulator && sandbox
+      ? sandbox.sandboxRoutes({ emulator, store, secrets, publicUrl, dataDir, log })
+      : undefined;
+  // `npm run replay` reads the sandbox's webhook URL from a 0600 file (the state endpoint shows it to the owner only).
+  const publishWebhookUrl = () =>
+    void sandboxRouter
+      ?.publishWebhookUrl()
+      .catch((e: unknown) => log.warn({ err: e }, 'sandbox webhook URL file not written'));
   const connection = new ConnectionService({
     store,
     secrets,
@@ -160,7 +207,12 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     app,
     publicUrl,
     overrides,
-    onConnected: resume,
+    origins: new TrustedOrigins(publicUrl, config.widgetOrigins),
+    onConnected: (wsId) => {
+      resume(wsId);
+      publishWebhookUrl();
+    },
+    onWebhookRotated: publishWebhookUrl,
   });
   const settings = new SettingsService(store, metadata);
   const activation = new ActivationService(store, metadata, resume);
@@ -192,9 +244,10 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
       ...(sandbox ? { crmUrl: sandbox.sandboxCrmUrl(publicUrl) } : {}),
     }),
   );
-  if (emulator && sandbox) {
+  if (emulator && sandboxRouter) {
     web.use('/zoho', emulator.router);
-    web.use(sandbox.sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
+    web.use(sandboxRouter.router);
+    publishWebhookUrl();
   }
   web.use(notFound);
   web.use(errorHandler(log));
@@ -211,6 +264,7 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
   let closing: Promise<void> | undefined;
   return {
     url: publicUrl,
+    listening: server.address() as AddressInfo,
     config,
     store,
     scheduler,
@@ -236,10 +290,10 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
   };
 }
 
-function listen(server: http.Server, port: number): Promise<void> {
+function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
 }
 

@@ -1,30 +1,128 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttachmentFetcher, checkAttachmentUrl } from '../../server/src/jobs/attachments.js';
+import { blockedReason, guardedLookup } from '../../server/src/jobs/addressGuard.js';
+import {
+  AttachmentFetcher,
+  checkAttachmentUrl,
+  TOO_MANY_ATTACHMENTS,
+} from '../../server/src/jobs/attachments.js';
+import { SafeFetch, type UrlPolicy } from '../../server/src/jobs/safeFetch.js';
+import { loadConfig } from '../../server/src/config.js';
 import { createLogger } from '../../server/src/log.js';
 import type { QueuedEvent } from '../../server/src/store/schema.js';
-import { Store } from '../../server/src/store/store.js';
+
+const policy: UrlPolicy = {
+  hosts: ['files.timelines.ai', '*.storage.example.com'],
+  trustedPrefixes: ['http://localhost:3000/sandbox/files/'],
+};
 
 describe('attachment URL checks', () => {
-  const hosts = ['files.timelines.ai', 'localhost'];
-  it('accepts http(s) URLs on allowed hosts and their subdomains', () => {
-    expect(checkAttachmentUrl('https://files.timelines.ai/a.pdf', hosts).ok).toBe(true);
-    expect(checkAttachmentUrl('https://eu.files.timelines.ai/a.pdf', hosts).ok).toBe(true);
+  it.each([
+    'https://files.timelines.ai/a.pdf',
+    'https://eu.storage.example.com/a.pdf',
+    'https://a.b.storage.example.com/a.pdf',
+    'http://localhost:3000/sandbox/files/brochure.txt',
+  ])('accepts %s', (url) => {
+    expect(checkAttachmentUrl(url, policy).ok).toBe(true);
   });
+
   it.each([
     ['file:///etc/passwd', /scheme/],
     ['https://evil.example/a', /not in ATTACHMENT_HOSTS/],
+    ['https://eu.files.timelines.ai/a', /not in ATTACHMENT_HOSTS/], // exact names are exact
+    ['https://storage.example.com/a', /not in ATTACHMENT_HOSTS/], // *.x is x's subdomains only
     ['https://files.timelines.ai.evil.example/a', /not in ATTACHMENT_HOSTS/],
+    ['https://evilstorage.example.com/a', /not in ATTACHMENT_HOSTS/],
+    ['http://files.timelines.ai/a', /only https/],
+    ['https://files.timelines.ai:8443/a', /port 8443/],
     ['https://user:pw@files.timelines.ai/a', /credentials/],
     ['not a url', /not a valid URL/],
+    ['https://127.0.0.1/a', /IP address/],
+    ['https://2130706433/a', /IP address \(127\.0\.0\.1\)/], // decimal
+    ['https://0x7f000001/a', /IP address \(127\.0\.0\.1\)/], // hex
+    ['https://0177.0.0.1/a', /IP address \(127\.0\.0\.1\)/], // octal
+    ['https://0x7f.1/a', /IP address \(127\.0\.0\.1\)/], // mixed short form
+    ['https://[::1]/a', /IP address/],
+    ['https://[::ffff:169.254.169.254]/a', /IP address/],
+    ['http://localhost:3000/sandbox/api/state', /only https/],
+    ['http://localhost:3001/sandbox/files/brochure.txt', /only https/],
+    ['http://127.0.0.1:3000/sandbox/files/brochure.txt', /IP address/],
+    ['http://localhost:3000/sandbox/files/../api/state', /only https/],
+    ['http://localhost:3000/sandbox/files/%2e%2e/api/state', /only https/],
   ])('refuses %s', (url, why) => {
-    const r = checkAttachmentUrl(url, hosts);
+    const r = checkAttachmentUrl(url, policy);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(why);
+  });
+});
+
+describe('address guard (checked at connect time)', () => {
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '100.64.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '::1',
+    '::',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::a00:1',
+    'fd00:ec2::254',
+    'fc00::1',
+    'fe80::1',
+  ])('refuses %s', (address) => {
+    expect(blockedReason(address)).toBeDefined();
+  });
+
+  it.each(['93.184.216.34', '1.1.1.1', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
+    'allows the public address %s',
+    (address) => {
+      expect(blockedReason(address)).toBeUndefined();
+    },
+  );
+
+  const lookup = (answers: string[], options: { all?: boolean } = {}) =>
+    new Promise<{ err: Error | null; address: unknown }>((resolve) =>
+      guardedLookup(async () =>
+        answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      )('files.test', options, (err, address) => resolve({ err, address })),
+    );
+
+  it('hands the socket a public address, and every one when asked for all', async () => {
+    expect(await lookup(['93.184.216.34'])).toEqual({ err: null, address: '93.184.216.34' });
+    expect((await lookup(['93.184.216.34', '2606:4700::1111'], { all: true })).address).toHaveLength(2);
+  });
+
+  it('refuses a name with any private address among its answers (rebinding)', async () => {
+    const r = await lookup(['93.184.216.34', '127.0.0.1']);
+    expect(r.err?.message).toBe('host files.test resolves to a loopback address');
+  });
+
+  it('refuses the connection before any byte is sent when DNS points inside', async () => {
+    let asked = 0;
+    const fetcher = new SafeFetch({
+      policy: { hosts: ['files.timelines.ai'] },
+      maxBytes: 1024,
+      timeoutMs: 5000,
+      resolve: async () => {
+        asked += 1;
+        return [{ address: '169.254.169.254', family: 4 }];
+      },
+    });
+    const r = await fetcher.get('https://files.timelines.ai/latest/meta-data');
+    expect(r).toEqual({
+      ok: false,
+      error: 'download refused: host files.timelines.ai resolves to a link-local (cloud metadata) address',
+    });
+    expect(asked).toBe(1); // one lookup, the one the socket used
   });
 });
 
@@ -33,16 +131,17 @@ describe('attachment downloads', () => {
   let base: string;
   let flaky = 0;
   let fetcher: AttachmentFetcher;
-  let store: Store;
   let filesDir: string;
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      if (req.url === '/ok') res.end('hello');
-      else if (req.url === '/big') res.end(Buffer.alloc(2048));
-      else if (req.url === '/redirect-out')
+      if (req.url === '/f/ok') res.end('hello');
+      else if (req.url === '/f/big') res.end(Buffer.alloc(2048));
+      else if (req.url === '/f/redirect-out')
         res.writeHead(302, { location: 'http://169.254.169.254/latest' }).end();
-      else if (req.url === '/flaky') {
+      else if (req.url === '/f/redirect-foreign')
+        res.writeHead(302, { location: 'https://evil.example/x' }).end();
+      else if (req.url === '/f/flaky') {
         flaky += 1;
         if (flaky < 3) res.writeHead(503).end();
         else res.end('finally');
@@ -50,13 +149,11 @@ describe('attachment downloads', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const dir = mkdtempSync(path.join(tmpdir(), 'wa-zoho-att-'));
-    store = await Store.open(path.join(dir, 'db.json'));
-    filesDir = path.join(dir, 'files');
+    filesDir = path.join(mkdtempSync(path.join(tmpdir(), 'wa-zoho-att-')), 'files');
     fetcher = new AttachmentFetcher(
-      store,
+      { saveFiles: async () => undefined },
       createLogger('silent'),
-      { dir: path.join(dir, 'files'), allowedHosts: ['127.0.0.1'], maxBytes: 1024, retryDelayMs: 1 },
+      { dir: filesDir, allowedHosts: [], trustedPrefixes: [`${base}/f/`], maxBytes: 1024, retryDelayMs: 1 },
       () => undefined,
     );
   });
@@ -64,58 +161,181 @@ describe('attachment downloads', () => {
     server.close();
   });
 
-  it('downloads a file from an allowed host', async () => {
-    const r = await fetcher.fetchFile(`${base}/ok`);
+  it('downloads a file from a trusted prefix', async () => {
+    const r = await fetcher.fetchFile(`${base}/f/ok`);
     expect(r.ok && r.data.toString()).toBe('hello');
   });
 
+  it('does not reach the same server outside the trusted prefix', async () => {
+    const r = await fetcher.fetchFile(`${base}/other`);
+    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/IP address/) });
+  });
+
   it('refuses a file over the size cap', async () => {
-    const r = await fetcher.fetchFile(`${base}/big`);
+    const r = await fetcher.fetchFile(`${base}/f/big`);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/over the 1024-byte limit/);
   });
 
-  it('re-checks every redirect against the allowed hosts', async () => {
-    const r = await fetcher.fetchFile(`${base}/redirect-out`);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toMatch(/169\.254\.169\.254 is not in ATTACHMENT_HOSTS/);
+  it('re-checks every redirect', async () => {
+    const out = await fetcher.fetchFile(`${base}/f/redirect-out`);
+    expect(out).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/IP address \(169\.254\.169\.254\)/),
+    });
+    const foreign = await fetcher.fetchFile(`${base}/f/redirect-foreign`);
+    expect(foreign).toMatchObject({ ok: false, error: 'host evil.example is not in ATTACHMENT_HOSTS' });
   });
 
   it('says an expired link may be the reason for a 404, and does not retry it', async () => {
-    const r = await fetcher.fetchFile(`${base}/gone`);
-    expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(r.error).toMatch(/404 \(the link may have expired\)/);
-      expect(r.transient).toBe(false);
-    }
+    const r = await fetcher.fetchFile(`${base}/f/gone`);
+    expect(r).toEqual({
+      ok: false,
+      error: 'download answered HTTP 404 (the link may have expired)',
+      transient: false,
+    });
   });
 
-  it('marks 5xx answers as transient and retries them until the file comes', async () => {
+  it('retries 5xx answers until the file comes, and keeps it private (0600)', async () => {
     flaky = 0;
-    const r = await fetcher.fetchFile(`${base}/flaky`);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.transient).toBe(true);
-
-    flaky = 0;
-    const q = {
-      key: 'ws:m1',
-      workspaceId: 'ws',
-      event: {
-        attachments: [{ url: `${base}/flaky`, fileName: 'f.txt', mimeType: undefined, size: undefined }],
-      },
-      files: [{}],
-    } as unknown as QueuedEvent;
+    const q = queued('ws', 'm1', [`${base}/f/flaky`]);
     await new Promise<void>((resolve) => {
       const f = new AttachmentFetcher(
-        store,
+        { saveFiles: async () => undefined },
         createLogger('silent'),
-        { dir: filesDir, allowedHosts: ['127.0.0.1'], retryDelayMs: 1 },
+        { dir: filesDir, allowedHosts: [], trustedPrefixes: [`${base}/f/`], retryDelayMs: 1 },
         () => resolve(),
       );
       f.ensure(q);
     });
-    expect(q.files[0]!.localPath).toBeDefined();
     expect(q.files[0]!.error).toBeUndefined();
-    expect(readFileSync(path.join(filesDir, q.files[0]!.localPath!), 'utf8')).toBe('finally');
+    const file = path.join(filesDir, q.files[0]!.localPath!);
+    expect(readFileSync(file, 'utf8')).toBe('finally');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+function queued(workspaceId: string, messageId: string, urls: string[]): QueuedEvent {
+  return {
+    key: `${workspaceId}:${messageId}`,
+    workspaceId,
+    event: {
+      attachments: urls.map((url, i) => ({
+        url,
+        fileName: `f${i}.txt`,
+        mimeType: undefined,
+        size: undefined,
+      })),
+    },
+    files: urls.map(() => ({})),
+  } as unknown as QueuedEvent;
+}
+
+/** Fake hosts: `hang.example` never answers until released; the others answer at once. */
+function fakeHosts() {
+  const hanging: (() => void)[] = [];
+  const started: string[] = [];
+  return {
+    started,
+    hanging,
+    releaseAll: () => hanging.splice(0).forEach((release) => release()),
+    download: (url: string) => {
+      started.push(url);
+      if (new URL(url).hostname === 'hang.example')
+        return new Promise<never>((_, reject) => hanging.push(() => reject(new Error('released'))));
+      return Promise.resolve({ ok: true as const, data: Buffer.from(`from ${url}`) });
+    },
+  };
+}
+
+describe('attachments per message and fair downloads', () => {
+  const dir = () => path.join(mkdtempSync(path.join(tmpdir(), 'wa-zoho-fair-')), 'files');
+
+  it('downloads at most 10 attachments of a message and marks the rest with the reason', async () => {
+    const hosts = fakeHosts();
+    const saved: string[] = [];
+    const urls = Array.from({ length: 12 }, (_, i) => `https://ok.example/${i}`);
+    const q = queued('ws', 'm', urls);
+    let done = 0;
+    await new Promise<void>((resolve) => {
+      const f = new AttachmentFetcher(
+        { saveFiles: async (e) => void saved.push(e.key) },
+        createLogger('silent'),
+        { dir: dir(), allowedHosts: [], download: hosts.download },
+        () => ++done === 10 && resolve(),
+      );
+      f.ensure(q);
+    });
+    expect(hosts.started).toEqual(urls.slice(0, 10));
+    expect(q.files.slice(0, 10).every((f) => f.localPath && !f.error)).toBe(true);
+    expect(q.files.slice(10).map((f) => f.error)).toEqual([TOO_MANY_ATTACHMENTS, TOO_MANY_ATTACHMENTS]);
+    expect(TOO_MANY_ATTACHMENTS).toBe(
+      'more than 10 attachments in one message: only the first 10 are synced',
+    );
+    expect(saved.length).toBeGreaterThanOrEqual(11); // the cap, then each download
+  });
+
+  it('5,000 links to a host that never answers do not delay another workspace', async () => {
+    const hosts = fakeHosts();
+    const doneIn = new Map<string, number>();
+    let normalDone!: () => void;
+    const normal = new Promise<void>((r) => (normalDone = r));
+    const f = new AttachmentFetcher(
+      { saveFiles: async () => undefined },
+      createLogger('silent'),
+      { dir: dir(), allowedHosts: [], download: hosts.download, retries: 1 },
+      (ws) => {
+        doneIn.set(ws, (doneIn.get(ws) ?? 0) + 1);
+        if (ws === 'ws-normal') normalDone();
+      },
+    );
+    const hostile = queued(
+      'ws-hostile',
+      'm1',
+      Array.from({ length: 5000 }, (_, i) => `https://hang.example/${i}`),
+    );
+    f.ensure(hostile);
+    const ok = queued('ws-normal', 'm2', ['https://ok.example/photo.jpg']);
+    f.ensure(ok);
+    await normal;
+    expect(ok.files[0]!.localPath).toBeDefined();
+    expect(doneIn.get('ws-hostile')).toBeUndefined(); // still hanging, and it did not matter
+    expect(hostile.files.filter((x) => x.error === TOO_MANY_ATTACHMENTS)).toHaveLength(4990);
+    expect(f.stats().runningByHost['hang.example']).toBeLessThanOrEqual(4);
+    hosts.releaseAll();
+  });
+});
+
+describe('ATTACHMENT_HOSTS', () => {
+  it("allows only TimelinesAI's own domain by default, over https: no bucket of a shared storage domain", () => {
+    const hosts = loadConfig({}).attachmentHosts;
+    expect(hosts).toEqual(['timelines.ai', '*.timelines.ai']);
+    const check = (url: string) => checkAttachmentUrl(url, { hosts }).ok;
+    expect(check('https://app.timelines.ai/files/x.pdf')).toBe(true);
+    expect(check('https://s3.amazonaws.com/any-bucket/x.pdf')).toBe(false);
+    expect(check('https://any-bucket.s3.amazonaws.com/x.pdf')).toBe(false);
+    expect(check('http://app.timelines.ai/files/x.pdf')).toBe(false);
+  });
+
+  it("accepts exact names and *.suffix rules, e.g. a bucket's own host", () => {
+    expect(
+      loadConfig({ ATTACHMENT_HOSTS: 'My-Bucket.s3.eu-west-1.amazonaws.com, *.files.example.com' })
+        .attachmentHosts,
+    ).toEqual(['my-bucket.s3.eu-west-1.amazonaws.com', '*.files.example.com']);
+  });
+
+  it.each([
+    ['s3.amazonaws.com', /shared by every customer/],
+    ['*.s3.amazonaws.com', /shared by every customer/],
+    ['s3.eu-west-1.amazonaws.com', /shared by every customer/],
+    ['*.amazonaws.com', /shared by every customer/],
+    ['storage.googleapis.com', /shared by every customer/],
+    ['*.com', /whole top-level domain/],
+    ['https://files.example.com', /is not a host name/],
+    ['files.example.com:8443', /is not a host name/],
+    ['127.0.0.1', /is not a host name/],
+    ['localhost', /is not a host name/],
+  ])('refuses %s', (value, why) => {
+    expect(() => loadConfig({ ATTACHMENT_HOSTS: value })).toThrow(why);
   });
 });

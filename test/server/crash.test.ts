@@ -78,7 +78,6 @@ describe('crash safety (SIGKILL)', () => {
         ZOHO_CLIENT_SECRET: CLIENT.clientSecret,
         ZOHO_ACCOUNTS_URL: emuUrl,
         ZOHO_API_URL: emuUrl,
-        ATTACHMENT_HOSTS: 'localhost',
         LOG_LEVEL: 'info',
         ...env,
       },

@@ -291,12 +291,18 @@ describe('sync rules, through the webhook and the emulator', () => {
 
   it('refuses to download an attachment from a host that is not allowed, and says so in the log', async () => {
     await send(
-      message({ attachments: [{ url: 'http://169.254.169.254/latest/meta-data', filename: 'x.txt' }] }),
+      message({
+        attachments: [
+          { url: 'http://169.254.169.254/latest/meta-data', filename: 'x.txt' },
+          { url: 'https://files.evil.example/y.txt', filename: 'y.txt' },
+        ],
+      }),
     );
     await settle();
     const entry = (await log())[0]!;
     expect(entry.outcome).toBe('failed');
-    expect(entry.reason).toMatch(/not in ATTACHMENT_HOSTS/);
+    expect(entry.reason).toMatch(/x\.txt: an IP address \(169\.254\.169\.254\) is not allowed/);
+    expect(entry.reason).toMatch(/y\.txt: host files\.evil\.example is not in ATTACHMENT_HOSTS/);
     expect(contacts()).toHaveLength(1); // the message itself is synced
   });
 

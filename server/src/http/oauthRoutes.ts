@@ -1,8 +1,10 @@
 /**
- * `GET /oauth/zoho/start` and `GET /oauth/zoho/callback` (SPEC §7). The callback answers JSON when
- * asked for it, else a small page that hands the session to the widget that opened the popup.
+ * `GET /oauth/zoho/start` and `GET /oauth/zoho/callback`. The callback answers JSON when asked for
+ * it, else a small page for the popup: it hands the session (or the error) to the widget that
+ * opened it, only ever to that widget's trusted origin (bound into the signed state; never `*`),
+ * then closes itself; when it cannot (no opener, no trusted origin) it offers a Close button.
  */
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { ConnectionService, CallbackResult } from '../workspace/connection.js';
 import { Problem } from '../errors.js';
 import { STATUS_OF } from './errors.js';
@@ -11,8 +13,18 @@ export function oauthRoutes(connection: ConnectionService): Router {
   const router = Router();
 
   router.get('/oauth/zoho/start', (req, res) => {
-    const origin = typeof req.query.origin === 'string' ? req.query.origin : undefined;
-    res.redirect(302, connection.authorizationUrl(origin));
+    const raw = req.query.origin;
+    const wantsJson = (req.headers.accept ?? '').includes('application/json');
+    try {
+      // `?origin=a&origin=b` arrives as an array: no single origin, so nothing is trusted.
+      const origin = raw === undefined ? undefined : typeof raw === 'string' ? raw : String(raw);
+      const env = req.query.environment;
+      const environment = env === undefined ? undefined : typeof env === 'string' ? env : String(env);
+      res.redirect(302, connection.authorizationUrl(origin, environment));
+    } catch (e) {
+      if (wantsJson || !(e instanceof Problem)) throw e;
+      sendPage(res, STATUS_OF[e.kind], failurePage(e, undefined));
+    }
   });
 
   router.get('/oauth/zoho/callback', async (req, res) => {
@@ -27,18 +39,28 @@ export function oauthRoutes(connection: ConnectionService): Router {
           role: result.role,
         });
       } else {
-        res.type('html').send(callbackPage(result));
+        sendPage(res, 200, successPage(result));
       }
     } catch (e) {
       if (wantsJson || !(e instanceof Problem)) throw e;
-      res
-        .status(STATUS_OF[e.kind])
-        .type('html')
-        .send(errorPage(e, connection.originOfState(req.query.state)));
+      sendPage(res, STATUS_OF[e.kind], failurePage(e, connection.originOfState(req.query.state)));
     }
   });
 
   return router;
+}
+
+function sendPage(res: Response, status: number, html: string): void {
+  // The page holds a session token: never cached, never framed, never leaking the URL onwards.
+  res
+    .status(status)
+    .set({
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+    })
+    .type('html')
+    .send(html);
 }
 
 /** JSON for an inline script: `<` escaped so no value can close the script element. */
@@ -56,7 +78,38 @@ function escapeHtml(s: string): string {
   );
 }
 
-function callbackPage(r: CallbackResult): string {
+interface PopupPage {
+  title: string;
+  text: string;
+  failed: boolean;
+  /** what to post to the opener, and the one origin allowed to receive it */
+  handoff: { origin: string; message: unknown } | undefined;
+}
+
+/**
+ * The popup page. With a handoff and a live opener it posts to that exact origin and closes
+ * itself; otherwise (or if the browser refuses to close it) the Close button stays.
+ */
+function popupPage(p: PopupPage): string {
+  const handoff = p.handoff ?? null;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(p.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2330}.e{color:#b42318}
+button{font:inherit;padding:.4rem 1rem;margin-top:1rem}</style></head>
+<body><main><h1>${escapeHtml(p.title)}</h1><p${p.failed ? ' class="e" role="alert"' : ''}>${escapeHtml(p.text)}</p>
+<button type="button" id="close">Close this window</button>
+<p id="close-hint" hidden>Your browser did not let this page close itself: close this tab to return.</p></main>
+<script type="application/json" id="handoff">${scriptJson(handoff)}</script>
+<script>(function(){
+var close=function(){window.close();setTimeout(function(){document.getElementById('close-hint').hidden=false},300)};
+document.getElementById('close').addEventListener('click',close);
+var h=JSON.parse(document.getElementById('handoff').textContent||'null');
+if(h&&h.origin&&window.opener&&!window.opener.closed){window.opener.postMessage(h.message,h.origin);setTimeout(function(){window.close()},300);}
+})();</script>
+</body></html>`;
+}
+
+function successPage(r: CallbackResult): string {
   const message = {
     type: 'zoho-connected',
     workspaceId: r.workspaceId,
@@ -64,22 +117,22 @@ function callbackPage(r: CallbackResult): string {
     webhookUrl: r.role === 'owner' ? r.webhookUrl : null,
     role: r.role,
   };
-  // Only the origin that started the flow receives the session; without one the page just says done.
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Zoho CRM connected</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2330}</style></head>
-<body><h1>Zoho CRM connected</h1><p>You can close this window and return to the integration settings.</p>
-<script>(function(){var o=${scriptJson(r.origin ?? null)};var m=${scriptJson(message)};
-if(o&&window.opener){window.opener.postMessage(m,o);setTimeout(function(){window.close()},300);}})();</script>
-</body></html>`;
+  return popupPage({
+    title: 'Zoho CRM connected',
+    text: 'You can close this window and return to the integration settings.',
+    failed: false,
+    // Only the origin that started the flow (checked then and now) receives the session.
+    handoff: r.origin ? { origin: r.origin, message } : undefined,
+  });
 }
 
-/** The failure is shown in the popup and, when the flow came from the widget, posted to it. */
-function errorPage(e: Problem, origin: string | undefined): string {
+/** The failure is shown in the popup and, when a trusted widget started the flow, posted to it. */
+function failurePage(e: Problem, origin: string | undefined): string {
   const message = { type: 'zoho-connect-error', error: { code: e.code, message: e.message } };
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Zoho CRM connection failed</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2330}.e{color:#b42318}</style></head>
-<body><h1>Zoho CRM connection failed</h1><p class="e" role="alert">${escapeHtml(e.message)}</p>
-<script>(function(){var o=${scriptJson(origin ?? null)};if(o&&window.opener){window.opener.postMessage(${scriptJson(message)},o);}})();</script>
-</body></html>`;
+  return popupPage({
+    title: 'Zoho CRM connection failed',
+    text: e.message,
+    failed: true,
+    handoff: origin ? { origin, message } : undefined,
+  });
 }

@@ -17,6 +17,19 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The session and its workspace for an `Authorization: Bearer <token>` header, if it is valid now. */
+export async function verifySession(
+  secrets: Secrets,
+  store: Store,
+  authorization: string | undefined,
+): Promise<{ session: Session; workspace: Frozen<Workspace> } | undefined> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  const session = match?.[1] ? readSession(secrets, match[1]) : undefined;
+  if (!session) return undefined;
+  const ws = await store.workspaces.get(session.wid);
+  return ws && sessionIsCurrent(session, ws) ? { session, workspace: ws } : undefined;
+}
+
 export function requireSession(secrets: Secrets, store: Store): RequestHandler {
   return (req, _res, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');

@@ -1,55 +1,56 @@
 /**
  * Attachment downloads. TimelinesAI's download links expire after ~15 minutes, so every attachment
  * is fetched as soon as its message is queued, into the store's file area (shared by every process
- * on PostgreSQL), and uploaded to the day's Note later by the sync run. Only http(s) URLs on allowed hosts, with a size cap and a timeout: the URL
- * comes from an unauthenticated webhook and must not turn the connector into a proxy.
+ * on PostgreSQL), and uploaded to the day's Note later by the sync run. At most 10 attachments of a
+ * message are downloaded (the intake marks the rest); the URL and network checks are in
+ * safeFetch.ts, the fair queueing across workspaces and hosts in fairScheduler.ts.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { Frozen, Store } from '../store/store.js';
 import type { QueuedEvent } from '../store/schema.js';
+import type { Frozen, Store } from '../store/store.js';
+import type { Resolve } from './addressGuard.js';
+import { FairScheduler, type FairSchedulerOptions } from './fairScheduler.js';
+import { MAX_ATTACHMENTS_PER_MESSAGE } from './intake.js';
+import { SafeFetch, type FetchResult } from './safeFetch.js';
+
+export { checkAttachmentUrl } from './safeFetch.js';
 
 export interface AttachmentOptions {
+  /** ATTACHMENT_HOSTS: exact host names or `*.suffix` */
   allowedHosts: string[];
+  /** URL prefixes downloaded as they are (the sandbox's own sample files) */
+  trustedPrefixes?: string[];
   maxBytes?: number;
   timeoutMs?: number;
-  concurrency?: number;
   /** tries for network errors and 5xx answers, and the delay before the second (grows linearly) */
   retries?: number;
   retryDelayMs?: number;
+  scheduler?: FairSchedulerOptions;
+  /** DNS resolution (tests) */
+  resolve?: Resolve;
+  /** replaces the network entirely (tests with fake hosts) */
+  download?: (url: string) => Promise<FetchResult>;
 }
 
-export type DownloadCheck = { ok: true; url: URL } | { ok: false; error: string };
-
-export function checkAttachmentUrl(raw: string, allowedHosts: string[]): DownloadCheck {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { ok: false, error: 'not a valid URL' };
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return { ok: false, error: `the ${url.protocol} scheme is not allowed` };
-  if (url.username || url.password) return { ok: false, error: 'URLs with credentials are not allowed' };
-  const host = url.hostname.toLowerCase();
-  const allowed = allowedHosts.some((h) => host === h || host.endsWith(`.${h}`));
-  if (!allowed) return { ok: false, error: `host ${host} is not in ATTACHMENT_HOSTS` };
-  return { ok: true, url };
+/** The attachments still to download: neither downloaded, refused nor uploaded (the first 10). */
+function downloadsToStart(q: Frozen<QueuedEvent>): { index: number; url: string }[] {
+  return q.files.flatMap((f, index) => {
+    const url = q.event.attachments[index]?.url;
+    const wanted = index < MAX_ATTACHMENTS_PER_MESSAGE && !f.localPath && !f.error && !f.uploadedId;
+    return url !== undefined && wanted ? [{ index, url }] : [];
+  });
 }
 
 export class AttachmentFetcher {
   readonly #store: Store;
   readonly #log: Logger;
-  readonly #options: AttachmentOptions;
   readonly #onDone: (workspaceId: string) => void;
-  readonly #maxBytes: number;
-  readonly #timeoutMs: number;
-  readonly #concurrency: number;
   readonly #retries: number;
   readonly #retryDelayMs: number;
   readonly #inFlight = new Set<string>();
-  readonly #waiting: (() => void)[] = [];
-  #running = 0;
+  readonly #scheduler: FairScheduler;
+  readonly #download: (url: string) => Promise<FetchResult>;
 
   constructor(
     store: Store,
@@ -60,34 +61,41 @@ export class AttachmentFetcher {
   ) {
     this.#store = store;
     this.#log = log;
-    this.#options = options;
     this.#onDone = onDone;
-    this.#maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#concurrency = options.concurrency ?? 4;
     this.#retries = options.retries ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 2000;
+    this.#scheduler = new FairScheduler(options.scheduler);
+    const http = new SafeFetch({
+      policy: { hosts: options.allowedHosts, trustedPrefixes: options.trustedPrefixes },
+      maxBytes: options.maxBytes ?? 20 * 1024 * 1024,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      resolve: options.resolve,
+    });
+    this.#download = options.download ?? ((url) => http.get(url));
   }
 
-  /** Starts downloads of every attachment of the event not yet downloaded or failed. */
+  /** Starts downloads of the event's attachments not yet downloaded or refused (the first 10). */
   ensure(q: Frozen<QueuedEvent>): void {
-    q.event.attachments.forEach((att, i) => {
-      const file = q.files[i];
-      if (!file || file.localPath || file.error || file.uploadedId) return;
-      const id = `${q.key}#${i}`;
-      if (this.#inFlight.has(id)) return;
+    for (const { index, url } of downloadsToStart(q)) {
+      const id = `${q.key}#${index}`;
+      if (this.#inFlight.has(id)) continue;
       this.#inFlight.add(id);
-      void this.#limited(() => this.#download(q, i, att.url))
+      void this.#fetchAndStore(q, index, url)
         .catch((e: unknown) => this.#log.error({ err: e }, 'attachment download crashed'))
         .finally(() => {
           this.#inFlight.delete(id);
           this.#onDone(q.workspaceId);
         });
-    });
+    }
   }
 
   isDownloading(q: Frozen<QueuedEvent>): boolean {
     return q.event.attachments.some((_, i) => this.#inFlight.has(`${q.key}#${i}`));
+  }
+
+  /** Downloads waiting and running (tests, metrics). */
+  stats(): ReturnType<FairScheduler['stats']> {
+    return this.#scheduler.stats();
   }
 
   async read(localPath: string): Promise<Buffer> {
@@ -100,13 +108,19 @@ export class AttachmentFetcher {
     await this.#store.files.delete(localPath);
   }
 
-  async #download(q: Frozen<QueuedEvent>, index: number, raw: string): Promise<void> {
-    if (!q.files[index]) return;
-    // Network errors and 5xx answers are retried a few times: the link stays valid ~15 minutes.
-    let result = await this.fetchFile(raw);
+  /** One download through the URL and network checks (no queueing, no retries). */
+  fetchFile(raw: string): Promise<FetchResult> {
+    return this.#download(raw);
+  }
+
+  async #fetchAndStore(q: Frozen<QueuedEvent>, index: number, url: string): Promise<void> {
+    const key = { workspaceId: q.workspaceId, host: hostOf(url) };
+    // Network errors and 5xx answers are retried a few times (the link stays valid ~15 minutes);
+    // each try waits for its own turn, and the pause between tries holds no download slot.
+    let result = await this.#scheduler.run(key, () => this.#download(url));
     for (let attempt = 1; !result.ok && result.transient && attempt < this.#retries; attempt++) {
       await new Promise((r) => setTimeout(r, this.#retryDelayMs * attempt));
-      result = await this.fetchFile(raw);
+      result = await this.#scheduler.run(key, () => this.#download(url));
     }
     const uow = this.#store.begin();
     if (result.ok) {
@@ -119,68 +133,13 @@ export class AttachmentFetcher {
     }
     await uow.commit();
   }
+}
 
-  /** Downloads with the checks above; follows at most 3 redirects, each re-checked. */
-  async fetchFile(
-    raw: string,
-  ): Promise<{ ok: true; data: Buffer } | { ok: false; error: string; transient?: boolean }> {
-    let target = raw;
-    for (let hop = 0; hop < 4; hop++) {
-      const check = checkAttachmentUrl(target, this.#options.allowedHosts);
-      if (!check.ok) return check;
-      let res: Response;
-      try {
-        res = await fetch(check.url, { redirect: 'manual', signal: AbortSignal.timeout(this.#timeoutMs) });
-      } catch (e) {
-        return {
-          ok: false,
-          error: `download failed (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`,
-          transient: true,
-        };
-      }
-      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-        target = new URL(res.headers.get('location')!, check.url).toString();
-        await res.body?.cancel();
-        continue;
-      }
-      if (!res.ok) {
-        await res.body?.cancel();
-        return {
-          ok: false,
-          error: `download answered HTTP ${res.status}${res.status === 403 || res.status === 404 ? ' (the link may have expired)' : ''}`,
-          transient: res.status >= 500 || res.status === 429,
-        };
-      }
-      const declared = Number(res.headers.get('content-length') ?? '0');
-      if (declared > this.#maxBytes) {
-        await res.body?.cancel();
-        return { ok: false, error: `the file is ${declared} bytes, over the ${this.#maxBytes}-byte limit` };
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          total += chunk.length;
-          if (total > this.#maxBytes)
-            return { ok: false, error: `the file is over the ${this.#maxBytes}-byte limit` };
-          chunks.push(Buffer.from(chunk));
-        }
-      } catch (e) {
-        return { ok: false, error: `download failed (${(e as Error).message})` };
-      }
-      return { ok: true, data: Buffer.concat(chunks) };
-    }
-    return { ok: false, error: 'too many redirects' };
-  }
-
-  async #limited<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.#running >= this.#concurrency) await new Promise<void>((r) => this.#waiting.push(r));
-    this.#running += 1;
-    try {
-      return await fn();
-    } finally {
-      this.#running -= 1;
-      this.#waiting.shift()?.();
-    }
+/** The scheduling key's host; an unparsable URL fails its checks at once, under one key. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '(invalid)';
   }
 }

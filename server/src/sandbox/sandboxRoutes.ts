@@ -4,17 +4,24 @@
  * form endpoint that sends a WhatsApp message in through the real webhook, and sample attachment
  * files. Mounted only when no Zoho credentials are configured: the emulator holds no real data.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { Secrets } from '../store/crypto.js';
+import type { Sealed, Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { ZohoEmulator } from '../../../emulator/zoho/index.js';
 import { Problem } from '../errors.js';
+import { verifySession } from '../http/sessions.js';
 import { sampleAttachment, timelinesMessagePayload } from './messages.js';
+
+/**
+ * The sandbox's webhook URL for `npm run replay`, in its data folder, readable by its owner only.
+ * `GET /sandbox/api/state` shows it only to the owner's session, so a script reads it from here.
+ */
+export const SANDBOX_WEBHOOK_FILE = 'sandbox-webhook-url';
 
 export const SANDBOX_CLIENT = { clientId: '1000.SANDBOXCLIENT', clientSecret: 'sandbox-client-secret' };
 
@@ -27,6 +34,14 @@ export interface SandboxDeps {
   secrets: Secrets;
   publicUrl: string;
   log: Logger;
+  /** where SANDBOX_WEBHOOK_FILE is written */
+  dataDir: string;
+}
+
+export interface Sandbox {
+  router: Router;
+  /** Writes the sandbox workspace's webhook URL to SANDBOX_WEBHOOK_FILE (call when it may have changed). */
+  publishWebhookUrl(): Promise<void>;
 }
 
 /**
@@ -53,7 +68,7 @@ const sendInput = z
   })
   .strict();
 
-export function sandboxRoutes(deps: SandboxDeps): Router {
+export function sandboxRoutes(deps: SandboxDeps): Sandbox {
   const router = Router();
   const sandboxOrg = deps.emulator.seedDefaultSandbox();
 
@@ -76,17 +91,21 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
   });
   router.use('/widget', express.static(widgetBuild));
 
-  router.get('/sandbox/api/state', async (_req, res) => {
+  const webhookUrlOf = (ws: { webhookToken: Sealed }) =>
+    `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`;
+
+  router.get('/sandbox/api/state', async (req, res) => {
     const ws = await deps.store.workspaces.byOrg(sandboxOrg.orgId);
+    // The webhook URL is a credential: only the owner's session (Bearer) sees it here.
+    const viewer = await verifySession(deps.secrets, deps.store, req.headers.authorization);
+    const owner = ws && viewer?.workspace.id === ws.id && viewer.session.uid === ws.owner.userId;
     res.json({
       orgId: sandboxOrg.orgId,
       connected: ws?.connection.status === 'connected',
       active: ws?.active ?? false,
       module: ws?.settings?.module ?? null,
       settings: ws?.settings ?? null,
-      webhookUrl: ws
-        ? `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`
-        : null,
+      webhookUrl: ws && owner ? webhookUrlOf(ws) : null,
       users: sandboxOrg.users.map((u) => ({ email: u.email, name: u.fullName, admin: u.isAdmin })),
     });
   });
@@ -144,7 +163,7 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
         'NOT_CONNECTED',
         'Connect Zoho CRM in the settings page first: the message has no workspace to go to.',
       );
-    const url = `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`;
+    const url = webhookUrlOf(ws);
     const payload = timelinesMessagePayload({
       ...parsed.data,
       filesBaseUrl: `${deps.publicUrl}/sandbox/files`,
@@ -158,5 +177,14 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
     res.status(answer.status).json({ ok: answer.ok, webhook: body, messageId: payload.message.message_uid });
   });
 
-  return router;
+  const publishWebhookUrl = async () => {
+    const ws = await deps.store.workspaces.byOrg(sandboxOrg.orgId);
+    if (!ws) return;
+    // A fresh file renamed over the old one: created 0600, never briefly readable by others.
+    const file = path.join(deps.dataDir, SANDBOX_WEBHOOK_FILE);
+    writeFileSync(`${file}.tmp`, `${webhookUrlOf(ws)}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  };
+
+  return { router, publishWebhookUrl };
 }

@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Problem } from '../errors.js';
+import type { TrustedOrigins } from './trustedOrigins.js';
 import { randomToken, type Secrets } from '../store/crypto.js';
 import { patchWorkspace, type Frozen, type Store } from '../store/store.js';
 import type { Workspace, ZohoTokens } from '../store/schema.js';
 import { issueSession } from './sessions.js';
 import { isZohoError } from '../zoho/errors.js';
-import { resolveZohoHosts } from '../zoho/hosts.js';
+import { resolveZohoHosts, ZOHO_ENVIRONMENTS, type ZohoEnvironment } from '../zoho/hosts.js';
 import { exchangeCode, revokeToken } from '../zoho/oauth.js';
 import type { GatewayRegistry, ZohoApp } from './gateways.js';
 
@@ -32,16 +33,22 @@ export interface ConnectionDeps {
   app: ZohoApp;
   publicUrl: string;
   overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
+  /** the pages the popup may hand a session to */
+  origins: TrustedOrigins;
   /** called when a workspace (re)connects, so queued events resume */
   onConnected?: (workspaceId: string) => void;
+  /** called when a workspace's webhook URL changed */
+  onWebhookRotated?: (workspaceId: string) => void;
 }
 
 interface OAuthState {
   t: 'oauth-state';
   nonce: string;
   exp: number;
-  /** the widget origin to post the session to, when started from the widget */
+  /** the widget origin to post the session to (a trusted one), when started from the widget */
   origin: string | undefined;
+  /** the Zoho environment the admin connects (production, sandbox or developer) */
+  environment?: ZohoEnvironment | undefined;
 }
 
 export interface CallbackResult {
@@ -67,15 +74,34 @@ export class ConnectionService {
     return `${this.deps.publicUrl}/webhooks/timelines/${this.deps.secrets.open<string>(ws.webhookToken)}`;
   }
 
-  /** The accounts-server authorization URL to redirect the admin's browser to. */
-  authorizationUrl(origin: string | undefined): string {
+  /**
+   * The accounts-server authorization URL to redirect the admin's browser to. The origin that will
+   * receive the session is checked here and bound into the signed state: a page on a foreign
+   * origin cannot start a flow whose session comes back to it.
+   */
+  authorizationUrl(origin: string | undefined, environment?: string): string {
+    if (environment !== undefined && !(ZOHO_ENVIRONMENTS as readonly string[]).includes(environment)) {
+      throw new Problem(
+        'invalid',
+        'INVALID_ENVIRONMENT',
+        `Unknown Zoho environment "${environment.slice(0, 20)}": use production, sandbox or developer.`,
+      );
+    }
+    if (origin !== undefined && !this.deps.origins.isTrusted(origin)) {
+      throw new Problem(
+        'invalid',
+        'UNTRUSTED_ORIGIN',
+        `This sign-in window was opened by a page this connector does not trust (${origin.slice(0, 100)}), so it will not hand that page a session. Open the integration's settings inside Zoho CRM and click "Connect Zoho CRM" there. Administrators of an externally hosted widget: add its exact origin to WIDGET_ORIGINS.`,
+      );
+    }
     const hosts = resolveZohoHosts({}, this.deps.overrides);
     if (!hosts.ok) throw new Problem('internal', 'ZOHO_HOSTS', hosts.error);
     const state: OAuthState = {
       t: 'oauth-state',
       nonce: randomToken(16),
       exp: Date.now() + STATE_TTL_MS,
-      origin: origin && isHttpOrigin(origin) ? origin : undefined,
+      origin,
+      environment: environment as ZohoEnvironment | undefined,
     };
     const url = new URL(`${hosts.accountsUrl}/oauth/v2/auth`);
     url.searchParams.set('response_type', 'code');
@@ -92,7 +118,12 @@ export class ConnectionService {
   originOfState(raw: unknown): string | undefined {
     if (typeof raw !== 'string') return undefined;
     const state = this.deps.secrets.verify<OAuthState>(raw);
-    return state?.t === 'oauth-state' ? state.origin : undefined;
+    return state?.t === 'oauth-state' ? this.#stillTrusted(state.origin) : undefined;
+  }
+
+  /** Checked again at the callback: an origin removed from WIDGET_ORIGINS since the start gets nothing. */
+  #stillTrusted(origin: string | undefined): string | undefined {
+    return origin !== undefined && this.deps.origins.isTrusted(origin) ? origin : undefined;
   }
 
   async handleCallback(query: Record<string, unknown>): Promise<CallbackResult> {
@@ -142,7 +173,12 @@ export class ConnectionService {
       );
     }
     const hosts = resolveZohoHosts(
-      { accountsServer: accounts.accountsUrl, apiDomain: tokens.apiDomain, location: str('location') },
+      {
+        accountsServer: accounts.accountsUrl,
+        apiDomain: tokens.apiDomain,
+        location: str('location'),
+        environment: state.environment,
+      },
       this.deps.overrides,
     );
     if (!hosts.ok) throw new Problem('invalid', 'FOREIGN_API_DOMAIN', hosts.error);
@@ -216,7 +252,7 @@ export class ConnectionService {
       sessionToken: issueSession(secrets, ws, user).token,
       webhookUrl: this.webhookUrl(ws),
       role: user.id === ws.owner.userId ? 'owner' : 'viewer',
-      origin: state.origin,
+      origin: this.#stillTrusted(state.origin),
     };
   }
 
@@ -247,6 +283,7 @@ export class ConnectionService {
       webhookToken: this.deps.secrets.seal(token),
     };
     await patchWorkspace(this.deps.store, ws.id, patch);
+    this.deps.onWebhookRotated?.(ws.id);
     return this.webhookUrl({ ...ws, ...patch });
   }
 
@@ -288,14 +325,5 @@ export class ConnectionService {
     // Single use across every connector process: the store accepts a nonce once.
     if (!(await this.deps.store.nonces.use(state.nonce, state.exp))) throw bad();
     return state;
-  }
-}
-
-function isHttpOrigin(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value;
-  } catch {
-    return false;
   }
 }

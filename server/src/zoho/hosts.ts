@@ -8,61 +8,94 @@
  * (`ZOHO_ACCOUNTS_URL` / `ZOHO_API_URL`: tests, sandbox, the built-in emulator), against those only.
  */
 
-export type DataCentre = 'us' | 'eu' | 'in' | 'au' | 'jp' | 'cn' | 'ca' | 'sa';
+export type DataCentre = 'us' | 'eu' | 'in' | 'au' | 'jp' | 'cn' | 'ca' | 'sa' | 'uk' | 'ae';
+
+/**
+ * Zoho CRM's environments. Extension developers and admins try things in a sandbox org or a
+ * developer edition first; each has its own API host in every data centre, with the data centre's
+ * accounts server and file host (the SDK 8.0 `*DataCenter.SANDBOX()` / `DEVELOPER()` environments).
+ */
+export type ZohoEnvironment = 'production' | 'sandbox' | 'developer';
+export const ZOHO_ENVIRONMENTS: readonly ZohoEnvironment[] = ['production', 'sandbox', 'developer'];
 
 export interface DataCentreHosts {
   /** Zoho Accounts (OAuth) origin. */
   accountsUrl: string;
-  /** CRM REST API origin (`/crm/v8/...` is appended). */
-  apiUrl: string;
+  /** CRM REST API origin of each environment (`/crm/v8/...` is appended). */
+  apiUrls: Readonly<Record<ZohoEnvironment, string>>;
   /** Zoho's content/file host of that data centre (bulk APIs); the SDK's `Environment` wants one. */
   fileUploadUrl: string;
 }
 
+/** The data centre's three API hosts, `<www|sandbox|developer>.zohoapis.<tld>`. */
+function apiHosts(tld: string): Record<ZohoEnvironment, string> {
+  return {
+    production: `https://www.zohoapis.${tld}`,
+    sandbox: `https://sandbox.zohoapis.${tld}`,
+    developer: `https://developer.zohoapis.${tld}`,
+  };
+}
+
 /**
- * Zoho's own data centres (Zoho CRM multi-DC documentation and the SDK 8.0 `*DataCenter` classes).
- * Only https on the default port is accepted for these hosts.
+ * Zoho's own data centres. Sources (docs/zoho.md, "Data centres and environments", keeps the
+ * table): US to SA, accounts, API and file hosts of every environment, from the official SDK 8.0's
+ * `*DataCenter` classes (`PRODUCTION`, `SANDBOX`, `DEVELOPER`, `getIAMUrl`, `getFileUploadUrl`), which
+ * agree with Zoho Accounts' and CRM's multi-DC documentation. UK and AE are in Zoho Accounts'
+ * multi-DC page (accounts.zoho.uk) and Zoho's API domain tables (www.zohoapis.uk, www.zohoapis.ae,
+ * accounts.zoho.ae) but not in the SDK: their sandbox and developer hosts follow the SDK's pattern on
+ * Zoho's own domains, and their file host is `upload.zoho.com`, which Zoho's upload documentation
+ * names the common upload endpoint of all data centres. Only https on the default port is accepted.
  */
 export const ZOHO_DATA_CENTRES: Readonly<Record<DataCentre, DataCentreHosts>> = Object.freeze({
   us: {
     accountsUrl: 'https://accounts.zoho.com',
-    apiUrl: 'https://www.zohoapis.com',
+    apiUrls: apiHosts('com'),
     fileUploadUrl: 'https://content.zohoapis.com',
   },
   eu: {
     accountsUrl: 'https://accounts.zoho.eu',
-    apiUrl: 'https://www.zohoapis.eu',
+    apiUrls: apiHosts('eu'),
     fileUploadUrl: 'https://content.zohoapis.eu',
   },
   in: {
     accountsUrl: 'https://accounts.zoho.in',
-    apiUrl: 'https://www.zohoapis.in',
+    apiUrls: apiHosts('in'),
     fileUploadUrl: 'https://content.zohoapis.in',
   },
   au: {
     accountsUrl: 'https://accounts.zoho.com.au',
-    apiUrl: 'https://www.zohoapis.com.au',
+    apiUrls: apiHosts('com.au'),
     fileUploadUrl: 'https://content.zohoapis.com.au',
   },
   jp: {
     accountsUrl: 'https://accounts.zoho.jp',
-    apiUrl: 'https://www.zohoapis.jp',
+    apiUrls: apiHosts('jp'),
     fileUploadUrl: 'https://content.zohoapis.jp',
   },
   cn: {
     accountsUrl: 'https://accounts.zoho.com.cn',
-    apiUrl: 'https://www.zohoapis.com.cn',
+    apiUrls: apiHosts('com.cn'),
     fileUploadUrl: 'https://content.zohoapis.com.cn',
   },
   ca: {
     accountsUrl: 'https://accounts.zohocloud.ca',
-    apiUrl: 'https://www.zohoapis.ca',
-    fileUploadUrl: 'https://content.zohoapis.ca',
+    apiUrls: apiHosts('ca'),
+    fileUploadUrl: 'https://upload.zohocloud.ca',
   },
   sa: {
     accountsUrl: 'https://accounts.zoho.sa',
-    apiUrl: 'https://www.zohoapis.sa',
-    fileUploadUrl: 'https://content.zohoapis.sa',
+    apiUrls: apiHosts('sa'),
+    fileUploadUrl: 'https://files.zoho.sa',
+  },
+  uk: {
+    accountsUrl: 'https://accounts.zoho.uk',
+    apiUrls: apiHosts('uk'),
+    fileUploadUrl: 'https://upload.zoho.com',
+  },
+  ae: {
+    accountsUrl: 'https://accounts.zoho.ae',
+    apiUrls: apiHosts('ae'),
+    fileUploadUrl: 'https://upload.zoho.com',
   },
 });
 
@@ -71,10 +104,12 @@ const DATA_CENTRES = Object.keys(ZOHO_DATA_CENTRES) as DataCentre[];
 export interface HostHints {
   /** `accounts-server` query parameter of the OAuth callback. */
   accountsServer?: string | null | undefined;
-  /** `location` query parameter of the OAuth callback (us, eu, in, au, jp, cn, ca, sa). */
+  /** `location` query parameter of the OAuth callback (us, eu, in, au, jp, cn, ca, sa, uk, ae). */
   location?: string | null | undefined;
   /** `api_domain` of the token response. */
   apiDomain?: string | null | undefined;
+  /** The environment the admin connects (bound into the OAuth state when the flow starts). */
+  environment?: ZohoEnvironment | undefined;
 }
 
 export interface HostOverrides {
@@ -93,6 +128,8 @@ export type HostResolution =
       fileUploadUrl: string;
       /** undefined when the hosts come from overrides. */
       dataCentre: DataCentre | undefined;
+      /** undefined when the hosts come from overrides. */
+      environment: ZohoEnvironment | undefined;
     }
   | { ok: false; error: string };
 
@@ -105,22 +142,27 @@ function parse(url: string): URL | undefined {
   }
 }
 
+type Allowlisted = { origin: string; dc: DataCentre; environment: ZohoEnvironment | undefined };
+
 /**
- * The origin of a Zoho host URL when it is exactly one of Zoho's hosts of `kind`: https, default
- * port, no credentials, no query, no path beyond "/". Anything else: undefined.
+ * The origin of a Zoho host URL when it is exactly one of Zoho's hosts of `kind` (an accounts
+ * server, or an API host of any environment): https, default port, no credentials, no query, no
+ * path beyond "/". Anything else (look-alikes, suffix tricks, other ports, http): undefined.
  */
-function allowlistedOrigin(
-  url: string,
-  kind: 'accountsUrl' | 'apiUrl',
-): { origin: string; dc: DataCentre } | undefined {
+function allowlistedOrigin(url: string, kind: 'accountsUrl' | 'apiUrl'): Allowlisted | undefined {
   const u = parse(url);
   if (!u) return undefined;
   if (u.protocol !== 'https:' || u.port !== '' || u.username !== '' || u.password !== '') return undefined;
   if (u.search !== '' || u.hash !== '' || (u.pathname !== '/' && u.pathname !== '')) return undefined;
-  const host = u.hostname.toLowerCase();
+  const origin = u.origin;
   for (const dc of DATA_CENTRES) {
-    const expected = new URL(ZOHO_DATA_CENTRES[dc][kind]).hostname;
-    if (host === expected) return { origin: ZOHO_DATA_CENTRES[dc][kind], dc };
+    const hosts = ZOHO_DATA_CENTRES[dc];
+    if (kind === 'accountsUrl') {
+      if (origin === hosts.accountsUrl) return { origin, dc, environment: undefined };
+      continue;
+    }
+    const environment = ZOHO_ENVIRONMENTS.find((env) => hosts.apiUrls[env] === origin);
+    if (environment) return { origin, dc, environment };
   }
   return undefined;
 }
@@ -130,7 +172,7 @@ export function isZohoAccountsUrl(url: string): boolean {
   return allowlistedOrigin(url, 'accountsUrl') !== undefined;
 }
 
-/** True when `url` is one of Zoho's CRM API hosts (https only). */
+/** True when `url` is one of Zoho's CRM API hosts, of any environment (https only). */
 export function isZohoApiUrl(url: string): boolean {
   return allowlistedOrigin(url, 'apiUrl') !== undefined;
 }
@@ -181,24 +223,21 @@ const present = (v: string | null | undefined): v is string => typeof v === 'str
  *   sandbox set-ups; the override says where to go).
  * - Without overrides: `accounts-server` and `api_domain` must be Zoho hosts of the allowlist, over
  *   https; `location` must be a known data centre and agree with them; nothing given means US.
+ *   The API host is the data centre's host of the environment: the one the admin chose when the
+ *   flow started, else the one `api_domain` names, else production. An `api_domain` of another
+ *   non-production environment than the chosen one is refused.
  */
 export function resolveZohoHosts(hints: HostHints, overrides: HostOverrides = {}): HostResolution {
-  let accountsUrl: string | undefined;
-  let apiUrl: string | undefined;
   let dataCentre: DataCentre | undefined;
-
-  // Data centre named by the hints (only meaningful without overrides).
   let hintedDc: DataCentre | undefined;
   if (present(hints.location)) {
     const loc = hints.location.trim().toLowerCase();
-    if (!(DATA_CENTRES as string[]).includes(loc)) {
-      if (!present(overrides.accountsUrl))
-        return { ok: false, error: `unknown Zoho data centre location "${loc.slice(0, 20)}"` };
-    } else {
-      hintedDc = loc as DataCentre;
-    }
+    if ((DATA_CENTRES as string[]).includes(loc)) hintedDc = loc as DataCentre;
+    else if (!present(overrides.accountsUrl))
+      return { ok: false, error: `unknown Zoho data centre location "${loc.slice(0, 20)}"` };
   }
 
+  let accountsUrl: string;
   if (present(overrides.accountsUrl)) {
     const o = normaliseOverride('ZOHO_ACCOUNTS_URL', overrides.accountsUrl);
     if (!o.ok) return o;
@@ -229,28 +268,38 @@ export function resolveZohoHosts(hints: HostHints, overrides: HostOverrides = {}
     accountsUrl = ZOHO_DATA_CENTRES[dataCentre].accountsUrl;
   }
 
+  let apiUrl: string;
+  let environment: ZohoEnvironment | undefined;
   if (present(overrides.apiUrl)) {
     const o = normaliseOverride('ZOHO_API_URL', overrides.apiUrl);
     if (!o.ok) return o;
     apiUrl = o.url;
-  } else if (present(hints.apiDomain)) {
-    const a = allowlistedOrigin(hints.apiDomain, 'apiUrl');
-    if (!a)
+  } else {
+    let named: Allowlisted | undefined;
+    if (present(hints.apiDomain)) {
+      named = allowlistedOrigin(hints.apiDomain, 'apiUrl');
+      if (!named)
+        return {
+          ok: false,
+          error: "the api_domain of the token response is not one of Zoho's API hosts (https)",
+        };
+      if (dataCentre && named.dc !== dataCentre) {
+        return {
+          ok: false,
+          error: `the token response's api_domain (${named.dc}) is not in the accounts server's data centre (${dataCentre})`,
+        };
+      }
+    }
+    const chosen = hints.environment;
+    if (chosen && named && named.environment !== 'production' && named.environment !== chosen) {
       return {
         ok: false,
-        error: "the api_domain of the token response is not one of Zoho's API hosts (https)",
-      };
-    if (dataCentre && a.dc !== dataCentre) {
-      return {
-        ok: false,
-        error: `the token response's api_domain (${a.dc}) is not in the accounts server's data centre (${dataCentre})`,
+        error: `the token response's api_domain is Zoho's ${named.environment} environment, not the ${chosen} environment chosen`,
       };
     }
-    apiUrl = a.origin;
-    dataCentre ??= a.dc;
-  } else {
-    const dc = dataCentre ?? hintedDc ?? 'us';
-    apiUrl = ZOHO_DATA_CENTRES[dc].apiUrl;
+    const dc = dataCentre ?? named?.dc ?? hintedDc ?? 'us';
+    environment = chosen ?? named?.environment ?? 'production';
+    apiUrl = ZOHO_DATA_CENTRES[dc].apiUrls[environment];
     dataCentre ??= present(overrides.accountsUrl) ? undefined : dc;
   }
 
@@ -258,5 +307,12 @@ export function resolveZohoHosts(hints: HostHints, overrides: HostOverrides = {}
   const overridden = present(overrides.accountsUrl) || present(overrides.apiUrl);
   const dc = overridden ? undefined : dataCentre;
   const fileUploadUrl = dc ? ZOHO_DATA_CENTRES[dc].fileUploadUrl : apiUrl;
-  return { ok: true, accountsUrl, apiUrl, fileUploadUrl, dataCentre: dc };
+  return {
+    ok: true,
+    accountsUrl,
+    apiUrl,
+    fileUploadUrl,
+    dataCentre: dc,
+    environment: overridden ? undefined : environment,
+  };
 }
