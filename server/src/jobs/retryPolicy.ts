@@ -43,12 +43,7 @@ export function backoffMs(attempts: number, random: () => number = Math.random, 
   return Math.round(base * (0.75 + random() * 0.5)); // jitter so retries of many events spread out
 }
 
-export function decide(
-  failure: Failure,
-  attempts: number,
-  random?: () => number,
-  baseMs?: number,
-): Decision {
+export function decide(failure: Failure, attempts: number, random?: () => number, baseMs?: number): Decision {
   if (failure.service === 'timelines') return decideTimelines(failure, attempts, random, baseMs);
   switch (failure.code) {
     case 'auth':

@@ -13,7 +13,7 @@
  * policy decides. Sends are paced per workspace and every request within the per-IP rate (pacing.ts).
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { TimelinesError, unreadableAnswer } from './errors.js';
 import { exchange, type RequestSpec, type Transport } from './http.js';
 import { sharedPacing, type TimelinesPacing } from './pacing.js';
@@ -139,7 +139,10 @@ export class TimelinesClient {
   }
 
   /** Message quota and API call limit of the current period (`GET /workspace/quotas`). */
-  async getQuotas(): Promise<{ messaging: TimelinesQuota | undefined; apiCalls: TimelinesQuota | undefined }> {
+  async getQuotas(): Promise<{
+    messaging: TimelinesQuota | undefined;
+    apiCalls: TimelinesQuota | undefined;
+  }> {
     const data = await this.#call({ method: 'GET', path: '/workspace/quotas', subject: 'the workspace' });
     return this.#parse(quotasSchema, data);
   }
@@ -152,7 +155,11 @@ export class TimelinesClient {
   }
 
   /** Registers `url` for `eventType` (message:sent:new, message:received:new, message:new …). */
-  async createWebhook(input: { eventType: string; url: string; enabled?: boolean }): Promise<TimelinesWebhook> {
+  async createWebhook(input: {
+    eventType: string;
+    url: string;
+    enabled?: boolean;
+  }): Promise<TimelinesWebhook> {
     const { eventType, url } = checkWebhook(input);
     const data = await this.#call({
       method: 'POST',
@@ -166,7 +173,11 @@ export class TimelinesClient {
   /** Throws 'not_found' when TimelinesAI no longer has it (callers removing it may treat that as done). */
   async deleteWebhook(webhookId: string): Promise<void> {
     const id = checkUid(webhookId, 'webhookId');
-    await this.#call({ method: 'DELETE', path: `/webhooks/${encodeURIComponent(id)}`, subject: 'the webhook' });
+    await this.#call({
+      method: 'DELETE',
+      path: `/webhooks/${encodeURIComponent(id)}`,
+      subject: 'the webhook',
+    });
   }
 
   // -------------------------------------------------------------------------------------- sending
@@ -289,7 +300,10 @@ export class TimelinesClient {
 
   // ------------------------------------------------------------------------------------ internals
 
-  async *#pages<T>(fetchPage: (page: number) => Promise<Page<T>>, startPage: number): AsyncGenerator<Page<T>> {
+  async *#pages<T>(
+    fetchPage: (page: number) => Promise<Page<T>>,
+    startPage: number,
+  ): AsyncGenerator<Page<T>> {
     let page = checkPage(startPage);
     for (let n = 0; ; n += 1) {
       if (n >= this.#maxPages) {
@@ -314,7 +328,9 @@ export class TimelinesClient {
   }
 
   #call(spec: Omit<RequestSpec, 'timeoutMs'> & { timeoutMs?: number }): Promise<unknown> {
-    return this.#pacing.request(() => this.#exchange({ ...spec, timeoutMs: spec.timeoutMs ?? this.#timeoutMs }));
+    return this.#pacing.request(() =>
+      this.#exchange({ ...spec, timeoutMs: spec.timeoutMs ?? this.#timeoutMs }),
+    );
   }
 
   async #exchange(spec: RequestSpec): Promise<unknown> {

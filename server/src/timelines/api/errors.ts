@@ -62,7 +62,8 @@ const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const MAX_UPSTREAM_MESSAGE = 300;
 const MAYBE_SENT = ' The message may have been sent: check the chat before sending it again.';
 
-const QUOTA_WORDS = /quota|credit|limit (?:is )?(?:reached|exceeded)|exceed(?:ed|s)? .*limit|insufficient|top[- ]?up/i;
+const QUOTA_WORDS =
+  /quota|credit|limit (?:is )?(?:reached|exceeded)|exceed(?:ed|s)? .*limit|insufficient|top[- ]?up/i;
 const DISCONNECTED_WORDS =
   /disconnect|not connected|no (?:active |connected )?whats ?app account|account is (?:not )?(?:active|offline|logged out)|logged out|scan the qr/i;
 
@@ -74,6 +75,7 @@ export function sanitiseUpstreamMessage(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
   const text = raw
     .replace(/\+?\d[\d\s().-]{5,}\d/g, (m) => (m.replace(/\D/g, '').length >= 7 ? '[number]' : m))
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -146,10 +148,13 @@ export function classifyHttpFailure(f: HttpFailure): TimelinesError {
     );
   }
   if (f.status === 404 || f.status === 410) {
-    return new TimelinesError(`TimelinesAI does not know ${f.subject}${said(up)}; it may have been deleted.`, {
-      ...base,
-      code: 'not_found',
-    });
+    return new TimelinesError(
+      `TimelinesAI does not know ${f.subject}${said(up)}; it may have been deleted.`,
+      {
+        ...base,
+        code: 'not_found',
+      },
+    );
   }
   if (f.status === 408 || f.status >= 500) {
     // 408: the server gave up before reading the whole request, so nothing was sent.
@@ -167,13 +172,12 @@ export function classifyHttpFailure(f: HttpFailure): TimelinesError {
 
 /** A failure before any answer: timeout, refused connection, reset, DNS. */
 export function networkFailure(kind: 'timeout' | 'network', isSend: boolean, sent: boolean): TimelinesError {
-  const what =
-    kind === 'timeout' ? 'TimelinesAI did not answer in time' : 'TimelinesAI could not be reached';
+  const what = kind === 'timeout' ? 'TimelinesAI did not answer in time' : 'TimelinesAI could not be reached';
   const unknown = isSend && sent;
-  return new TimelinesError(
-    `${what}; try again in a moment.${unknown ? MAYBE_SENT : ''}`,
-    { code: 'temporary', outcomeUnknown: unknown },
-  );
+  return new TimelinesError(`${what}; try again in a moment.${unknown ? MAYBE_SENT : ''}`, {
+    code: 'temporary',
+    outcomeUnknown: unknown,
+  });
 }
 
 /** A 2xx answer we cannot use (not JSON, not the documented envelope, missing fields). */

@@ -59,13 +59,15 @@ function invalid(message: string): TimelinesError {
 
 export function checkChatId(value: string | number): string {
   const text = String(value).trim();
-  if (!/^\d{1,20}$/.test(text)) throw invalid(`chat id must be TimelinesAI's number for the chat, got "${text.slice(0, 40)}"`);
+  if (!/^\d{1,20}$/.test(text))
+    throw invalid(`chat id must be TimelinesAI's number for the chat, got "${text.slice(0, 40)}"`);
   return text;
 }
 
 export function checkUid(value: string, name: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(text)) throw invalid(`${name} must be a TimelinesAI id (letters, digits, dashes)`);
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(text))
+    throw invalid(`${name} must be a TimelinesAI id (letters, digits, dashes)`);
   return text;
 }
 
@@ -73,7 +75,9 @@ export function checkUid(value: string, name: string): string {
 export function checkPhone(value: string, name: string): string {
   const compact = typeof value === 'string' ? value.replace(/[\s().-]/g, '') : '';
   if (!/^\+\d{8,15}$/.test(compact)) {
-    throw invalid(`${name} must be a phone number in international format with its country code, e.g. +14155551234`);
+    throw invalid(
+      `${name} must be a phone number in international format with its country code, e.g. +14155551234`,
+    );
   }
   return compact;
 }
@@ -83,7 +87,9 @@ export function checkSend(input: SendInput): Record<string, string> {
   if (input.text !== undefined) {
     if (typeof input.text !== 'string') throw invalid('text must be a string');
     if (input.text.length > MAX_TEXT_LENGTH) {
-      throw invalid(`The message is longer than WhatsApp allows (${MAX_TEXT_LENGTH} characters); shorten it.`);
+      throw invalid(
+        `The message is longer than WhatsApp allows (${MAX_TEXT_LENGTH} characters); shorten it.`,
+      );
     }
     if (input.text.trim() !== '') body.text = input.text;
   }
@@ -107,13 +113,16 @@ export function checkWebhook(input: { eventType: string; url: string }): { event
     throw invalid('The webhook URL must be an absolute http(s) URL');
   }
   if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.href.length > 2048) {
-    throw invalid('The webhook URL must be an absolute http(s) URL without user or password, under 2048 characters');
+    throw invalid(
+      'The webhook URL must be an absolute http(s) URL without user or password, under 2048 characters',
+    );
   }
   return { eventType, url: url.href };
 }
 
 export function checkPage(page: number): number {
-  if (!Number.isInteger(page) || page < 1 || page > 1_000_000) throw invalid('page must be a whole number ≥ 1');
+  if (!Number.isInteger(page) || page < 1 || page > 1_000_000)
+    throw invalid('page must be a whole number ≥ 1');
   return page;
 }
 
@@ -133,7 +142,11 @@ export function list(values: string[] | undefined): string | undefined {
   return items.length > 0 ? items.join(',') : undefined;
 }
 
-export function checkUpload(input: UploadInput): { blob: Blob; filename: string; contentType: string | undefined } {
+export function checkUpload(input: UploadInput): {
+  blob: Blob;
+  filename: string;
+  contentType: string | undefined;
+} {
   const contentType = input.contentType?.trim() || undefined;
   if (contentType !== undefined && !/^[\w.+-]+\/[\w.+-]+(?:\s*;.*)?$/.test(contentType)) {
     throw invalid('contentType must be a MIME type such as application/pdf');
@@ -149,6 +162,7 @@ export function checkUpload(input: UploadInput): { blob: Blob; filename: string;
     String(input.filename ?? '')
       .split(/[\\/]/)
       .pop()!
+      // eslint-disable-next-line no-control-regex
       .replace(/[\u0000-\u001f\u007f"]/g, '')
       .trim()
       .slice(0, 200) || 'file';

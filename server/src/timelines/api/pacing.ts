@@ -130,7 +130,10 @@ export class TimelinesPacing {
         await this.#waitUntil(() => 0);
         const now = this.#now();
         const elapsed = Math.max(0, now - this.#refilledAt);
-        this.#tokens = Math.min(this.requestsPerSecond, this.#tokens + (elapsed * this.requestsPerSecond) / 1000);
+        this.#tokens = Math.min(
+          this.requestsPerSecond,
+          this.#tokens + (elapsed * this.requestsPerSecond) / 1000,
+        );
         this.#refilledAt = now;
         if (this.#tokens >= 1) {
           this.#tokens -= 1;

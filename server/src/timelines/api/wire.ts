@@ -18,7 +18,9 @@ const text = z
 const phone = z
   .union([z.string().max(100), z.number().int().nonnegative()])
   .nullish()
-  .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim()));
+  .transform((v) =>
+    v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim(),
+  );
 const count = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).nullish();
 
 /** `YYYY-MM-DD HH:mm:ss +ZZZZ` (or ISO) → ISO UTC; absent stays absent, garbage is an issue. */
@@ -34,7 +36,10 @@ const optionalInstant = z
   });
 
 export const okEnvelope = z.looseObject({ status: z.literal('ok'), data: z.unknown().optional() });
-export const errorEnvelope = z.looseObject({ status: z.string().optional(), message: z.unknown().optional() });
+export const errorEnvelope = z.looseObject({
+  status: z.string().optional(),
+  message: z.unknown().optional(),
+});
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -55,15 +60,13 @@ export interface TimelinesWebhook {
   errorsCounter: number;
 }
 
-export const webhookSchema = webhookWire.transform(
-  (w): TimelinesWebhook => ({
-    id: w.id,
-    eventType: w.event_type,
-    url: w.url,
-    enabled: w.enabled ?? true,
-    errorsCounter: w.errors_counter ?? 0,
-  }),
-);
+export const webhookSchema = webhookWire.transform((w): TimelinesWebhook => ({
+  id: w.id,
+  eventType: w.event_type,
+  url: w.url,
+  enabled: w.enabled ?? true,
+  errorsCounter: w.errors_counter ?? 0,
+}));
 
 /** `GET /webhooks` answers the list as `data` (some clients see it under `data.webhooks`). */
 export const webhookListData = z.union([
@@ -116,25 +119,23 @@ export interface TimelinesChat {
   responsibleName: string | undefined;
 }
 
-export const chatSchema = chatWire.transform(
-  (c): TimelinesChat => ({
-    id: c.id,
-    name: c.name,
-    phone: c.phone,
-    jid: c.jid,
-    isGroup: c.is_group ?? c.jid?.endsWith('@g.us') ?? false,
-    closed: c.closed ?? undefined,
-    read: c.read ?? undefined,
-    labels: c.labels ?? [],
-    whatsappAccountId: c.whatsapp_account_id,
-    chatUrl: c.chat_url,
-    createdAt: c.created_timestamp,
-    lastMessageUid: c.last_message_uid,
-    lastMessageAt: c.last_message_timestamp,
-    responsibleEmail: c.responsible_email ?? (c.responsible?.includes('@') ? c.responsible : undefined),
-    responsibleName: c.responsible_name,
-  }),
-);
+export const chatSchema = chatWire.transform((c): TimelinesChat => ({
+  id: c.id,
+  name: c.name,
+  phone: c.phone,
+  jid: c.jid,
+  isGroup: c.is_group ?? c.jid?.endsWith('@g.us') ?? false,
+  closed: c.closed ?? undefined,
+  read: c.read ?? undefined,
+  labels: c.labels ?? [],
+  whatsappAccountId: c.whatsapp_account_id,
+  chatUrl: c.chat_url,
+  createdAt: c.created_timestamp,
+  lastMessageUid: c.last_message_uid,
+  lastMessageAt: c.last_message_timestamp,
+  responsibleEmail: c.responsible_email ?? (c.responsible?.includes('@') ? c.responsible : undefined),
+  responsibleName: c.responsible_name,
+}));
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -229,16 +230,14 @@ export const fileSchema = z
     temporary_download_url: text,
     uploaded_at: optionalInstant,
   })
-  .transform(
-    (f): TimelinesFile => ({
-      uid: f.uid,
-      filename: f.filename,
-      size: f.size ?? undefined,
-      mimeType: f.mimetype ?? f.mime_type,
-      temporaryDownloadUrl: f.temporary_download_url,
-      uploadedAt: f.uploaded_at,
-    }),
-  );
+  .transform((f): TimelinesFile => ({
+    uid: f.uid,
+    filename: f.filename,
+    size: f.size ?? undefined,
+    mimeType: f.mimetype ?? f.mime_type,
+    temporaryDownloadUrl: f.temporary_download_url,
+    uploadedAt: f.uploaded_at,
+  }));
 
 export const sentSchema = z
   .looseObject({ message_uid: id })
@@ -268,17 +267,15 @@ export const accountSchema = z
     owner_name: text,
     owner_email: text,
   })
-  .transform(
-    (a): TimelinesAccount => ({
-      id: a.id,
-      phone: a.phone,
-      status: a.status,
-      connected: a.status !== undefined && /^(active|connected|online)$/i.test(a.status),
-      accountName: a.account_name,
-      ownerName: a.owner_name,
-      ownerEmail: a.owner_email,
-    }),
-  );
+  .transform((a): TimelinesAccount => ({
+    id: a.id,
+    phone: a.phone,
+    status: a.status,
+    connected: a.status !== undefined && /^(active|connected|online)$/i.test(a.status),
+    accountName: a.account_name,
+    ownerName: a.owner_name,
+    ownerEmail: a.owner_email,
+  }));
 
 export const accountListData = z.union([
   z.looseObject({ whatsapp_accounts: z.array(z.unknown()) }).transform((d) => d.whatsapp_accounts),
