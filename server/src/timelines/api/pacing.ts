@@ -87,6 +87,11 @@ export class TimelinesPacing {
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(0, ms));
   }
 
+  /** Until when a 429 holds every request back (ms since epoch; in the past when none does). */
+  pausedUntil(): number {
+    return this.#pausedUntil;
+  }
+
   /** Sends of a workspace waiting or running (for progress displays and tests). */
   queuedSends(workspaceKey: string): number {
     return this.#lanes.get(workspaceKey)?.queued ?? 0;
