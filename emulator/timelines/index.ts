@@ -216,11 +216,17 @@ export function createTimelinesEmulator(opts: TimelinesEmulatorOptions = {}): Ti
       },
       clearFailures: () => void scripted.splice(0),
       setLatency: (ms) => void (latencyMs = ms),
-      setSendInterval: (ms) => void (outbox.intervalMs = ms),
+      setSendInterval(ms) {
+        outbox.intervalMs = ms;
+        outbox.wake();
+      },
       setPageSize: (n) => void (pageSize = n),
       setMessageOrder: (order) => void (messageOrder = order),
       setRateLimit: (limit) => void (rateLimit = limit),
-      advanceTime: (ms) => void (offset += ms),
+      advanceTime(ms) {
+        offset += ms;
+        outbox.wake();
+      },
     },
     createWorkspace: (o) => state.createWorkspace(o),
     issueToken: (id) => state.issueToken(id),

@@ -29,6 +29,7 @@ export class Outbox {
   readonly sends: SendRecord[] = [];
   intervalMs: number;
   #queues = new Map<string, Queue>();
+  #sleepers = new Set<() => void>();
 
   constructor(
     readonly state: TimelinesState,
@@ -71,6 +72,23 @@ export class Outbox {
     return this.#queues.get(workspaceId)?.items.length ?? 0;
   }
 
+  /** Wakes the queues early: the interval or the clock changed (controls), so waits are re-measured. */
+  wake(): void {
+    for (const wakeUp of [...this.#sleepers]) wakeUp();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(done);
+    });
+  }
+
   async #drain(queue: Queue): Promise<void> {
     try {
       for (let item = queue.items[0]; item; item = queue.items[0]) {
@@ -78,7 +96,7 @@ export class Outbox {
         for (;;) {
           const wait = queue.lastSentAt + this.intervalMs - this.state.now();
           if (wait <= 0) break;
-          await new Promise((resolve) => setTimeout(resolve, wait));
+          await this.#sleep(wait);
         }
         queue.items.shift();
         queue.lastSentAt = this.state.now();
