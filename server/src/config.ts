@@ -49,6 +49,8 @@ export const configSchema = z
     ZOHO_CLIENT_SECRET: emptyToUndefined,
     ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL'),
     ZOHO_API_URL: optionalUrl('ZOHO_API_URL'),
+    /** The TimelinesAI public API base (tests, the emulator); default https://app.timelines.ai/integrations/api. */
+    TIMELINES_API_URL: optionalUrl('TIMELINES_API_URL'),
     ATTACHMENT_HOSTS: emptyToUndefined.transform((v) =>
       v === undefined
         ? DEFAULT_ATTACHMENT_HOSTS
@@ -141,6 +143,8 @@ export interface Config {
     | { mode: 'live'; clientId: string; clientSecret: string; accountsUrl?: string; apiUrl?: string }
     | { mode: 'sandbox' };
   attachmentHosts: string[];
+  /** overrides TimelinesClient's default base URL */
+  timelinesApiUrl: string | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   flushWindowMs: number;
   searchLagMs: number;
@@ -187,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : { mode: 'sandbox' },
     attachmentHosts: c.ATTACHMENT_HOSTS,
+    timelinesApiUrl: c.TIMELINES_API_URL,
     logLevel: c.LOG_LEVEL,
     flushWindowMs: c.FLUSH_WINDOW_MS,
     searchLagMs: c.ZOHO_SEARCH_LAG_MS,
