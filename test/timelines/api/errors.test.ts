@@ -40,7 +40,7 @@ describe('TimelinesAI failures', () => {
     t.emu.setQuota(t.ws.id, { total: 5, used: 5 });
     const e = await failure(send);
     expect(e).toMatchObject({ code: 'quota_exhausted', httpStatus: 402, outcomeUnknown: false });
-    expect(e.message).toMatch(/used up its quota.*renews or an admin tops it up/);
+    expect(e.message).toMatch(/used up its quota.*works again when the quota renews or an admin tops it up/);
     expect(decide(e, 1)).toMatchObject({ action: 'wait', until: 'timelines_quota' });
     expect(t.emu.sends()).toHaveLength(0);
   });

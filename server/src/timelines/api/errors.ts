@@ -63,7 +63,8 @@ const MAX_UPSTREAM_MESSAGE = 300;
 const MAYBE_SENT = ' The message may have been sent: check the chat before sending it again.';
 
 const QUOTA_WORDS =
-  /quota|credit|limit (?:is )?(?:reached|exceeded)|exceed(?:ed|s)? .*limit|insufficient|top[- ]?up/i;
+  /quota|\bcredits?\b|(?:api calls?|messages?|sending|monthly) limit|insufficient balance|top[- ]?up/i;
+/quota|credit|limit (?:is )?(?:reached|exceeded)|exceed(?:ed|s)? .*limit|insufficient|top[- ]?up/i;
 const DISCONNECTED_WORDS =
   /disconnect|not connected|no (?:active |connected )?whats ?app account|account is (?:not )?(?:active|offline|logged out)|logged out|scan the qr/i;
 
@@ -124,7 +125,7 @@ export function classifyHttpFailure(f: HttpFailure): TimelinesError {
   }
   if (f.status === 402 || (f.status >= 400 && f.status < 500 && up && QUOTA_WORDS.test(up))) {
     return new TimelinesError(
-      `The TimelinesAI workspace has used up its quota${said(up)}. Sending works again when the quota renews or an admin tops it up in TimelinesAI.`,
+      `The TimelinesAI workspace has used up its quota${said(up)}. It works again when the quota renews or an admin tops it up in TimelinesAI.`,
       { ...base, code: 'quota_exhausted' },
     );
   }
