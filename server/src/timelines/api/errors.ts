@@ -64,7 +64,6 @@ const MAYBE_SENT = ' The message may have been sent: check the chat before sendi
 
 const QUOTA_WORDS =
   /quota|\bcredits?\b|(?:api calls?|messages?|sending|monthly) limit|insufficient balance|top[- ]?up/i;
-/quota|credit|limit (?:is )?(?:reached|exceeded)|exceed(?:ed|s)? .*limit|insufficient|top[- ]?up/i;
 const DISCONNECTED_WORDS =
   /disconnect|not connected|no (?:active |connected )?whats ?app account|account is (?:not )?(?:active|offline|logged out)|logged out|scan the qr/i;
 
