@@ -113,6 +113,8 @@ export const configSchema = z
     ZOHO_CLIENT_SECRET: emptyToUndefined,
     ZOHO_ACCOUNTS_URL: optionalUrl('ZOHO_ACCOUNTS_URL'),
     ZOHO_API_URL: optionalUrl('ZOHO_API_URL'),
+    /** The TimelinesAI public API base (tests, the emulator); default https://app.timelines.ai/integrations/api. */
+    TIMELINES_API_URL: optionalUrl('TIMELINES_API_URL'),
     ATTACHMENT_HOSTS: emptyToUndefined.transform((v, ctx) =>
       v === undefined ? DEFAULT_ATTACHMENT_HOSTS : parseAttachmentHosts(v, ctx),
     ),
@@ -133,17 +135,6 @@ export const configSchema = z
       .refine((n) => Number.isFinite(n) && n >= 0 && n <= 25_000, {
         message:
           'FLUSH_WINDOW_MS must be a number of milliseconds from 0 to 25000 (messages must reach the CRM within 30 s)',
-      }),
-    /**
-     * How long Zoho's search index may lag a create. A create whose answer was lost (crash,
-     * timeout) is looked up only after this, so the lookup cannot miss it and create a duplicate.
-     */
-    ZOHO_SEARCH_LAG_MS: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v === '' ? 120_000 : Number(v)))
-      .refine((n) => Number.isFinite(n) && n >= 0, {
-        message: 'ZOHO_SEARCH_LAG_MS must be a number of milliseconds',
       }),
     /** Concurrent Zoho calls per org; default from the org's edition (5 Free … 25 Ultimate). */
     ZOHO_MAX_CONCURRENCY: z
@@ -211,9 +202,10 @@ export interface Config {
   attachmentHosts: string[];
   /** exact origins (besides PUBLIC_URL's and Zoho's widget hosting) the connect popup posts to */
   widgetOrigins: string[];
+  /** overrides TimelinesClient's default base URL */
+  timelinesApiUrl: string | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   flushWindowMs: number;
-  searchLagMs: number;
   /** overrides the concurrency from the org's edition */
   zohoMaxConcurrency: number | undefined;
   /** overrides the daily credits from the org's edition */
@@ -260,9 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { mode: 'sandbox' },
     attachmentHosts: c.ATTACHMENT_HOSTS,
     widgetOrigins: c.WIDGET_ORIGINS,
+    timelinesApiUrl: c.TIMELINES_API_URL,
     logLevel: c.LOG_LEVEL,
     flushWindowMs: c.FLUSH_WINDOW_MS,
-    searchLagMs: c.ZOHO_SEARCH_LAG_MS,
     zohoMaxConcurrency: c.ZOHO_MAX_CONCURRENCY,
     zohoDailyCredits: c.ZOHO_DAILY_CREDITS,
   };

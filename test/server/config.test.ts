@@ -8,6 +8,16 @@ describe('configuration', () => {
     expect(c.dataFile).toBe('data/db.json');
     expect(c.zoho.mode).toBe('sandbox');
     expect(c.attachmentHosts.length).toBeGreaterThan(0);
+    expect(c.timelinesApiUrl).toBeUndefined();
+  });
+
+  it('takes a TimelinesAI API base URL (the emulator), refusing one that is not http(s)', () => {
+    expect(loadConfig({ TIMELINES_API_URL: 'http://127.0.0.1:4010/integrations/api/' }).timelinesApiUrl).toBe(
+      'http://127.0.0.1:4010/integrations/api',
+    );
+    expect(() => loadConfig({ TIMELINES_API_URL: 'app.timelines.ai' })).toThrow(
+      /TIMELINES_API_URL must be an absolute/,
+    );
   });
 
   it('uses live Zoho when client id, secret, secret key and public URL are set', () => {
