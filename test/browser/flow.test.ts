@@ -110,7 +110,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
     renameSync(tmp, file);
   };
   const emulator = () => sandbox.server.emulator!;
-  const workspace = () => sandbox.server.store.data.workspaces.find((w) => w.orgId === orgId);
+  const workspace = () => sandbox.server.store.workspaces.byOrg(orgId);
 
   beforeAll(async () => {
     // test/browser/globalSetup.ts rebuilt app/ if it was older than widget/ (absent with another config).
@@ -149,7 +149,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       // The callback page posts the session to the widget and closes itself.
       await card('Zoho CRM connection').getByText('Connected', { exact: true }).waitFor();
       await expect.poll(() => popup.isClosed(), { timeout: WAIT_MS }).toBe(true);
-      expect(workspace()?.connection.status).toBe('connected');
+      expect((await workspace())?.connection.status).toBe('connected');
 
       await settings.getByLabel('Sync destination').selectOption({ label: 'Contacts' });
       await settings.getByLabel('WhatsApp number field').selectOption({ label: 'Mobile' });
@@ -171,7 +171,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       await settings.getByRole('button', { name: 'Deactivate and edit settings' }).waitFor();
       await settings.getByText('The integration is active. A test record was created in Contacts.').waitFor();
 
-      expect(workspace()).toMatchObject({
+      expect(await workspace()).toMatchObject({
         active: true,
         settings: {
           module: 'Contacts',
@@ -219,7 +219,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       );
       const note = await waitFor(() => emulator().state.notes(orgId, String(record.id))[0]);
       await waitFor(() => emulator().state.attachments(orgId, String(note.id))[0]);
-      await sandbox.server.worker.idle();
+      await sandbox.server.scheduler.idle();
       daysAround.push(chatDay(new Date()));
       expect(emulator().state.notes(orgId, String(record.id))).toHaveLength(1);
       const title = String(note.Note_Title);
@@ -284,7 +284,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
       const activate = settings.getByRole('button', { name: 'Activate integration' });
       await activate.waitFor();
       await card('Integration settings').getByText('Inactive', { exact: true }).waitFor();
-      expect(workspace()?.active).toBe(false);
+      expect((await workspace())?.active).toBe(false);
 
       const selects = {
         'Sync destination': 'Contacts',
@@ -336,7 +336,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
 
       await card('Integration settings').getByText('Inactive', { exact: true }).waitFor();
       expect(await settings.getByRole('button', { name: 'Activate integration' }).isEnabled()).toBe(true);
-      expect(workspace()?.active).toBe(false);
+      expect((await workspace())?.active).toBe(false);
     },
     STEP_MS,
   );
@@ -360,7 +360,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
 
       await settings.getByRole('button', { name: 'Activate integration' }).click();
       await settings.getByRole('button', { name: 'Deactivate and edit settings' }).waitFor();
-      expect(workspace()).toMatchObject({ active: true, settings: { chatLinkField: recreated!.apiName } });
+      expect(await workspace()).toMatchObject({ active: true, settings: { chatLinkField: recreated!.apiName } });
     },
     STEP_MS,
   );

@@ -2,10 +2,13 @@
  * Starts the connector in sandbox mode (emulator in-process) on a random port with a fresh data
  * folder, and drives it like the widget and TimelinesAI would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/src/config.js';
+import pg from 'pg';
+import { DocumentStore } from '../../server/src/store/document/documentStore.js';
+import { freshDatabase, type TestDatabase } from './postgres.js';
 import { createLogger } from '../../server/src/log.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server/src/server.js';
 
@@ -16,22 +19,31 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The store engine the integration tests run on: the embedded document store, or PostgreSQL when the
+ * test run says so (`TEST_STORE=postgres`, the `postgres` project of vitest.config.ts): then every
+ * sandbox gets a fresh database.
+ */
+export const TEST_STORE = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'document';
+
 export async function startSandbox(
   env: Record<string, string> = {},
   options: StartOptions = {},
   dataDir?: string,
 ): Promise<Harness> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'wa-zoho-test-'));
+  let db: TestDatabase | undefined;
+  if (TEST_STORE === 'postgres' && env.DATABASE_URL === undefined) db = await freshDatabase();
   const config = loadConfig({
     PORT: '0',
     DATA_FILE: path.join(dir, 'db.json'),
     FLUSH_WINDOW_MS: '50',
     LOG_LEVEL: 'silent',
+    ...(db ? { DATABASE_URL: db.url } : {}),
     ...env,
   });
   const server = await startServer(config, {
     log: createLogger('silent'),
-    searchLagSafetyMs: 0,
     retryBaseMs: 20,
     ...options,
   });
@@ -41,6 +53,7 @@ export async function startSandbox(
     dataDir: dir,
     async close() {
       await server.close();
+      await db?.drop();
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -134,4 +147,24 @@ export async function postWebhook(
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Everything the store holds at rest, as text (the data file, or the database's rows). */
+export async function storedText(h: Harness): Promise<string> {
+  const store = h.server.store;
+  if (store instanceof DocumentStore) {
+    await store.flush();
+    return readFileSync(path.join(h.dataDir, 'db.json'), 'utf8');
+  }
+  const client = new pg.Client({ connectionString: h.server.config.databaseUrl });
+  await client.connect();
+  try {
+    const tables = ['workspaces', 'queue', 'chat_links', 'chat_days', 'sync_log'];
+    const parts = await Promise.all(
+      tables.map((t) => client.query(`SELECT row_to_json(x)::text AS j FROM ${t} x`)),
+    );
+    return parts.flatMap((r) => r.rows.map((row: { j: string }) => row.j)).join('\n');
+  } finally {
+    await client.end();
+  }
 }

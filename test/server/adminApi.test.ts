@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, SessionAnswer, SyncLogAnswer, WorkspaceAnswer } from '../../contract/adminApi.js';
-import { renewSession, SESSION_MAX_AGE_MS, SESSION_TTL_MS } from '../../server/src/http/sessions.js';
+import { renewSession, SESSION_MAX_AGE_MS, SESSION_TTL_MS } from '../../server/src/workspace/sessions.js';
 import { Secrets } from '../../server/src/store/crypto.js';
 import { zohoCrmUrl } from '../../server/src/workspace/crmUrl.js';
 import {
@@ -37,7 +37,7 @@ describe('admin API: sync log, workspace view, session', () => {
     const res = await postWebhook(s.webhookUrl!, body);
     expect(res.status).toBe(200);
   };
-  const settle = () => h.server.worker.idle();
+  const settle = () => h.server.scheduler.idle();
   const syncLog = async (query = '') => {
     const res = await api<SyncLogAnswer>(h.url, s.token, 'GET', `/api/sync-log${query}`);
     expect(res.status).toBe(200);
@@ -181,7 +181,7 @@ describe('admin API: sync log, workspace view, session', () => {
     expect(res.body.sessionToken).not.toBe(s.token);
     expect(Date.parse(res.body.expiresAt)).toBeGreaterThan(Date.now() + SESSION_TTL_MS - 60_000);
     const again = await api<WorkspaceAnswer>(h.url, res.body.sessionToken, 'GET', '/api/workspace');
-    expect(again.body.you).toEqual({ email: 'admin@sandbox.test', isOwner: true });
+    expect(again.body.you).toEqual({ email: 'admin@sandbox.test', isOwner: true, name: 'Sandra Admin' });
 
     // A rep's session renews as a rep's.
     const rep = await connectAs(h.url, 'rep@sandbox.test');
@@ -195,8 +195,8 @@ describe('admin API: sync log, workspace view, session', () => {
     expect(refused.body.error.code).toBe('SESSION_EXPIRED');
   });
 
-  it('stops renewing 30 days after the sign-in', () => {
-    const ws = h.server.store.data.workspaces[0]!;
+  it('stops renewing 30 days after the sign-in', async () => {
+    const ws = (await h.server.store.workspaces.all())[0]!;
     const signedIn = Date.now() - SESSION_MAX_AGE_MS - 1;
     const session = {
       wid: ws.id,

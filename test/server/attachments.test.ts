@@ -5,15 +5,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockedReason, guardedLookup } from '../../server/src/jobs/addressGuard.js';
-import {
-  AttachmentFetcher,
-  checkAttachmentUrl,
-  TOO_MANY_ATTACHMENTS,
-} from '../../server/src/jobs/attachments.js';
+import { AttachmentFetcher, checkAttachmentUrl } from '../../server/src/jobs/attachments.js';
+import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../server/src/jobs/intake.js';
 import { SafeFetch, type UrlPolicy } from '../../server/src/jobs/safeFetch.js';
 import { loadConfig } from '../../server/src/config.js';
 import { createLogger } from '../../server/src/log.js';
 import type { QueuedEvent } from '../../server/src/store/schema.js';
+import { queuedEvent } from '../../server/src/jobs/intake.js';
+import { DocumentStore } from '../../server/src/store/document/documentStore.js';
+import type { Store } from '../../server/src/store/store.js';
+
+const TOO_MANY_ATTACHMENTS = `more than ${MAX_ATTACHMENTS_PER_MESSAGE} attachments in one message: only the first ${MAX_ATTACHMENTS_PER_MESSAGE} are synced`;
+
+/** A real (embedded) store in a temp folder, holding the given events as the intake would. */
+async function storeWith(...events: QueuedEvent[]): Promise<Store & { folder: string }> {
+  const folder = mkdtempSync(path.join(tmpdir(), 'wa-zoho-att-'));
+  const store = await DocumentStore.open(path.join(folder, 'db.json'));
+  await store.queue.enqueue(
+    events.map((q) => ({ workspaceId: q.workspaceId, messageId: q.key.split(':')[1], event: q })),
+  );
+  return Object.assign(store, { folder });
+}
 
 const policy: UrlPolicy = {
   hosts: ['files.timelines.ai', '*.storage.example.com'],
@@ -149,11 +161,10 @@ describe('attachment downloads', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    filesDir = path.join(mkdtempSync(path.join(tmpdir(), 'wa-zoho-att-')), 'files');
     fetcher = new AttachmentFetcher(
-      { saveFiles: async () => undefined },
+      await storeWith(),
       createLogger('silent'),
-      { dir: filesDir, allowedHosts: [], trustedPrefixes: [`${base}/f/`], maxBytes: 1024, retryDelayMs: 1 },
+      { allowedHosts: [], trustedPrefixes: [`${base}/f/`], maxBytes: 1024, retryDelayMs: 1 },
       () => undefined,
     );
   });
@@ -199,36 +210,32 @@ describe('attachment downloads', () => {
   it('retries 5xx answers until the file comes, and keeps it private (0600)', async () => {
     flaky = 0;
     const q = queued('ws', 'm1', [`${base}/f/flaky`]);
+    const store = await storeWith(q);
     await new Promise<void>((resolve) => {
       const f = new AttachmentFetcher(
-        { saveFiles: async () => undefined },
+        store,
         createLogger('silent'),
-        { dir: filesDir, allowedHosts: [], trustedPrefixes: [`${base}/f/`], retryDelayMs: 1 },
+        { allowedHosts: [], trustedPrefixes: [`${base}/f/`], retryDelayMs: 1 },
         () => resolve(),
       );
       f.ensure(q);
     });
-    expect(q.files[0]!.error).toBeUndefined();
-    const file = path.join(filesDir, q.files[0]!.localPath!);
-    expect(readFileSync(file, 'utf8')).toBe('finally');
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = (await store.queue.get(q.key))!.files[0]!;
+    expect(stored.error).toBeUndefined();
+    expect((await store.files.get(stored.localPath!))?.toString('utf8')).toBe('finally');
+    expect(statSync(path.join(store.folder, 'attachments', stored.localPath!)).mode & 0o777).toBe(0o600);
+    await store.close();
   });
 });
 
 function queued(workspaceId: string, messageId: string, urls: string[]): QueuedEvent {
+  const event = {
+    attachments: urls.map((url, i) => ({ url, fileName: `f${i}.txt`, mimeType: undefined, size: undefined })),
+  } as unknown as QueuedEvent['event'];
   return {
+    ...queuedEvent(workspaceId, { ...event, messageId } as QueuedEvent['event']),
     key: `${workspaceId}:${messageId}`,
-    workspaceId,
-    event: {
-      attachments: urls.map((url, i) => ({
-        url,
-        fileName: `f${i}.txt`,
-        mimeType: undefined,
-        size: undefined,
-      })),
-    },
-    files: urls.map(() => ({})),
-  } as unknown as QueuedEvent;
+  };
 }
 
 /** Fake hosts: `hang.example` never answers until released; the others answer at once. */
@@ -249,30 +256,29 @@ function fakeHosts() {
 }
 
 describe('attachments per message and fair downloads', () => {
-  const dir = () => path.join(mkdtempSync(path.join(tmpdir(), 'wa-zoho-fair-')), 'files');
-
   it('downloads at most 10 attachments of a message and marks the rest with the reason', async () => {
     const hosts = fakeHosts();
-    const saved: string[] = [];
     const urls = Array.from({ length: 12 }, (_, i) => `https://ok.example/${i}`);
     const q = queued('ws', 'm', urls);
+    const store = await storeWith(q);
     let done = 0;
     await new Promise<void>((resolve) => {
       const f = new AttachmentFetcher(
-        { saveFiles: async (e) => void saved.push(e.key) },
+        store,
         createLogger('silent'),
-        { dir: dir(), allowedHosts: [], download: hosts.download },
+        { allowedHosts: [], download: hosts.download },
         () => ++done === 10 && resolve(),
       );
       f.ensure(q);
     });
     expect(hosts.started).toEqual(urls.slice(0, 10));
-    expect(q.files.slice(0, 10).every((f) => f.localPath && !f.error)).toBe(true);
-    expect(q.files.slice(10).map((f) => f.error)).toEqual([TOO_MANY_ATTACHMENTS, TOO_MANY_ATTACHMENTS]);
+    const files = (await store.queue.get(q.key))!.files;
+    expect(files.slice(0, 10).every((f) => f.localPath && !f.error)).toBe(true);
+    expect(files.slice(10).map((f) => f.error)).toEqual([TOO_MANY_ATTACHMENTS, TOO_MANY_ATTACHMENTS]);
     expect(TOO_MANY_ATTACHMENTS).toBe(
       'more than 10 attachments in one message: only the first 10 are synced',
     );
-    expect(saved.length).toBeGreaterThanOrEqual(11); // the cap, then each download
+    await store.close();
   });
 
   it('5,000 links to a host that never answers do not delay another workspace', async () => {
@@ -280,27 +286,31 @@ describe('attachments per message and fair downloads', () => {
     const doneIn = new Map<string, number>();
     let normalDone!: () => void;
     const normal = new Promise<void>((r) => (normalDone = r));
-    const f = new AttachmentFetcher(
-      { saveFiles: async () => undefined },
-      createLogger('silent'),
-      { dir: dir(), allowedHosts: [], download: hosts.download, retries: 1 },
-      (ws) => {
-        doneIn.set(ws, (doneIn.get(ws) ?? 0) + 1);
-        if (ws === 'ws-normal') normalDone();
-      },
-    );
     const hostile = queued(
       'ws-hostile',
       'm1',
       Array.from({ length: 5000 }, (_, i) => `https://hang.example/${i}`),
     );
-    f.ensure(hostile);
     const ok = queued('ws-normal', 'm2', ['https://ok.example/photo.jpg']);
+    const store = await storeWith(hostile, ok);
+    const f = new AttachmentFetcher(
+      store,
+      createLogger('silent'),
+      { allowedHosts: [], download: hosts.download, retries: 1 },
+      (ws) => {
+        doneIn.set(ws, (doneIn.get(ws) ?? 0) + 1);
+        if (ws === 'ws-normal') normalDone();
+      },
+    );
+    f.ensure(hostile);
     f.ensure(ok);
     await normal;
-    expect(ok.files[0]!.localPath).toBeDefined();
+    expect((await store.queue.get(ok.key))!.files[0]!.localPath).toBeDefined();
     expect(doneIn.get('ws-hostile')).toBeUndefined(); // still hanging, and it did not matter
     expect(hostile.files.filter((x) => x.error === TOO_MANY_ATTACHMENTS)).toHaveLength(4990);
+    // Only the first 10 are ever queued, and a host gets 4 slots at most.
+    expect(hosts.started.filter((u) => u.includes('hang.example')).length).toBeLessThanOrEqual(4);
+    expect(f.stats()).toMatchObject({ waiting: MAX_ATTACHMENTS_PER_MESSAGE - 4 });
     expect(f.stats().runningByHost['hang.example']).toBeLessThanOrEqual(4);
     hosts.releaseAll();
   });

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '../../server/src/store/crypto.js';
-import type { DbData, ZohoTokens } from '../../server/src/store/schema.js';
-import { api, connectAs, startSandbox, type Harness } from '../helpers/harness.js';
+import type { ZohoTokens } from '../../server/src/store/schema.js';
+import { api, connectAs, startSandbox, storedText, type Harness } from '../helpers/harness.js';
 
 describe('connection (OAuth, owner, sessions)', () => {
   let h: Harness;
@@ -138,11 +138,10 @@ describe('connection (OAuth, owner, sessions)', () => {
 
   it('keeps Zoho tokens unreadable in the data file', async () => {
     await connectAs(h.url, 'admin@sandbox.test');
-    await h.server.store.flush();
-    const text = readFileSync(path.join(h.dataDir, 'db.json'), 'utf8');
-    const db = JSON.parse(text) as DbData;
+    const text = await storedText(h);
+    const [ws] = await h.server.store.workspaces.all();
     const secrets = new Secrets(readFileSync(path.join(h.dataDir, 'secret.key'), 'utf8').trim());
-    const tokens = secrets.open<ZohoTokens>(db.workspaces[0]!.connection.tokens!);
+    const tokens = secrets.open<ZohoTokens>(ws!.connection.tokens!);
     expect(tokens.refreshToken.length).toBeGreaterThan(10);
     expect(tokens.accessToken!.length).toBeGreaterThan(10);
     expect(text).not.toContain(tokens.refreshToken);
@@ -183,7 +182,7 @@ describe('connection refusals', () => {
         status: 403,
         body: { error: { code: 'NOT_ADMIN' } },
       });
-      expect(h.server.store.data.workspaces).toHaveLength(0);
+      expect(await h.server.store.workspaces.all()).toHaveLength(0);
     } finally {
       await h.close();
     }

@@ -112,7 +112,7 @@ describe('sandbox', () => {
       }),
     );
     expect(res.status).toBe(200);
-    await h.server.worker.idle();
+    await h.server.scheduler.idle();
     const log = await api<{ entries: { messageId: string; reason: string | null }[] }>(
       h.url,
       owner.token,

@@ -42,7 +42,7 @@ describe('sync rules, through the webhook and the emulator', () => {
     return res.body;
   };
   const settle = async () => {
-    await h.server.worker.idle();
+    await h.server.scheduler.idle();
   };
   /** Records other than the activation's test record. */
   const contacts = () =>
