@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/src/config.js';
+import { ConfigError, loadConfig } from '../server/src/config.js';
 
 describe('configuration', () => {
   it('defaults to the sandbox on port 3000 with data/db.json when nothing is set', () => {
