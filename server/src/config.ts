@@ -152,6 +152,17 @@ export const configSchema = z
       .refine((n) => n === undefined || (Number.isInteger(n) && n >= 100), {
         message: 'ZOHO_DAILY_CREDITS must be a whole number of credits, at least 100',
       }),
+    /**
+     * How long a process holds a workspace's sync without renewing (renewed every third of it while
+     * it runs): after a crash, another process takes the workspace over this long later.
+     */
+    WORKSPACE_LEASE_MS: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? 30_000 : Number(v)))
+      .refine((n) => Number.isInteger(n) && n >= 1000 && n <= 600_000, {
+        message: 'WORKSPACE_LEASE_MS must be a whole number of milliseconds from 1000 to 600000',
+      }),
   })
   .superRefine((c, ctx) => {
     if (c.ZOHO_CLIENT_ID && !c.ZOHO_CLIENT_SECRET) {
@@ -210,6 +221,8 @@ export interface Config {
   zohoMaxConcurrency: number | undefined;
   /** overrides the daily credits from the org's edition */
   zohoDailyCredits: number | undefined;
+  /** a workspace's lease (a crashed process's workspaces are taken over after it) */
+  workspaceLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -257,5 +270,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushWindowMs: c.FLUSH_WINDOW_MS,
     zohoMaxConcurrency: c.ZOHO_MAX_CONCURRENCY,
     zohoDailyCredits: c.ZOHO_DAILY_CREDITS,
+    workspaceLeaseMs: c.WORKSPACE_LEASE_MS,
   };
 }

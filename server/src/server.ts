@@ -54,7 +54,7 @@ export interface StartOptions {
   maxConcurrency?: number;
   /** first retry delay after a temporary Zoho failure (tests use a short one) */
   retryBaseMs?: number;
-  /** a workspace lease's lifetime (a killed process's work is taken over after it); default 30 s */
+  /** a workspace lease's lifetime (a killed process's work is taken over after it); default WORKSPACE_LEASE_MS */
   leaseTtlMs?: number;
   /** how often the queue is polled for work of other processes (PostgreSQL); default 1 s */
   pollMs?: number;
@@ -186,7 +186,7 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     {
       flushWindowMs: config.flushWindowMs,
       pollMs: options.pollMs ?? (store.engine === 'postgres' ? 1000 : 0),
-      leaseTtlMs: options.leaseTtlMs ?? 30_000,
+      leaseTtlMs: options.leaseTtlMs ?? config.workspaceLeaseMs,
     },
   );
   const resume = (wsId: string) =>

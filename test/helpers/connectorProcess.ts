@@ -1,0 +1,105 @@
+/**
+ * The connector as a real child process (live mode, pointed at an emulator through the ZOHO_*_URL
+ * overrides), for tests that kill it with SIGKILL or run several at once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const TEST_CLIENT = { clientId: '1000.PROCESSTEST', clientSecret: 'process-test-secret' };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it answers something (every 50 ms), or fails after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface ConnectorProcess {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  /** what it printed so far */
+  output(): string;
+  /** SIGKILL, resolved once it is gone */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful), resolved with its exit code */
+  stop(): Promise<number | null>;
+}
+
+export interface ConnectorEnv {
+  port: number;
+  emulatorUrl: string;
+  dataFile: string;
+  databaseUrl?: string | undefined;
+  extra?: Record<string, string>;
+}
+
+/** Starts a connector process and resolves once it says it is ready. */
+export async function startConnector(env: ConnectorEnv): Promise<ConnectorProcess> {
+  const url = `http://localhost:${env.port}`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(env.port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      DATA_FILE: env.dataFile,
+      SECRET_KEY: 'process-test-secret-key-0123456789abcdef',
+      ZOHO_CLIENT_ID: TEST_CLIENT.clientId,
+      ZOHO_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+      ZOHO_ACCOUNTS_URL: env.emulatorUrl,
+      ZOHO_API_URL: env.emulatorUrl,
+      LOG_LEVEL: 'info',
+      ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : {}),
+      ...env.extra,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Connector ready')) resolve();
+    });
+    proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`connector exited (${code}) before ready:\n${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    url,
+    port: env.port,
+    proc,
+    output: () => output,
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
