@@ -27,6 +27,11 @@ const postgres =
 if (!postgres && process.env.CI !== 'true')
   console.warn('[postgres] no PostgreSQL (apt-get install postgresql): the postgres project is skipped');
 
+const POSTGRES_PROJECT = {
+  extends: true as const,
+  test: { name: 'postgres', include: STORE_BOUND, env: { TEST_STORE: 'postgres' } },
+};
+
 export default defineConfig({
   plugins: [preact()],
   test: {
@@ -48,14 +53,7 @@ export default defineConfig({
         },
       },
       // Under CI=true it always runs: without PostgreSQL it fails, as CI must test both engines.
-      ...(postgres || process.env.CI === 'true'
-        ? [
-            {
-              extends: true,
-              test: { name: 'postgres', include: STORE_BOUND, env: { TEST_STORE: 'postgres' } },
-            },
-          ]
-        : []),
+      ...(postgres || process.env.CI === 'true' ? [POSTGRES_PROJECT] : []),
     ],
   },
 });

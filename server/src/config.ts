@@ -1,5 +1,5 @@
 /**
- * All configuration comes from the environment (SPEC §7) and is checked by one zod schema, so that
+ * All configuration comes from the environment and is checked by one zod schema, so that
  * a bad deployment stops at start-up with one message listing every problem at once.
  */
 import { isIP } from 'node:net';

@@ -63,16 +63,19 @@ type Hop = { kind: 'redirect'; location: string } | { kind: 'done'; result: Fetc
 export class SafeFetch {
   readonly #lookup: LookupFunction;
 
-  constructor(private readonly options: SafeFetchOptions) {
+  readonly #options: SafeFetchOptions;
+
+  constructor(options: SafeFetchOptions) {
+    this.#options = options;
     this.#lookup = guardedLookup(options.resolve);
   }
 
   /** Downloads `raw` with the checks above; follows at most 3 redirects, each re-checked. */
   async get(raw: string): Promise<FetchResult> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = AbortSignal.timeout(this.#options.timeoutMs);
     let target = raw;
     for (let hop = 0; hop < 4; hop++) {
-      const check = checkAttachmentUrl(target, this.options.policy);
+      const check = checkAttachmentUrl(target, this.#options.policy);
       if (!check.ok) return check;
       let step: Hop;
       try {
@@ -87,7 +90,7 @@ export class SafeFetch {
   }
 
   #request(url: URL, trusted: boolean, signal: AbortSignal): Promise<Hop> {
-    const { maxBytes } = this.options;
+    const { maxBytes } = this.#options;
     return new Promise<Hop>((resolve, reject) => {
       const client = url.protocol === 'https:' ? https : http;
       const req = client.request(

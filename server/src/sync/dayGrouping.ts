@@ -1,7 +1,7 @@
 /**
  * Calendar days and clock times in the org's time zone.
  *
- * A Note holds one chat's messages of one calendar day *in the org's zone* (SPEC §4), so the day of a
+ * A Note holds one chat's messages of one calendar day *in the org's zone*, so the day of a
  * message is computed from its UTC instant with Intl (which carries the IANA tz database and is
  * DST-correct), never from the sender's offset or the server's local zone.
  */

@@ -1,5 +1,5 @@
 /**
- * The text of a day's Note (SPEC §4 "Notes"): its title, its content, and who each line is from.
+ * The text of a day's Note: its title, its content, and who each line is from.
  *
  * The content is rebuilt from all of the day's messages on every write (not appended to), so late and
  * out-of-order messages land in their place and a redelivered message cannot appear twice.

@@ -1,5 +1,5 @@
 /**
- * What this product writes on CRM records (SPEC §4): the name of a new contact, the fields of a
+ * What this product writes on CRM records: the name of a new contact, the fields of a
  * created record, its owner, the chat link on matched records, when a rename is allowed, and which
  * existing record a phone number matches. Pure decisions; the worker performs them.
  */
@@ -125,7 +125,7 @@ export function chatLinkUpdate(
 export type RenameDecision = 'rename' | 'keep-human-edit' | 'not-ours' | 'unchanged';
 
 /**
- * Whether a WhatsApp rename may be applied to the record (SPEC §4 "Rename").
+ * Whether a WhatsApp rename may be applied to the record.
  * - `not-ours`: the record existed before (matched): never renamed.
  * - `unchanged`: nothing to do: the chat has no real name now (we never replace a name with
  *   "New WhatsApp contact: …"), or the record already carries it, or it is the name we last wrote.

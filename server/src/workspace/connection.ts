@@ -1,5 +1,5 @@
 /**
- * The master connection (SPEC §1): Zoho's OAuth authorization-code flow, owned by the backend.
+ * The master connection: Zoho's OAuth authorization-code flow, owned by the backend.
  * The first CRM administrator to connect an org becomes the workspace owner; anyone else who
  * connects later gets a read-only session and their tokens are revoked at once (never stored).
  */

@@ -46,12 +46,17 @@ export class GatewayRegistry {
   /** per workspace: they outlive reconnections (the org's credits do) */
   readonly #budgets = new Map<string, CreditBudget>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly secrets: Secrets,
-    private readonly app: ZohoApp,
-    private readonly options: GatewayRegistryOptions = {},
-  ) {}
+  readonly #store: Store;
+  readonly #secrets: Secrets;
+  readonly #app: ZohoApp;
+  readonly #options: GatewayRegistryOptions;
+
+  constructor(store: Store, secrets: Secrets, app: ZohoApp, options: GatewayRegistryOptions = {}) {
+    this.#store = store;
+    this.#secrets = secrets;
+    this.#app = app;
+    this.#options = options;
+  }
 
   /** The gateway of a connected workspace; undefined when it has no usable connection. */
   for(ws: Frozen<Workspace>): ZohoGateway | undefined {
@@ -73,8 +78,8 @@ export class GatewayRegistry {
     let b = this.#budgets.get(ws.id);
     if (!b) {
       b = new CreditBudget({
-        dailyLimit: this.options.dailyCredits ?? dailyCreditsFor(ws.edition),
-        ...(this.options.now ? { now: this.options.now } : {}),
+        dailyLimit: this.#options.dailyCredits ?? dailyCreditsFor(ws.edition),
+        ...(this.#options.now ? { now: this.#options.now } : {}),
       });
       this.#budgets.set(ws.id, b);
     }
@@ -88,14 +93,14 @@ export class GatewayRegistry {
     if (cached && cached.source === sourceOf(sealed)) return cached;
     const tokens = new TokenManager({
       accountsUrl: ws.connection.accountsUrl,
-      clientId: this.app.clientId,
-      clientSecret: this.app.clientSecret,
-      initial: this.secrets.open<ZohoTokens>(sealed),
+      clientId: this.#app.clientId,
+      clientSecret: this.#app.clientSecret,
+      initial: this.#secrets.open<ZohoTokens>(sealed),
       persist: async (next: ZohoTokens) => {
-        const current = await this.store.workspaces.get(ws.id);
+        const current = await this.#store.workspaces.get(ws.id);
         if (!current) return;
-        const tokens = this.secrets.seal(next);
-        await patchWorkspace(this.store, ws.id, { connection: { ...current.connection, tokens } });
+        const tokens = this.#secrets.seal(next);
+        await patchWorkspace(this.#store, ws.id, { connection: { ...current.connection, tokens } });
         const entry = this.#entries.get(ws.id);
         if (entry) entry.source = sourceOf(tokens);
       },
@@ -104,12 +109,12 @@ export class GatewayRegistry {
         // next refusal, and the sync keeps the events queued meanwhile.
         void this.#markNeedsReconnect(ws.id).catch(() => undefined);
       },
-      ...(this.options.onCall ? { onRefresh: () => this.options.onCall?.(ws.id, 'token') } : {}),
+      ...(this.#options.onCall ? { onRefresh: () => this.#options.onCall?.(ws.id, 'token') } : {}),
     });
     const budget = this.budget(ws);
-    const cap = this.options.maxConcurrency ?? concurrencyFor(ws.edition);
-    const gateway = this.gatewayWith(ws.id, ws.connection, tokens, cap, undefined);
-    const background = this.gatewayWith(ws.id, ws.connection, tokens, cap, () => budget.acquire());
+    const cap = this.#options.maxConcurrency ?? concurrencyFor(ws.edition);
+    const gateway = this.#gatewayWith(ws.id, ws.connection, tokens, cap, undefined);
+    const background = this.#gatewayWith(ws.id, ws.connection, tokens, cap, () => budget.acquire());
     const entry = { gateway, background, tokens, source: sourceOf(sealed) };
     this.#entries.set(ws.id, entry);
     return entry;
@@ -125,11 +130,11 @@ export class GatewayRegistry {
       ...hosts,
       orgKey,
       tokens: { accessToken: async () => accessToken, invalidate: () => undefined },
-      ...(this.options.maxConcurrency ? { maxConcurrency: this.options.maxConcurrency } : {}),
+      ...(this.#options.maxConcurrency ? { maxConcurrency: this.#options.maxConcurrency } : {}),
     });
   }
 
-  private gatewayWith(
+  #gatewayWith(
     wsId: string,
     hosts: { apiUrl: string; accountsUrl: string; fileUploadUrl?: string | undefined },
     tokens: TokenManager,
@@ -145,7 +150,7 @@ export class GatewayRegistry {
       tokens: { accessToken: () => tokens.accessToken(), invalidate: (t: string) => tokens.invalidate(t) },
       onCall: (kind: ZohoCallKind) => {
         budget?.record(1);
-        this.options.onCall?.(wsId, kind);
+        this.#options.onCall?.(wsId, kind);
       },
       maxConcurrency,
       pace,
@@ -153,9 +158,9 @@ export class GatewayRegistry {
   }
 
   async #markNeedsReconnect(workspaceId: string): Promise<void> {
-    const current = await this.store.workspaces.get(workspaceId);
+    const current = await this.#store.workspaces.get(workspaceId);
     if (!current) return;
-    await patchWorkspace(this.store, workspaceId, {
+    await patchWorkspace(this.#store, workspaceId, {
       connection: {
         ...current.connection,
         status: 'needs_reconnect',

@@ -16,7 +16,11 @@ export class MetadataCache {
   readonly #fields = new Map<string, Cached<ZohoField[]>>();
   readonly #users = new Map<string, Cached<ZohoUser[]>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   modules(wsId: string, zoho: ZohoGateway, opts: { fresh?: boolean } = {}): Promise<ZohoModule[]> {
     return this.#get(this.#modules, wsId, opts.fresh, () => zoho.modules());
@@ -51,10 +55,10 @@ export class MetadataCache {
     load: () => Promise<T>,
   ): Promise<T> {
     const hit = map.get(key);
-    if (!fresh && hit && this.now() - hit.at < TTL_MS) return hit.value;
+    if (!fresh && hit && this.#now() - hit.at < TTL_MS) return hit.value;
     // Concurrent readers share one request; a failure is not cached.
     const value = load();
-    map.set(key, { at: this.now(), value });
+    map.set(key, { at: this.#now(), value });
     value.catch(() => {
       if (map.get(key)?.value === value) map.delete(key);
     });

@@ -248,26 +248,26 @@ const TEN_MINUTES = 10 * 60_000;
  * expire, single flight: any number of concurrent callers share one refresh request.
  */
 export class TokenManager {
-  private tokens: TokenSet;
-  private current: 'active' | 'revoked' = 'active';
-  private inflight: Promise<string> | undefined;
-  private refreshTimes: number[] = [];
-  private readonly opts: TokenManagerOptions;
-  private readonly now: () => number;
+  #tokens: TokenSet;
+  #current: 'active' | 'revoked' = 'active';
+  #inflight: Promise<string> | undefined;
+  #refreshTimes: number[] = [];
+  readonly #opts: TokenManagerOptions;
+  readonly #now: () => number;
 
   constructor(opts: TokenManagerOptions) {
-    this.opts = opts;
-    this.tokens = { ...opts.initial };
-    this.now = opts.now ?? Date.now;
+    this.#opts = opts;
+    this.#tokens = { ...opts.initial };
+    this.#now = opts.now ?? Date.now;
   }
 
   get state(): TokenManagerState {
-    return this.current;
+    return this.#current;
   }
 
   /** A usable access token (refreshing first when needed). Rejects with ZohoError. */
   accessToken(): Promise<string> {
-    if (this.current === 'revoked') {
+    if (this.#current === 'revoked') {
       return Promise.reject(
         new ZohoError('the Zoho connection was revoked; reconnect Zoho CRM', {
           code: 'auth',
@@ -275,10 +275,10 @@ export class TokenManager {
         }),
       );
     }
-    const skew = this.opts.refreshSkewMs ?? DEFAULT_REFRESH_SKEW_MS;
-    const t = this.tokens.accessToken;
-    if (t !== undefined && this.tokens.expiresAt - skew > this.now()) return Promise.resolve(t);
-    return this.refresh();
+    const skew = this.#opts.refreshSkewMs ?? DEFAULT_REFRESH_SKEW_MS;
+    const t = this.#tokens.accessToken;
+    if (t !== undefined && this.#tokens.expiresAt - skew > this.#now()) return Promise.resolve(t);
+    return this.#refresh();
   }
 
   /**
@@ -287,34 +287,34 @@ export class TokenManager {
    * failing with the same token cause one refresh, not N.
    */
   invalidate(token: string): void {
-    if (this.current !== 'active' || this.inflight) return;
-    if (this.tokens.accessToken !== undefined && this.tokens.accessToken === token) {
-      this.tokens = { ...this.tokens, accessToken: undefined, expiresAt: 0 };
+    if (this.#current !== 'active' || this.#inflight) return;
+    if (this.#tokens.accessToken !== undefined && this.#tokens.accessToken === token) {
+      this.#tokens = { ...this.#tokens, accessToken: undefined, expiresAt: 0 };
     }
   }
 
   /** After a reconnection (new code exchange): new tokens, state active again. */
   replaceTokens(tokens: TokenSet): void {
-    this.tokens = { ...tokens };
-    this.current = 'active';
-    this.refreshTimes = [];
+    this.#tokens = { ...tokens };
+    this.#current = 'active';
+    this.#refreshTimes = [];
   }
 
   /** Disconnect: stop handing out tokens (revoke at Zoho with `revokeToken` separately). */
   markRevoked(): void {
-    if (this.current === 'revoked') return;
-    this.current = 'revoked';
-    this.tokens = { ...this.tokens, accessToken: undefined, expiresAt: 0 };
-    this.opts.onRevoked?.();
+    if (this.#current === 'revoked') return;
+    this.#current = 'revoked';
+    this.#tokens = { ...this.#tokens, accessToken: undefined, expiresAt: 0 };
+    this.#opts.onRevoked?.();
   }
 
-  private refresh(): Promise<string> {
-    if (this.inflight) return this.inflight;
-    const now = this.now();
-    this.refreshTimes = this.refreshTimes.filter((t) => now - t < TEN_MINUTES);
-    const budget = this.opts.maxRefreshesPer10Min ?? 8;
-    if (this.refreshTimes.length >= budget) {
-      const oldest = this.refreshTimes[0] ?? now;
+  #refresh(): Promise<string> {
+    if (this.#inflight) return this.#inflight;
+    const now = this.#now();
+    this.#refreshTimes = this.#refreshTimes.filter((t) => now - t < TEN_MINUTES);
+    const budget = this.#opts.maxRefreshesPer10Min ?? 8;
+    if (this.#refreshTimes.length >= budget) {
+      const oldest = this.#refreshTimes[0] ?? now;
       return Promise.reject(
         new ZohoError('too many Zoho token refreshes in 10 minutes; waiting before the next one', {
           code: 'rate_limited',
@@ -323,23 +323,23 @@ export class TokenManager {
         }),
       );
     }
-    this.refreshTimes.push(now);
-    const refreshToken = this.tokens.refreshToken;
+    this.#refreshTimes.push(now);
+    const refreshToken = this.#tokens.refreshToken;
     const run = async (): Promise<string> => {
-      this.opts.onRefresh?.();
+      this.#opts.onRefresh?.();
       let fresh: RefreshedToken;
       try {
         fresh = await refreshAccessToken({
-          accountsUrl: this.opts.accountsUrl,
-          clientId: this.opts.clientId,
-          clientSecret: this.opts.clientSecret,
+          accountsUrl: this.#opts.accountsUrl,
+          clientId: this.#opts.clientId,
+          clientSecret: this.#opts.clientSecret,
           refreshToken,
-          fetch: this.opts.fetch,
-          now: this.now,
-          timeoutMs: this.opts.timeoutMs,
+          fetch: this.#opts.fetch,
+          now: this.#now,
+          timeoutMs: this.#opts.timeoutMs,
         });
       } catch (e) {
-        if (e instanceof ZohoError && e.code === 'auth' && this.tokens.refreshToken === refreshToken) {
+        if (e instanceof ZohoError && e.code === 'auth' && this.#tokens.refreshToken === refreshToken) {
           this.markRevoked();
           throw new ZohoError('Zoho refused the refresh token; reconnect Zoho CRM', {
             code: 'auth',
@@ -350,27 +350,27 @@ export class TokenManager {
         throw e;
       }
       // A reconnection may have replaced the tokens meanwhile: keep the newer set.
-      if (this.current !== 'active') {
+      if (this.#current !== 'active') {
         throw new ZohoError('the Zoho connection was revoked; reconnect Zoho CRM', {
           code: 'auth',
           zohoCode: 'REVOKED',
         });
       }
-      if (this.tokens.refreshToken !== refreshToken) {
-        const replaced = this.tokens.accessToken;
+      if (this.#tokens.refreshToken !== refreshToken) {
+        const replaced = this.#tokens.accessToken;
         if (replaced !== undefined) return replaced;
         throw new ZohoError('the Zoho connection changed during a token refresh; retry', {
           code: 'temporary',
         });
       }
-      this.tokens = { accessToken: fresh.accessToken, expiresAt: fresh.expiresAt, refreshToken };
-      await this.opts.persist({ ...this.tokens });
+      this.#tokens = { accessToken: fresh.accessToken, expiresAt: fresh.expiresAt, refreshToken };
+      await this.#opts.persist({ ...this.#tokens });
       return fresh.accessToken;
     };
     const p = run().finally(() => {
-      if (this.inflight === p) this.inflight = undefined;
+      if (this.#inflight === p) this.#inflight = undefined;
     });
-    this.inflight = p;
+    this.#inflight = p;
     return p;
   }
 }

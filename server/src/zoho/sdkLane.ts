@@ -42,14 +42,14 @@ export interface LaneStats {
 }
 
 export class SdkLane {
-  private org: string | undefined;
-  private turnId = 0;
-  private inFlight = 0;
-  private complexInFlight = 0;
-  private cap = 10;
-  private seq = 0;
-  private readonly queue: Waiter[] = [];
-  private readonly running = new Map<string, number>();
+  #org: string | undefined;
+  #turnId = 0;
+  #inFlight = 0;
+  #complexInFlight = 0;
+  #cap = 10;
+  #seq = 0;
+  readonly #queue: Waiter[] = [];
+  readonly #running = new Map<string, number>();
   readonly stats: LaneStats = {
     turns: 0,
     maxInFlight: new Map(),
@@ -59,15 +59,15 @@ export class SdkLane {
 
   /** The org whose turn it is (undefined when idle). */
   get currentOrg(): string | undefined {
-    return this.org;
+    return this.#org;
   }
 
   get inFlightCount(): number {
-    return this.inFlight;
+    return this.#inFlight;
   }
 
   get waitingCount(): number {
-    return this.queue.length;
+    return this.#queue.length;
   }
 
   /**
@@ -89,7 +89,7 @@ export class SdkLane {
         cap: c,
         complex,
         complexCap: Math.max(1, Math.floor(opts.complexCap ?? c)),
-        seq: ++this.seq,
+        seq: ++this.#seq,
         turn: undefined,
         start: () => {
           let p: Promise<T>;
@@ -98,61 +98,61 @@ export class SdkLane {
           } catch (e) {
             p = Promise.reject(e);
           }
-          p.then(resolve, reject).finally(() => this.release(org, complex));
+          p.then(resolve, reject).finally(() => this.#release(org, complex));
         },
       };
       // Eligible for the current turn only when it is this org's turn and no other org waits.
-      if (this.org === org && !this.queue.some((q) => q.org !== org)) w.turn = this.turnId;
-      this.queue.push(w);
-      this.pump();
+      if (this.#org === org && !this.#queue.some((q) => q.org !== org)) w.turn = this.#turnId;
+      this.#queue.push(w);
+      this.#pump();
     });
   }
 
-  private release(org: string, complex: boolean): void {
-    this.inFlight -= 1;
-    if (complex) this.complexInFlight -= 1;
-    const n = (this.running.get(org) ?? 1) - 1;
-    if (n === 0) this.running.delete(org);
-    else this.running.set(org, n);
-    this.pump();
+  #release(org: string, complex: boolean): void {
+    this.#inFlight -= 1;
+    if (complex) this.#complexInFlight -= 1;
+    const n = (this.#running.get(org) ?? 1) - 1;
+    if (n === 0) this.#running.delete(org);
+    else this.#running.set(org, n);
+    this.#pump();
   }
 
-  private pump(): void {
+  #pump(): void {
     for (;;) {
       if (
-        this.org === undefined ||
-        (this.inFlight === 0 && !this.queue.some((w) => w.turn === this.turnId))
+        this.#org === undefined ||
+        (this.#inFlight === 0 && !this.#queue.some((w) => w.turn === this.#turnId))
       ) {
         // Turn over (or idle): hand the lane to the org of the oldest waiter.
-        const oldest = this.queue[0];
+        const oldest = this.#queue[0];
         if (!oldest) {
-          if (this.inFlight === 0) this.org = undefined;
+          if (this.#inFlight === 0) this.#org = undefined;
           return;
         }
-        if (this.inFlight > 0) return; // cannot happen (turn ends only when drained); defensive
-        this.org = oldest.org;
-        this.turnId += 1;
+        if (this.#inFlight > 0) return; // cannot happen (turn ends only when drained); defensive
+        this.#org = oldest.org;
+        this.#turnId += 1;
         this.stats.turns += 1;
-        for (const w of this.queue) if (w.org === this.org) w.turn = this.turnId;
+        for (const w of this.#queue) if (w.org === this.#org) w.turn = this.#turnId;
       }
-      const idx = this.queue.findIndex(
-        (w) => w.turn === this.turnId && (!w.complex || this.complexInFlight < w.complexCap),
+      const idx = this.#queue.findIndex(
+        (w) => w.turn === this.#turnId && (!w.complex || this.#complexInFlight < w.complexCap),
       );
       if (idx < 0) return;
-      const w = this.queue[idx]!;
-      this.cap = w.cap;
-      if (this.inFlight >= this.cap) return;
-      this.queue.splice(idx, 1);
-      this.inFlight += 1;
+      const w = this.#queue[idx]!;
+      this.#cap = w.cap;
+      if (this.#inFlight >= this.#cap) return;
+      this.#queue.splice(idx, 1);
+      this.#inFlight += 1;
       if (w.complex) {
-        this.complexInFlight += 1;
+        this.#complexInFlight += 1;
         const mc = this.stats.maxComplexInFlight.get(w.org) ?? 0;
-        if (this.complexInFlight > mc) this.stats.maxComplexInFlight.set(w.org, this.complexInFlight);
+        if (this.#complexInFlight > mc) this.stats.maxComplexInFlight.set(w.org, this.#complexInFlight);
       }
-      this.running.set(w.org, (this.running.get(w.org) ?? 0) + 1);
-      if (this.running.size > 1) this.stats.overlaps += 1;
+      this.#running.set(w.org, (this.#running.get(w.org) ?? 0) + 1);
+      if (this.#running.size > 1) this.stats.overlaps += 1;
       const m = this.stats.maxInFlight.get(w.org) ?? 0;
-      if (this.inFlight > m) this.stats.maxInFlight.set(w.org, this.inFlight);
+      if (this.#inFlight > m) this.stats.maxInFlight.set(w.org, this.#inFlight);
       w.start();
     }
   }
