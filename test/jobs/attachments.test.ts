@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,7 +143,6 @@ describe('attachment downloads', () => {
   let base: string;
   let flaky = 0;
   let fetcher: AttachmentFetcher;
-  let filesDir: string;
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {

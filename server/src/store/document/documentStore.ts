@@ -22,12 +22,20 @@ import type { IntakeItem, IntakeOutcome, Store, StoreHealth, SweepResult } from 
 import { keys } from '../store.js';
 import { UnitOfWork, type CommitOptions } from '../unitOfWork.js';
 import { FolderFiles } from './files.js';
-import { captureImage, DataFileAdapter, emptyImage, stateOf, StoreFileError, type DocumentImage } from './image.js';
+import {
+  captureImage,
+  DataFileAdapter,
+  emptyImage,
+  stateOf,
+  StoreFileError,
+  type DocumentImage,
+} from './image.js';
 import { Journal, realIo, replayJournal, type JournalIo } from './journal.js';
 import { fromLegacy, isLegacy } from './legacy.js';
 import { FileLock } from './lock.js';
 import * as repos from './repositories.js';
-import { DocState, type DocOp } from './state.js';
+import type { DocState} from './state.js';
+import { type DocOp } from './state.js';
 
 export interface DocumentStoreOptions {
   /** file system seam for the journal (tests inject a full disk) */
@@ -79,7 +87,13 @@ export class DocumentStore implements Store {
   readonly files;
   readonly nonces;
 
-  private constructor(file: string, state: DocState, db: Low<DocumentImage>, adapter: DataFileAdapter, opts: DocumentStoreOptions) {
+  private constructor(
+    file: string,
+    state: DocState,
+    db: Low<DocumentImage>,
+    adapter: DataFileAdapter,
+    opts: DocumentStoreOptions,
+  ) {
     this.#file = file;
     this.#state = state;
     this.#db = db;
@@ -216,8 +230,10 @@ export class DocumentStore implements Store {
   #reserveUnique(ops: readonly DocOp[]): string[] {
     const wanted: string[] = [];
     for (const op of ops) {
-      if (op.t === 'ws.create') wanted.push(`id:${op.ws.id}`, `org:${op.ws.orgId}`, `digest:${op.ws.webhookTokenDigest}`);
-      else if (op.t === 'ws.patch' && op.patch.webhookTokenDigest) wanted.push(`digest:${op.patch.webhookTokenDigest}`);
+      if (op.t === 'ws.create')
+        wanted.push(`id:${op.ws.id}`, `org:${op.ws.orgId}`, `digest:${op.ws.webhookTokenDigest}`);
+      else if (op.t === 'ws.patch' && op.patch.webhookTokenDigest)
+        wanted.push(`digest:${op.patch.webhookTokenDigest}`);
     }
     const s = this.#state;
     const taken = (k: string) => {
@@ -243,7 +259,11 @@ export class DocumentStore implements Store {
           await this.#journal.append(text);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-          this.#health = { ok: false, reason: `the data folder cannot be written (${code})`, at: this.#now() };
+          this.#health = {
+            ok: false,
+            reason: `the data folder cannot be written (${code})`,
+            at: this.#now(),
+          };
           batch.reject(e);
           continue;
         }

@@ -102,7 +102,9 @@ export function replayJournal(file: string, from: number, apply: (op: DocOp) => 
     return undefined;
   }
   if (header.journal !== HEADER) {
-    throw new StoreFileError(`${file} is not a journal of this store: move it away or restore the data folder from a backup.`);
+    throw new StoreFileError(
+      `${file} is not a journal of this store: move it away or restore the data folder from a backup.`,
+    );
   }
   const generation = header.generation ?? 0;
   if (generation < from) return undefined;

@@ -50,7 +50,11 @@ export function fromLegacy(doc: V1Document, file: string): DocumentImage {
   return image;
 }
 
-function replayV1(file: string, data: Required<Omit<V1Document, 'version' | 'journalGeneration'>>, from: number) {
+function replayV1(
+  file: string,
+  data: Required<Omit<V1Document, 'version' | 'journalGeneration'>>,
+  from: number,
+) {
   if (!existsSync(file)) return;
   const lines = readFileSync(file, 'utf8').split('\n');
   let header: { journal?: string; generation?: number };
@@ -68,7 +72,9 @@ function replayV1(file: string, data: Required<Omit<V1Document, 'version' | 'jou
       ops = JSON.parse(lines[i]!) as V1Op[];
     } catch {
       if (lines.slice(i + 1).every((l) => l === '')) break; // torn last line: never acknowledged
-      throw new StoreFileError(`The journal ${file} is damaged at line ${i + 1}: restore the data folder from a backup.`);
+      throw new StoreFileError(
+        `The journal ${file} is damaged at line ${i + 1}: restore the data folder from a backup.`,
+      );
     }
     for (const op of ops) applyV1(data, op);
   }
@@ -95,7 +101,8 @@ function applyV1(data: Required<Omit<V1Document, 'version' | 'journalGeneration'
       return;
     }
     case 'q+':
-      if (!data.queue.some((q) => q.key === (op[1] as QueuedEvent).key)) data.queue.push(op[1] as QueuedEvent);
+      if (!data.queue.some((q) => q.key === (op[1] as QueuedEvent).key))
+        data.queue.push(op[1] as QueuedEvent);
       return;
     case 'q-':
       data.queue = data.queue.filter((q) => q.key !== a);

@@ -50,7 +50,8 @@ export function queueReads(state: () => DocState) {
       const out: { workspaceId: string; dueAt: number }[] = [];
       for (const [workspaceId, events] of state().queue) {
         let dueAt = Infinity;
-        for (const q of events.values()) if (q.state === 'pending' && q.notBefore < dueAt) dueAt = q.notBefore;
+        for (const q of events.values())
+          if (q.state === 'pending' && q.notBefore < dueAt) dueAt = q.notBefore;
         if (dueAt !== Infinity) out.push({ workspaceId, dueAt });
       }
       return out;

@@ -113,7 +113,8 @@ export class DocState {
       }
       case 'day.lines': {
         const day = this.days.get(op.key);
-        if (day) this.days.set(op.key, deepFreeze({ ...day, lines: [...day.lines.slice(0, op.from), ...op.lines] }));
+        if (day)
+          this.days.set(op.key, deepFreeze({ ...day, lines: [...day.lines.slice(0, op.from), ...op.lines] }));
         return;
       }
       case 'log.add':
@@ -214,7 +215,8 @@ export class DocState {
     entries.push(deepFreeze({ ...entry, id: String(this.logSeq) }));
     this.noteFailure(entry);
     // Trimmed in steps (amortised): a quarter over the cap, down to the cap.
-    if (entries.length > RETENTION.logEntries * 1.25) entries.splice(0, entries.length - RETENTION.logEntries);
+    if (entries.length > RETENTION.logEntries * 1.25)
+      entries.splice(0, entries.length - RETENTION.logEntries);
   }
 
   #unindex(idx: WorkspaceIndex, recordId: string): void {
@@ -241,7 +243,10 @@ export class DocState {
     const cutoff = new Date(now - RETENTION.dayLinesMs).toISOString().slice(0, 10);
     for (const [key, day] of this.days) {
       if (day.day < cutoff && !day.dirty && day.noteId && day.lines.length > 0) {
-        this.days.set(key, deepFreeze({ ...day, prunedLines: day.prunedLines + day.lines.length, lines: [] }));
+        this.days.set(
+          key,
+          deepFreeze({ ...day, prunedLines: day.prunedLines + day.lines.length, lines: [] }),
+        );
         days += 1;
       }
     }

@@ -17,7 +17,7 @@ const QUEUE_COLUMNS: Record<string, string> = {
 };
 
 export async function applyOps(client: PoolClient, ops: readonly Op[]): Promise<void> {
-  for (let i = 0; i < ops.length; ) {
+  for (let i = 0; i < ops.length;) {
     const t = ops[i]!.t;
     let j = i + 1;
     while (j < ops.length && ops[j]!.t === t) j++;
@@ -114,7 +114,8 @@ async function applyOne(c: PoolClient, op: Op): Promise<void> {
         values.push(value);
         sets.push(`${column} = $${values.length}`);
       }
-      for (const field of op.unset ?? []) if (QUEUE_COLUMNS[field]) sets.push(`${QUEUE_COLUMNS[field]} = NULL`);
+      for (const field of op.unset ?? [])
+        if (QUEUE_COLUMNS[field]) sets.push(`${QUEUE_COLUMNS[field]} = NULL`);
       if (sets.length) await c.query(`UPDATE queue SET ${sets.join(', ')} WHERE key = $1`, values);
       return;
     }

@@ -30,7 +30,7 @@ export class PgIntake {
   enqueue(items: IntakeItem[]): Promise<IntakeOutcome[]> {
     return new Promise((resolve, reject) => {
       this.#next.push({ items, at: this.now(), resolve, reject });
-      this.#flushing ??= this.#loop();
+      if (!this.#flushing) this.#flushing = this.#loop();
     });
   }
 
@@ -121,7 +121,8 @@ export class PgIntake {
         );
       const skipped = new Map<string, number>();
       for (const f of stored)
-        if (f.item.skippedInactive) skipped.set(f.item.workspaceId, (skipped.get(f.item.workspaceId) ?? 0) + 1);
+        if (f.item.skippedInactive)
+          skipped.set(f.item.workspaceId, (skipped.get(f.item.workspaceId) ?? 0) + 1);
       for (const [id, by] of skipped)
         await client.query(
           `UPDATE workspaces SET data = jsonb_set(data, '{skippedWhileInactive}',
@@ -135,7 +136,9 @@ export class PgIntake {
     } finally {
       client.release();
     }
-    const storedIdx = new Set(flat.filter((f) => f.item.messageId === undefined || fresh.has(f.idx)).map((f) => f.idx));
+    const storedIdx = new Set(
+      flat.filter((f) => f.item.messageId === undefined || fresh.has(f.idx)).map((f) => f.idx),
+    );
     let k = 0;
     return batch.map((p) => p.items.map(() => (storedIdx.has(k++) ? 'new' : 'duplicate')));
   }

@@ -98,7 +98,9 @@ export class PgStore implements Store {
       client = await pool.connect();
     } catch (e) {
       await pool.end().catch(() => undefined);
-      throw new Error(`Cannot connect to PostgreSQL at DATABASE_URL (${(e as Error).message}).`, { cause: e });
+      throw new Error(`Cannot connect to PostgreSQL at DATABASE_URL (${(e as Error).message}).`, {
+        cause: e,
+      });
     }
     try {
       await migrate(client);
@@ -161,7 +163,9 @@ export class PgStore implements Store {
   };
 
   async #workspace(where: string, value: string): Promise<Frozen<Workspace> | undefined> {
-    const [row] = await this.#rows<{ data: Workspace }>(`SELECT data FROM workspaces WHERE ${where}`, [value]);
+    const [row] = await this.#rows<{ data: Workspace }>(`SELECT data FROM workspaces WHERE ${where}`, [
+      value,
+    ]);
     return row?.data;
   }
 
@@ -202,7 +206,11 @@ export class PgStore implements Store {
         await this.#rows<{ workspace_id: string; depth: string; oldest: string | null }>(
           'SELECT workspace_id, count(*) AS depth, min(received_at) AS oldest FROM queue GROUP BY workspace_id',
         )
-      ).map((r) => ({ workspaceId: r.workspace_id, depth: Number(r.depth), oldestReceivedAt: r.oldest ?? undefined })),
+      ).map((r) => ({
+        workspaceId: r.workspace_id,
+        depth: Number(r.depth),
+        oldestReceivedAt: r.oldest ?? undefined,
+      })),
   };
 
   readonly chats = {
@@ -255,7 +263,12 @@ export class PgStore implements Store {
       return row?.state;
     },
     lookup: async (workspaceId: string, wanted: string[]) => {
-      const rows = await this.#rows<{ key: string; record_id: string; keys: string[]; modified_time: string }>(
+      const rows = await this.#rows<{
+        key: string;
+        record_id: string;
+        keys: string[];
+        modified_time: string;
+      }>(
         `SELECT k.key, r.record_id, r.keys, r.modified_time
          FROM phone_index_keys k JOIN phone_index_records r USING (workspace_id, record_id)
          WHERE k.workspace_id = $1 AND k.key = ANY($2)`,
@@ -351,7 +364,10 @@ export class PgStore implements Store {
     try {
       const [row] = await this.#rows<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
       if ((row?.v ?? 0) < SCHEMA_VERSION)
-        return { ok: false, reason: `the database schema is at ${row?.v ?? 0}, this version needs ${SCHEMA_VERSION}` };
+        return {
+          ok: false,
+          reason: `the database schema is at ${row?.v ?? 0}, this version needs ${SCHEMA_VERSION}`,
+        };
       return { ok: true };
     } catch (e) {
       return { ok: false, reason: `PostgreSQL does not answer (${(e as Error).message})` };
@@ -359,7 +375,9 @@ export class PgStore implements Store {
   }
 
   async sweep(now: number): Promise<SweepResult> {
-    const seen = await this.#pool.query('DELETE FROM received WHERE received_at < $1', [now - RETENTION.seenMs]);
+    const seen = await this.#pool.query('DELETE FROM received WHERE received_at < $1', [
+      now - RETENTION.seenMs,
+    ]);
     const cutoff = new Date(now - RETENTION.dayLinesMs).toISOString().slice(0, 10);
     const days = await this.#pool.query(
       `UPDATE chat_days SET lines = '[]'::jsonb,
