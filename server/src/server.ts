@@ -22,6 +22,7 @@ import { Intake } from './jobs/intake.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { workspaceTurn, type RunnerDeps } from './jobs/workspaceRun.js';
 import { Secrets } from './store/crypto.js';
+import type { DocumentStoreOptions } from './store/document/documentStore.js';
 import { openStore } from './store/open.js';
 import type { Workspace } from './store/schema.js';
 import type { Frozen, Store } from './store/store.js';
@@ -62,6 +63,8 @@ export interface StartOptions {
   batchSize?: number;
   /** HTTP server timeouts (tests use short ones) */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /** the embedded store's options (tests inject a full disk through its file-system seam) */
+  store?: DocumentStoreOptions;
 }
 
 export interface HttpTimeouts {
@@ -95,7 +98,7 @@ export class StartupError extends Error {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const dataDir = path.dirname(path.resolve(config.dataFile));
-  const store = await openStore(config);
+  const store = await openStore(config, options.store);
   let server: http.Server | undefined;
   try {
     // Bind first: with PORT=0 the public URL is only known once listening.
@@ -114,7 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return await compose(config, options, { log, store, server, publicUrl, secrets, dataDir });
   } catch (e) {
     server?.close();
-    await store.close().catch(() => undefined);
+    await store.close({ flush: false }).catch(() => undefined);
     throw e;
   }
 }

@@ -162,8 +162,11 @@ export interface Store {
   health(): Promise<StoreHealth>;
   /** Forgets what retention allows (message ids after 7 days, lines of days after 35, old log entries). */
   sweep(now: number): Promise<SweepResult>;
-  /** Waits for writes in flight and releases the files or connections. */
-  close(): Promise<void>;
+  /**
+   * Waits for writes in flight and releases the files or connections. `flush: false` (a start that
+   * failed): nothing more is written, the data stays byte for byte as it was.
+   */
+  close(opts?: { flush?: boolean }): Promise<void>;
 }
 
 /** A workspace change as one commit (admin changes: the settings, activation, the connection). */

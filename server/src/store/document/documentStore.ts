@@ -34,7 +34,7 @@ import { Journal, realIo, replayJournal, type JournalIo } from './journal.js';
 import { fromLegacy, isLegacy } from './legacy.js';
 import { FileLock } from './lock.js';
 import * as repos from './repositories.js';
-import type { DocState} from './state.js';
+import type { DocState } from './state.js';
 import { type DocOp } from './state.js';
 
 export interface DocumentStoreOptions {
@@ -185,12 +185,15 @@ export class DocumentStore implements Store {
     await this.#rewriteAll(this.#journal.generation + 1);
   }
 
-  async close(): Promise<void> {
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
-    await this.flush().catch(() => undefined);
+    if (opts.flush !== false) await this.flush().catch(() => undefined);
+    else await this.#idle();
     this.#closed = true;
     await this.#journal.close();
-    if (this.#health.ok) await rm(this.#journal.file, { force: true });
+    // Empty (a header only): the data file alone is the store.
+    if (this.#health.ok && this.#journal.bytes <= this.#journal.headerBytes)
+      await rm(this.#journal.file, { force: true });
     this.#lock.release();
   }
 

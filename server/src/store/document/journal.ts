@@ -53,11 +53,15 @@ export class Journal {
     return this.#bytes;
   }
 
+  /** bytes of the header line (a journal of this size holds no operation) */
+  headerBytes = 0;
+
   /** Creates the file with its header (durable, directory entry included). */
   async start(): Promise<void> {
     const fh = await this.io.open(this.file);
     this.#fh = fh;
     await this.#write(Buffer.from(`${JSON.stringify({ journal: HEADER, generation: this.generation })}\n`));
+    this.headerBytes = this.#bytes;
     await syncDir(path.dirname(this.file));
   }
 

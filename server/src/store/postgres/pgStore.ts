@@ -403,7 +403,7 @@ export class PgStore implements Store {
     return { seen: seen.rowCount ?? 0, days: days.rowCount ?? 0, log: log.rowCount ?? 0 };
   }
 
-  async close(): Promise<void> {
+  async close(_opts: { flush?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.end();
