@@ -14,6 +14,25 @@ export default tseslint.config(
     },
   },
   {
+    // Only server/src/zoho/sdk/ imports the Zoho SDK: its process-global state and its pitfalls stay
+    // behind the gateway (tests may drive the SDK against the emulator).
+    files: ['server/**', 'widget/**', 'scripts/**'],
+    ignores: ['server/src/zoho/sdk/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@zohocrm/typescript-sdk-8.0',
+              message: 'Only server/src/zoho/sdk/ imports the Zoho SDK; use the ZohoGateway.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -2,7 +2,7 @@
 import { createZohoEmulator, type SeededOrg, type ZohoEmulator } from '../../emulator/zoho/index.js';
 import type { ZohoCallKind, ZohoGateway } from '../../server/src/zoho/gateway.js';
 import { TokenManager, type TokenSet } from '../../server/src/zoho/oauth.js';
-import { createSdkGateway } from '../../server/src/zoho/sdkGateway.js';
+import { createSdkGateway } from '../../server/src/zoho/sdk/index.js';
 
 export const CLIENT_ID = '1000.TESTCLIENT';
 export const CLIENT_SECRET = 'test-client-secret';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SeededOrg } from '../../emulator/zoho/index.js';
 import { ZohoError } from '../../server/src/zoho/errors.js';
 import type { ZohoGateway } from '../../server/src/zoho/gateway.js';
-import { createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdkGateway.js';
+import { createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdk/index.js';
 import { sdkLane } from '../../server/src/zoho/sdkLane.js';
 import {
   CLIENT_ID,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeededOrg } from '../../emulator/zoho/index.js';
 import { ZohoError } from '../../server/src/zoho/errors.js';
-import { callKindOf, createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdkGateway.js';
+import { callKindOf, createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdk/index.js';
 import { gatewayWithToken, seedOrg, startEmulator, type Env } from './helpers.js';
 
 let env: Env;

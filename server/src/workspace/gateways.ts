@@ -7,7 +7,7 @@
  * `background(ws)`: the same gateway, but paced near the daily credit limit, and `runDelay(ws)` says
  * how long a sync run should be put off once the limit (less a reserve for the admin) is reached.
  */
-import { createSdkGateway } from '../zoho/sdkGateway.js';
+import { createSdkGateway } from '../zoho/sdk/index.js';
 import { TokenManager } from '../zoho/oauth.js';
 import type { ZohoCallKind, ZohoGateway } from '../zoho/gateway.js';
 import { CreditBudget, concurrencyFor, dailyCreditsFor } from '../zoho/limits.js';

@@ -1,6 +1,6 @@
 /**
  * The Zoho CRM operations this product needs, independent of how they are performed.
- * `sdkGateway.ts` implements it on @zohocrm/typescript-sdk-8.0 (the only module importing the SDK);
+ * `sdk/` implements it on @zohocrm/typescript-sdk-8.0 (the only folder importing the SDK);
  * tests may use the emulator through the real implementation, or a fake gateway.
  *
  * Whole-call failures reject with a `ZohoError` (typed code). Batch writes resolve with one

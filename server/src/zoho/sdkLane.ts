@@ -14,7 +14,7 @@
  *   switches to the org of the oldest waiting call. Nobody starves: a waiting call is served after
  *   at most the calls that were eligible when it arrived.
  *
- * The lane knows nothing about the SDK; `sdkGateway.ts` re-initialises the SDK at the start of a
+ * The lane knows nothing about the SDK; `sdk/client.ts` re-initialises the SDK at the start of a
  * turn (and when a call brings a new access token).
  */
 
