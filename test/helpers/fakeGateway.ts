@@ -1,10 +1,13 @@
 /**
  * An in-memory ZohoGateway for worker tests: exact-match lookups, no index lag, and a switch that
- * performs a write and then loses its answer (as a crash or a timeout would).
+ * performs a write and then loses its answer (as a crash or a timeout would). Records carry
+ * Created_Time and Modified_Time (ISO, strictly increasing); `editRecord` and `deleteRecord` play a
+ * person in the CRM; a write to a deleted record fails as the real gateway reports it (not_found).
  */
 import { ZohoError } from '../../server/src/zoho/errors.js';
 import type {
   AttachmentUpload,
+  DeletedRecord,
   NewFieldSpec,
   NewNote,
   NoteUpdate,
@@ -32,16 +35,60 @@ const field = (apiName: string, type: ZohoField['type'], extra: Partial<ZohoFiel
   custom: false,
   maxLength: undefined,
   picklistValues: undefined,
+  encrypted: false,
   ...extra,
 });
+
+const byId = (a: { id: string }, b: { id: string }) =>
+  a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function gone(field: 'id' | 'Parent_Id'): RowResult<{ id: string }> {
+  const message =
+    field === 'id' ? 'the id given seems to be invalid' : 'the related id given seems to be invalid';
+  return { ok: false, code: 'not_found', zohoCode: 'INVALID_DATA', message, field };
+}
 
 export class FakeGateway implements ZohoGateway {
   readonly records = new Map<string, ZohoRecord>();
   readonly notes = new Map<string, ZohoNote & { recordId: string }>();
   readonly attachments = new Map<string, (ZohoAttachment & { noteId: string })[]>();
   readonly calls: Record<string, number> = {};
+  /** Deleted record id → when (ISO). */
+  readonly deleted = new Map<string, string>();
   #ids = 1000;
+  #lastTime = 0;
+  #offset = 0;
   #lose = new Set<Lossy>();
+
+  /** Now as ISO, strictly after the last time handed out (two writes never share a Modified_Time). */
+  #stamp(): string {
+    this.#lastTime = Math.max(Date.now() + this.#offset, this.#lastTime + 1);
+    return new Date(this.#lastTime).toISOString();
+  }
+
+  /** Moves the fake's clock forward (its Created/Modified_Time and deletion times). */
+  advanceTime(ms: number): void {
+    this.#offset += ms;
+  }
+
+  /** The fake's clock now, as ISO. */
+  now(): string {
+    return new Date(Date.now() + this.#offset).toISOString();
+  }
+
+  /** A person edits a record in the CRM: its values and Modified_Time change. */
+  editRecord(id: string, values: Record<string, unknown>): void {
+    const r = this.records.get(id);
+    if (!r) throw new Error(`fake: no record ${id}`);
+    Object.assign(r, values, { Modified_Time: this.#stamp() });
+  }
+
+  /** A person deletes (or merges away) a record in the CRM; its Notes go with it. */
+  deleteRecord(id: string): void {
+    if (!this.records.delete(id)) throw new Error(`fake: no record ${id}`);
+    this.deleted.set(id, this.#stamp());
+    for (const [nid, n] of this.notes) if (n.recordId === id) this.notes.delete(nid);
+  }
 
   /** The next call of `method` is performed, then answers with a lost-connection error. */
   loseNextAnswer(method: Lossy): void {
@@ -100,6 +147,53 @@ export class FakeGateway implements ZohoGateway {
     const wanted = new Set(values);
     return [...this.records.values()].filter((r) => phoneFields.some((f) => wanted.has(String(r[f] ?? ''))));
   }
+  async scanRecords(
+    _m: string,
+    _fields: string[],
+    afterId: string | undefined,
+    limit = 2000,
+  ): Promise<{ records: ZohoRecord[]; more: boolean }> {
+    this.#count('coql');
+    const after = afterId === undefined ? [] : [{ id: afterId }];
+    const rest = [...this.records.values()].sort(byId).filter((r) => after.every((a) => byId(r, a) > 0));
+    return { records: rest.slice(0, limit).map((r) => ({ ...r })), more: rest.length > limit };
+  }
+  async modifiedSince(
+    _m: string,
+    _fields: string[],
+    since: string,
+    pageToken?: string,
+  ): Promise<{ records: ZohoRecord[]; next: string | undefined }> {
+    this.#count('record_list');
+    const from = Date.parse(since);
+    const changed = [...this.records.values()]
+      .filter((r) => Date.parse(String(r.Modified_Time)) >= from)
+      .sort((a, b) => String(a.Modified_Time).localeCompare(String(b.Modified_Time)) || byId(a, b));
+    const start = Number(pageToken ?? '0');
+    const page = changed.slice(start, start + 200).map((r) => ({ ...r }));
+    return { records: page, next: changed.length > start + 200 ? String(start + 200) : undefined };
+  }
+  async deletedSince(
+    _m: string,
+    since: string | undefined,
+    pageToken?: string,
+  ): Promise<{ deleted: DeletedRecord[]; next: string | undefined }> {
+    this.#count('deleted_list');
+    const from = since === undefined ? -Infinity : Date.parse(since);
+    const all = [...this.deleted]
+      .map(([id, deletedTime]) => ({ id, deletedTime }))
+      .filter((d) => Date.parse(d.deletedTime) >= from)
+      .sort((a, b) => b.deletedTime.localeCompare(a.deletedTime));
+    const start = Number(pageToken ?? '0');
+    return {
+      deleted: all.slice(start, start + 200),
+      next: all.length > start + 200 ? String(start + 200) : undefined,
+    };
+  }
+  async countRecords(): Promise<number> {
+    this.#count('record_count');
+    return this.records.size;
+  }
   async getRecords(_m: string, ids: string[]): Promise<ZohoRecord[]> {
     this.#count('record_get');
     return ids.map((id) => this.records.get(id)).filter((r): r is ZohoRecord => r !== undefined);
@@ -108,7 +202,8 @@ export class FakeGateway implements ZohoGateway {
     this.#count('record_create');
     const out = rows.map((row) => {
       const id = this.#id();
-      this.records.set(id, { ...row, id, Created_Time: new Date().toISOString() });
+      const at = this.#stamp();
+      this.records.set(id, { ...row, id, Created_Time: at, Modified_Time: at });
       return { ok: true as const, value: { id } };
     });
     this.#maybeLose('createRecords');
@@ -120,14 +215,16 @@ export class FakeGateway implements ZohoGateway {
   ): Promise<RowResult<{ id: string }>[]> {
     this.#count('record_update');
     return rows.map((row) => {
+      if (this.deleted.has(row.id)) return gone('id');
       const r = this.records.get(row.id);
-      if (r) Object.assign(r, row);
+      if (r) Object.assign(r, row, { Modified_Time: this.#stamp() });
       return { ok: true as const, value: { id: row.id } };
     });
   }
   async createNotes(notes: NewNote[]): Promise<RowResult<{ id: string }>[]> {
     this.#count('note_create');
-    const out = notes.map((n) => {
+    const out = notes.map((n): RowResult<{ id: string }> => {
+      if (this.deleted.has(n.recordId)) return gone('Parent_Id');
       const id = this.#id();
       const now = new Date().toISOString();
       this.notes.set(id, {
@@ -147,9 +244,10 @@ export class FakeGateway implements ZohoGateway {
   }
   async updateNotes(notes: NoteUpdate[]): Promise<RowResult<{ id: string }>[]> {
     this.#count('note_update');
-    return notes.map((n) => {
+    return notes.map((n): RowResult<{ id: string }> => {
       const note = this.notes.get(n.id);
-      if (note) Object.assign(note, { title: n.title, content: n.content });
+      if (!note) return gone('id');
+      Object.assign(note, { title: n.title, content: n.content });
       return { ok: true as const, value: { id: n.id } };
     });
   }

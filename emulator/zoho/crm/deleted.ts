@@ -19,7 +19,7 @@ import type { DeletedRec } from '../model/types.js';
 import { ApiError, q, sendJson, sendNoContent } from '../http/errors.js';
 import { dt, minUser } from '../records/values.js';
 import { need, pageOf, paging, type Ctx } from './context.js';
-import { ifModifiedSince } from './recordList.js';
+import { ifModifiedSince, wholeSecond } from './recordList.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const RECYCLE_BIN_DAYS = 60;
@@ -72,7 +72,7 @@ export function listDeleted(ctx: Ctx, mod: ModuleState): void {
   for (const rec of mod.deleted.values()) {
     const v = deletedView(rec, now);
     if (!v || (type !== 'all' && v.type !== type)) continue;
-    if (since !== undefined && Math.floor(v.time / 1000) * 1000 < since) continue;
+    if (since !== undefined && wholeSecond(v.time) < wholeSecond(since)) continue;
     views.push(v);
   }
   views.sort((a, b) => b.time - a.time || compareIds(b.rec.id, a.rec.id));

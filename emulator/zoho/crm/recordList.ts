@@ -59,9 +59,14 @@ export function ifModifiedSince(ctx: Ctx): number | undefined {
   return ms;
 }
 
-/** Modified at or after `since`, to the second (Zoho keeps whole seconds). */
+/** The whole second of a time: Zoho keeps whole seconds, and its header carries whole seconds. */
+export function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/** Modified at or after `since`, to the second. */
 export function modifiedSince(r: RecordRec, since: number): boolean {
-  return Math.floor(r.modifiedAt / 1000) * 1000 >= since;
+  return wholeSecond(r.modifiedAt) >= wholeSecond(since);
 }
 
 function keyOf(r: RecordRec, by: SortBy): number {
