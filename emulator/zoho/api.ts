@@ -1,6 +1,7 @@
 /** The emulator's public API: what tests, the sandbox and the benchmarks program against. */
 import type express from 'express';
 import type { AttachmentRec, FieldSeed, OrgSeed, SeededOrg, SeededUser, UserSeed } from './model/types.js';
+import type { MessyPhoneSeed, SeededPhone, SeedRecordsOptions } from './seed/bulk.js';
 
 export interface EmulatorOptions {
   /** JSON snapshot, loaded at start and saved (debounced) on change. */
@@ -41,7 +42,8 @@ export interface EmulatorControls {
 
 export interface EmulatorStats {
   /** Calls by kind: users, org, modules, fields, field_write, related_lists, coql, search, record_get,
-   * record_create, record_update, record_upsert, record_delete, note_create, note_update, note_list,
+   * record_list (the list without ids), deleted_list, record_count, record_create, record_update,
+   * record_upsert, record_delete, note_create, note_update, note_list,
    * note_delete, attachment, token, plus throttled (429 by the cap) and injected (failNext). */
   calls(orgId?: string): Record<string, number>;
   /** Requests to the token endpoint with grant_type=refresh_token (successful or not). */
@@ -63,6 +65,8 @@ export interface EmulatorField {
   custom: boolean;
   length: number | undefined;
   picklistValues: string[] | undefined;
+  /** Zoho's field encryption is on (its metadata `crypt` is non-null). */
+  encrypted: boolean;
 }
 
 export interface EmulatorStateApi {
@@ -90,7 +94,35 @@ export interface EmulatorStateApi {
     fields: Record<string, unknown>,
     byUserId?: string,
   ): void;
-  deleteRecord(orgId: string, module: string, id: string): void;
+  /** Deletes a record as a human in the CRM UI would: to the recycle bin, listed by `GET /{module}/deleted`. */
+  deleteRecord(orgId: string, module: string, id: string, byUserId?: string): void;
+  /**
+   * Merges duplicates as a human in the CRM UI would (Find and Merge): `otherIds` (1 or 2) are deleted
+   * and listed as deleted, their Notes and attachments move to the master, the master takes the
+   * values `take` names (field → record id) and its Modified_Time moves.
+   */
+  mergeRecords(
+    orgId: string,
+    module: string,
+    masterId: string,
+    otherIds: string[],
+    opts?: { byUserId?: string; take?: Record<string, string> },
+  ): void;
+  /**
+   * Inserts many records at once (100,000 in a few seconds), validated like API writes except phone
+   * values (only length-checked: seeds hold legacy spellings). A row may carry `Created_Time` /
+   * `Modified_Time` (ISO with offset, or ms). Returns the new ids in row order.
+   */
+  seedRecords(
+    orgId: string,
+    module: string,
+    rows: Record<string, unknown>[],
+    opts?: SeedRecordsOptions,
+  ): string[];
+  /** One record per number, the number spelt by `spell` in one of the module's phone fields. */
+  seedMessyPhones(orgId: string, module: string, spec: MessyPhoneSeed): SeededPhone[];
+  /** Turns Zoho's field encryption on (or off) for a field, as an admin in the CRM's setup would. */
+  encryptField(orgId: string, module: string, apiName: string, on?: boolean): EmulatorField;
   addField(orgId: string, module: string, field: FieldSeed): EmulatorField;
   deleteField(orgId: string, module: string, apiName: string): void;
   addUser(orgId: string, user: UserSeed): SeededUser;

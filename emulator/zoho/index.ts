@@ -35,6 +35,8 @@ export type {
   EmuFieldType,
 } from './model/types.js';
 export { SANDBOX_ORG_ID } from './seed/defaults.js';
+export type { MessyPhoneSeed, SeededPhone, SeedRecordsOptions } from './seed/bulk.js';
+export { seededRandom } from './seed/bulk.js';
 export { ALL_SCOPES } from './model/emuState.js';
 
 interface Clock {

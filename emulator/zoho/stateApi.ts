@@ -1,6 +1,7 @@
 /**
  * The state API: what tests and the sandbox read from the emulated CRM, and what a person does in
- * the CRM's UI (create, edit or delete a record, add a field, a user, change a profile). Misuse
+ * the CRM's UI (create, edit or delete a record, add a field, a user, change a profile; merging,
+ * encrypting a field and bulk seeding are in stateBulk.ts). Misuse
  * throws an Error naming what is wrong; invalid record data throws with Zoho's error code.
  */
 import type { EmulatorField, EmulatorStateApi } from './api.js';
@@ -11,8 +12,9 @@ import type { FieldDef, UserRec } from './model/types.js';
 import { describeOrg, describeUser } from './model/describe.js';
 import { serializeNote, serializeRecord } from './records/serialize.js';
 import { validateRecordRow, type Validated } from './records/validate.js';
-import { applyUpdate, insertRecord, type Change } from './records/write.js';
+import { applyUpdate, deleteRecord, insertRecord, type Change } from './records/write.js';
 import { removeField } from './crm/fields.js';
+import { bulkApi } from './stateBulk.js';
 
 export function describeField(f: FieldDef): EmulatorField {
   return {
@@ -24,6 +26,7 @@ export function describeField(f: FieldDef): EmulatorField {
     custom: f.custom,
     length: f.length,
     picklistValues: f.picklist?.map((p) => p.display),
+    encrypted: f.encrypted === true,
   };
 }
 
@@ -100,9 +103,10 @@ function recordsApi(core: EmuCore) {
       applyUpdate(org, mod, rec, v.changes, v.ownerId, change);
       core.changed();
     },
-    deleteRecord(orgId, module, id) {
+    deleteRecord(orgId, module, id, byUserId) {
       const org = find.org(orgId);
-      org.removeRecord(find.module(org, module), id);
+      if (!deleteRecord(org, find.module(org, module), id, by(org, byUserId)))
+        throw new Error(`emulator: no record ${id} in ${module}`);
       core.changed();
     },
   } satisfies Partial<EmulatorStateApi>;
@@ -206,5 +210,6 @@ export function createStateApi(core: EmuCore): EmulatorStateApi {
     ...recordsApi(core),
     ...contentApi(core),
     ...setupApi(core),
+    ...bulkApi(core),
   };
 }

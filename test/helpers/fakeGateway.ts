@@ -1,10 +1,13 @@
 /**
  * An in-memory ZohoGateway for worker tests: exact-match lookups, no index lag, and a switch that
- * performs a write and then loses its answer (as a crash or a timeout would).
+ * performs a write and then loses its answer (as a crash or a timeout would). Records carry
+ * Created_Time and Modified_Time (ISO, strictly increasing); `editRecord` and `deleteRecord` play a
+ * person in the CRM; a write to a deleted record fails as the real gateway reports it (not_found).
  */
 import { ZohoError } from '../../server/src/zoho/errors.js';
 import type {
   AttachmentUpload,
+  DeletedRecord,
   NewFieldSpec,
   NewNote,
   NoteUpdate,
@@ -21,15 +24,6 @@ import type {
 
 type Lossy = 'createRecords' | 'createNotes' | 'uploadNoteAttachment';
 
-/** Zoho's answer to a write whose record (or Note, or parent) is gone: INVALID_DATA on the id. */
-const gone = (field: string): RowResult<{ id: string }> => ({
-  ok: false,
-  code: 'validation',
-  zohoCode: 'INVALID_DATA',
-  message: 'the id given seems to be invalid',
-  field,
-});
-
 const field = (apiName: string, type: ZohoField['type'], extra: Partial<ZohoField> = {}): ZohoField => ({
   id: apiName,
   apiName,
@@ -45,16 +39,65 @@ const field = (apiName: string, type: ZohoField['type'], extra: Partial<ZohoFiel
   ...extra,
 });
 
+const byId = (a: { id: string }, b: { id: string }) =>
+  a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function gone(field: 'id' | 'Parent_Id'): RowResult<{ id: string }> {
+  const message =
+    field === 'id' ? 'the id given seems to be invalid' : 'the related id given seems to be invalid';
+  return { ok: false, code: 'not_found', zohoCode: 'INVALID_DATA', message, field };
+}
+
 export class FakeGateway implements ZohoGateway {
   readonly records = new Map<string, ZohoRecord>();
   readonly notes = new Map<string, ZohoNote & { recordId: string }>();
   readonly attachments = new Map<string, (ZohoAttachment & { noteId: string })[]>();
   readonly calls: Record<string, number> = {};
-  /** ids of records deleted in the CRM, with when */
+  /** Deleted record id → when (ISO). */
   readonly deleted = new Map<string, string>();
   #ids = 1000;
-  #clock = 0;
+  #lastTime = 0;
+  #offset = 0;
   #lose = new Set<Lossy>();
+
+  /** Now as ISO, strictly after the last time handed out (two writes never share a Modified_Time). */
+  #stamp(): string {
+    this.#lastTime = Math.max(Date.now() + this.#offset, this.#lastTime + 1);
+    return new Date(this.#lastTime).toISOString();
+  }
+
+  /** Moves the fake's clock forward (its Created/Modified_Time and deletion times). */
+  advanceTime(ms: number): void {
+    this.#offset += ms;
+  }
+
+  /** The fake's clock now, as ISO. */
+  now(): string {
+    return new Date(Date.now() + this.#offset).toISOString();
+  }
+
+  /** A person creates a record in the CRM. */
+  addRecord(fields: Record<string, unknown>): ZohoRecord {
+    const id = String(++this.#ids);
+    const at = this.#stamp();
+    const record = { ...fields, id, Created_Time: at, Modified_Time: at };
+    this.records.set(id, record);
+    return record;
+  }
+
+  /** A person edits a record in the CRM: its values and Modified_Time change. */
+  editRecord(id: string, values: Record<string, unknown>): void {
+    const r = this.records.get(id);
+    if (!r) throw new Error(`fake: no record ${id}`);
+    Object.assign(r, values, { Modified_Time: this.#stamp() });
+  }
+
+  /** A person deletes (or merges away) a record in the CRM; its Notes go with it. */
+  deleteRecord(id: string): void {
+    if (!this.records.delete(id)) throw new Error(`fake: no record ${id}`);
+    this.deleted.set(id, this.#stamp());
+    for (const [nid, n] of this.notes) if (n.recordId === id) this.notes.delete(nid);
+  }
 
   /** The next call of `method` is performed, then answers with a lost-connection error. */
   loseNextAnswer(method: Lossy): void {
@@ -69,27 +112,6 @@ export class FakeGateway implements ZohoGateway {
   }
   #id(): string {
     return String(++this.#ids);
-  }
-  /** Zoho's Modified_Time: a second apart per write, so If-Modified-Since sees every change. */
-  #tick(): string {
-    this.#clock = Math.max(Date.now(), this.#clock + 1000);
-    return new Date(this.#clock).toISOString();
-  }
-
-  /** A record as a person creates it in the CRM. */
-  addRecord(fields: Record<string, unknown>): ZohoRecord {
-    const id = this.#id();
-    const at = this.#tick();
-    const record = { ...fields, id, Created_Time: at, Modified_Time: at };
-    this.records.set(id, record);
-    return record;
-  }
-
-  /** A record deleted by a person in the CRM (its Notes go with it). */
-  deleteRecord(id: string): void {
-    this.records.delete(id);
-    this.deleted.set(id, this.#tick());
-    for (const [noteId, n] of this.notes) if (n.recordId === id) this.notes.delete(noteId);
   }
 
   async currentUser(): Promise<ZohoUser> {
@@ -141,33 +163,41 @@ export class FakeGateway implements ZohoGateway {
     limit = 2000,
   ): Promise<{ records: ZohoRecord[]; more: boolean }> {
     this.#count('coql');
-    const all = [...this.records.values()]
-      .filter((r) => afterId === undefined || BigInt(r.id) > BigInt(afterId))
-      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { records: all.slice(0, limit), more: all.length > limit };
+    const after = afterId === undefined ? [] : [{ id: afterId }];
+    const rest = [...this.records.values()].sort(byId).filter((r) => after.every((a) => byId(r, a) > 0));
+    return { records: rest.slice(0, limit).map((r) => ({ ...r })), more: rest.length > limit };
   }
   async modifiedSince(
     _m: string,
-    _f: string[],
+    _fields: string[],
     since: string,
-  ): Promise<{ records: ZohoRecord[]; next: undefined }> {
+    pageToken?: string,
+  ): Promise<{ records: ZohoRecord[]; next: string | undefined }> {
     this.#count('record_list');
-    const after = Date.parse(since);
-    const records = [...this.records.values()]
-      .filter((r) => Date.parse(String(r.Modified_Time)) > after)
-      .sort((a, b) => Date.parse(String(a.Modified_Time)) - Date.parse(String(b.Modified_Time)));
-    return { records, next: undefined };
+    const from = Date.parse(since);
+    const changed = [...this.records.values()]
+      .filter((r) => Date.parse(String(r.Modified_Time)) >= from)
+      .sort((a, b) => String(a.Modified_Time).localeCompare(String(b.Modified_Time)) || byId(a, b));
+    const start = Number(pageToken ?? '0');
+    const page = changed.slice(start, start + 200).map((r) => ({ ...r }));
+    return { records: page, next: changed.length > start + 200 ? String(start + 200) : undefined };
   }
   async deletedSince(
     _m: string,
     since: string | undefined,
-  ): Promise<{ deleted: { id: string; deletedTime: string }[]; next: undefined }> {
+    pageToken?: string,
+  ): Promise<{ deleted: DeletedRecord[]; next: string | undefined }> {
     this.#count('deleted_list');
-    const after = since ? Date.parse(since) : 0;
-    const deleted = [...this.deleted]
-      .filter(([, at]) => Date.parse(at) > after)
-      .map(([id, deletedTime]) => ({ id, deletedTime }));
-    return { deleted, next: undefined };
+    const from = since === undefined ? -Infinity : Date.parse(since);
+    const all = [...this.deleted]
+      .map(([id, deletedTime]) => ({ id, deletedTime }))
+      .filter((d) => Date.parse(d.deletedTime) >= from)
+      .sort((a, b) => b.deletedTime.localeCompare(a.deletedTime));
+    const start = Number(pageToken ?? '0');
+    return {
+      deleted: all.slice(start, start + 200),
+      next: all.length > start + 200 ? String(start + 200) : undefined,
+    };
   }
   async countRecords(): Promise<number> {
     this.#count('record_count');
@@ -181,7 +211,7 @@ export class FakeGateway implements ZohoGateway {
     this.#count('record_create');
     const out = rows.map((row) => {
       const id = this.#id();
-      const at = this.#tick();
+      const at = this.#stamp();
       this.records.set(id, { ...row, id, Created_Time: at, Modified_Time: at });
       return { ok: true as const, value: { id } };
     });
@@ -193,17 +223,17 @@ export class FakeGateway implements ZohoGateway {
     rows: ({ id: string } & Record<string, unknown>)[],
   ): Promise<RowResult<{ id: string }>[]> {
     this.#count('record_update');
-    return rows.map((row): RowResult<{ id: string }> => {
+    return rows.map((row) => {
+      if (this.deleted.has(row.id)) return gone('id');
       const r = this.records.get(row.id);
-      if (!r) return gone('id');
-      Object.assign(r, row, { Modified_Time: this.#tick() });
+      if (r) Object.assign(r, row, { Modified_Time: this.#stamp() });
       return { ok: true as const, value: { id: row.id } };
     });
   }
   async createNotes(notes: NewNote[]): Promise<RowResult<{ id: string }>[]> {
     this.#count('note_create');
     const out = notes.map((n): RowResult<{ id: string }> => {
-      if (!this.records.has(n.recordId)) return gone('Parent_Id');
+      if (this.deleted.has(n.recordId)) return gone('Parent_Id');
       const id = this.#id();
       const now = new Date().toISOString();
       this.notes.set(id, {

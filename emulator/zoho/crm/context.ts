@@ -141,8 +141,11 @@ export function listInfo(a: {
   nextPageToken?: string | null;
   previousPageToken?: string | null;
   pageTokenExpiry?: string | null;
+  /** Record lists also carry `call` and `email` (the OAS `Info`; false in the doc's samples). */
+  recordList?: boolean;
 }): Record<string, unknown> {
   return {
+    ...(a.recordList ? { call: false } : {}),
     per_page: a.perPage,
     next_page_token: a.nextPageToken ?? null,
     count: a.count,
@@ -151,6 +154,7 @@ export function listInfo(a: {
     previous_page_token: a.previousPageToken ?? null,
     page_token_expiry: a.pageTokenExpiry ?? null,
     sort_order: a.sortOrder,
+    ...(a.recordList ? { email: false } : {}),
     more_records: a.more,
   };
 }

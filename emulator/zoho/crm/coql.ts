@@ -6,7 +6,7 @@ import { Errors, sendJson, sendNoContent } from '../http/errors.js';
 import { jsonBody } from '../http/body.js';
 import { fieldValue } from '../records/values.js';
 import { CoqlError, parseCoql, type CoqlQuery } from '../query/coqlParser.js';
-import { candidates, compile, resolveSelect, sorter } from '../query/coqlEval.js';
+import { candidates, compile, idLowerBound, resolveSelect, sorter } from '../query/coqlEval.js';
 import { byMethod, need, visible, type Ctx } from './context.js';
 
 /** The module a query reads: an ordinary module, or INVALID_QUERY naming the FROM clause. */
@@ -25,11 +25,29 @@ function moduleOf(ctx: Ctx, parsed: CoqlQuery): ModuleState {
   );
 }
 
-/** The records the WHERE selects (from the value index when it can), in ORDER BY order. */
+/**
+ * The records the WHERE selects (from the value index when it can), in ORDER BY order. In id order
+ * (no ORDER BY, or `order by id`) over a module stored in id order, the walk stops once the page and
+ * one more row are found: an index build's `where id > … order by id limit 2000` costs its page, not
+ * the module.
+ */
 function matching(ctx: Ctx, mod: ModuleState, parsed: CoqlQuery): RecordRec[] {
   const pred = parsed.where ? compile(mod, parsed.where) : () => true;
   const sort = sorter(mod, parsed.orderBy);
   const cand = parsed.where ? candidates(mod, parsed.where) : undefined;
+  const [first, ...others] = parsed.orderBy;
+  if (!cand && mod.idOrdered && others.length === 0 && (!first || first.field.toLowerCase() === 'id')) {
+    const ids = first?.desc ? undefined : mod.idsAfter(parsed.where && idLowerBound(parsed.where));
+    const wanted = parsed.offset + parsed.limit + 1;
+    const out: RecordRec[] = [];
+    const take = (r: RecordRec | undefined) => !!r && visible(ctx, r) && pred(r) && out.push(r) >= wanted;
+    if (ids) {
+      for (const id of ids) if (take(mod.records.get(id))) break;
+    } else {
+      for (const r of [...mod.records.values()].reverse()) if (take(r)) break;
+    }
+    return out;
+  }
   const matched: RecordRec[] = [];
   const consider = (r: RecordRec | undefined) => {
     if (r && visible(ctx, r) && pred(r)) matched.push(r);

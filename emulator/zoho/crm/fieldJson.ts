@@ -2,6 +2,7 @@
 import type { OrgState } from '../model/orgState.js';
 import type { EmuFieldType, FieldDef } from '../model/types.js';
 import { dt } from '../records/values.js';
+import { cryptJson } from '../model/encryption.js';
 import { profilesOf } from './modules.js';
 
 function jsonType(t: EmuFieldType): string {
@@ -75,7 +76,8 @@ export function fieldJson(org: OrgState, f: FieldDef, seq: number): Record<strin
     system_mandatory: f.mandatory,
     virtual_field: false,
     json_type: jsonType(f.dataType),
-    crypt: null,
+    // null unless encrypted (model/encryption.ts gives the shape and its sources)
+    crypt: cryptJson(f),
     created_source: f.custom ? 'crm' : 'default',
     display_type: -1,
     ui_type: uiType(f.dataType),

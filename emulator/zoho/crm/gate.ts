@@ -36,8 +36,11 @@ function segments(req: Request): string[] {
     });
 }
 
-/** Call kind for the counters (one kind per credit-consuming call type). */
-export function classify(method: string, segs: string[]): string {
+/**
+ * Call kind for the counters (one kind per credit-consuming call type). `byIds`: a GET of the record
+ * list with `ids=` (reading known records: record_get; the list otherwise: record_list).
+ */
+export function classify(method: string, segs: string[], byIds = false): string {
   const [a, b, c, d] = segs;
   const al = (a ?? '').toLowerCase();
   if (al === 'users') return 'users';
@@ -54,6 +57,9 @@ export function classify(method: string, segs: string[]): string {
   if (c?.toLowerCase() === 'notes' && d === undefined) return method === 'POST' ? 'note_create' : 'note_list';
   if (b === 'search') return 'search';
   if (b === 'upsert') return 'record_upsert';
+  if (method === 'GET' && b === 'deleted') return 'deleted_list';
+  if (method === 'GET' && b === 'actions' && c === 'count') return 'record_count';
+  if (method === 'GET' && b === undefined && !byIds) return 'record_list';
   if (method === 'GET') return 'record_get';
   if (method === 'POST') return 'record_create';
   if (method === 'PUT') return 'record_update';
@@ -122,7 +128,7 @@ export function gate(core: EmuCore) {
       core.count(orgId, 'injected');
       return sendInjected(res, inj.status, inj.body);
     }
-    core.count(orgId, classify(req.method, segments(req)));
+    core.count(orgId, classify(req.method, segments(req), typeof req.query.ids === 'string'));
     res.locals.crm = caller;
     next();
   };

@@ -8,14 +8,10 @@ import { Errors } from '../http/errors.js';
 import { attachmentsRouter } from './attachments.js';
 import { byMethod, ctxOf, idParam, moduleOr400, param, type Ctx } from './context.js';
 import { recordNotes } from './notes.js';
-import {
-  createRecords,
-  deleteRecords,
-  getRecord,
-  listRecords,
-  updateRecords,
-  upsertRecords,
-} from './records.js';
+import { createRecords, deleteRecords, getRecord, updateRecords, upsertRecords } from './records.js';
+import { listRecords } from './recordList.js';
+import { listDeleted } from './deleted.js';
+import { countRecords } from './count.js';
 import { searchRecords } from './search.js';
 
 function resolveModule(req: Request, res: Response, next: NextFunction): void {
@@ -40,6 +36,8 @@ function recordsRouter(): Router {
     }),
   );
   r.all('/search', byMethod({ GET: (ctx) => searchRecords(ctx, moduleOf(ctx)) }));
+  r.all('/deleted', byMethod({ GET: (ctx) => listDeleted(ctx, moduleOf(ctx)) }));
+  r.all('/actions/count', byMethod({ GET: (ctx) => countRecords(ctx, moduleOf(ctx)) }));
   r.all('/upsert', byMethod({ POST: (ctx) => upsertRecords(ctx, moduleOf(ctx)) }));
   r.all(
     '/:id',

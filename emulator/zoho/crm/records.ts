@@ -1,27 +1,25 @@
 /**
- * Records of one module: list (GET, paged and sorted, or by `ids`), one record (GET /{id}; 204 when
+ * Records of one module (the list, GET, is in recordList.ts): one record (GET /{id}; 204 when
  * there is none), create (POST), update (PUT, rows with ids, or PUT /{id} with one row), upsert
  * (POST /upsert, matching on `duplicate_check_fields` or the module's duplicate check and unique
  * fields) and delete (DELETE /{id} or ?ids=, up to 100).
  */
 import type { ModuleState } from '../model/moduleState.js';
 import type { FieldDef, RecordRec } from '../model/types.js';
+import { deleteRecord } from '../records/write.js';
 import { Errors, q, sendJson, sendNoContent } from '../http/errors.js';
 import { pickFields } from '../records/values.js';
 import { serializeRecord } from '../records/serialize.js';
 import { rowError, validateRecordRow } from '../records/validate.js';
+import { dataRows, deleteIds, need, rowId, writeStatus, type Ctx } from './context.js';
 import {
-  dataRows,
-  deleteIds,
-  listInfo,
-  need,
-  pageOf,
-  paging,
-  rowId,
-  writeStatus,
-  type Ctx,
-} from './context.js';
-import { insertAs, insertResult, uniqueViolation, updateRow, type RowResult } from './recordWrites.js';
+  change,
+  insertAs,
+  insertResult,
+  uniqueViolation,
+  updateRow,
+  type RowResult,
+} from './recordWrites.js';
 
 export async function createRecords(ctx: Ctx, mod: ModuleState): Promise<void> {
   need(ctx, 'modules', mod.def.apiName, 'CREATE');
@@ -95,69 +93,12 @@ export function getRecord(ctx: Ctx, mod: ModuleState, id: string): void {
   sendJson(ctx.res, 200, { data: [serializeRecord(ctx.org, mod, rec, fields)] });
 }
 
-function sortRecords(
-  mod: ModuleState,
-  recs: RecordRec[],
-  sortBy: string | undefined,
-  sortOrder: string | undefined,
-): RecordRec[] {
-  const by = sortBy ? mod.field(sortBy) : undefined;
-  if (sortBy && !by && sortBy !== 'id') throw Errors.invalidParam('sort_by');
-  const desc = sortOrder === 'desc';
-  const key = (r: RecordRec): string | number => {
-    if (!by) return r.id;
-    if (by.apiName === 'Created_Time') return r.createdAt;
-    if (by.apiName === 'Modified_Time') return r.modifiedAt;
-    const v = r.values[by.apiName];
-    return typeof v === 'number' ? v : typeof v === 'string' ? v.toLowerCase() : '';
-  };
-  return recs.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    const c = ka < kb ? -1 : ka > kb ? 1 : 0;
-    return desc ? -c : c;
-  });
-}
-
-export function listRecords(ctx: Ctx, mod: ModuleState): void {
-  need(ctx, 'modules', mod.def.apiName, 'READ');
-  const fieldsParam = q(ctx.req, 'fields');
-  if (!fieldsParam && !q(ctx.req, 'cvid')) throw Errors.paramMissing('fields');
-  const fields = fieldsParam ? pickFields(mod, fieldsParam) : undefined;
-  const { page, perPage } = paging(ctx.req);
-  const idsParam = q(ctx.req, 'ids');
-  let recs: RecordRec[];
-  if (idsParam !== undefined) {
-    const ids = idsParam
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (ids.length > 100) throw Errors.limit(100, { param_name: 'ids' });
-    recs = ids.map((id) => mod.records.get(id)).filter((r): r is RecordRec => !!r);
-  } else {
-    recs = sortRecords(mod, [...mod.records.values()], q(ctx.req, 'sort_by'), q(ctx.req, 'sort_order'));
-  }
-  const { slice, more } = pageOf(recs, page, perPage);
-  if (slice.length === 0) return sendNoContent(ctx.res);
-  sendJson(ctx.res, 200, {
-    data: slice.map((r) => serializeRecord(ctx.org, mod, r, fields)),
-    info: listInfo({
-      perPage,
-      count: slice.length,
-      page,
-      more,
-      sortBy: q(ctx.req, 'sort_by') ?? 'id',
-      sortOrder: q(ctx.req, 'sort_order') ?? 'desc',
-    }),
-  });
-}
-
 export function deleteRecords(ctx: Ctx, mod: ModuleState, urlId: string | undefined): void {
   need(ctx, 'modules', mod.def.apiName, 'DELETE');
   const ids = deleteIds(ctx, urlId);
   const results = ids.map((id) => {
-    if (!mod.records.has(id)) return rowError('INVALID_DATA', 'the id given seems to be invalid', { id });
-    ctx.org.removeRecord(mod, id);
+    if (!deleteRecord(ctx.org, mod, id, change(ctx)))
+      return rowError('INVALID_DATA', 'the id given seems to be invalid', { id });
     return { code: 'SUCCESS', details: { id }, message: 'record deleted', status: 'success' };
   });
   ctx.core.changed();

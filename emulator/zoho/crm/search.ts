@@ -1,6 +1,7 @@
 /**
  * `GET /{module}/search` with `criteria`, `email`, `phone` or `word` (ANDed when several are given),
  * over the search index (records younger than the search lag are not found), at most 2,000 results.
+ * Encrypted fields: `equals` only in criteria, not searched by email/phone/word (query/encrypted.ts).
  */
 import type { ModuleState } from '../model/moduleState.js';
 import type { RecordRec } from '../model/types.js';
@@ -8,11 +9,12 @@ import { ApiError, Errors, q, sendJson, sendNoContent } from '../http/errors.js'
 import { fieldValue, pickFields } from '../records/values.js';
 import { serializeRecord } from '../records/serialize.js';
 import { compileCriteria, parseCriteria } from '../query/criteria.js';
+import { searchable } from '../query/encrypted.js';
 import { need, pageOf, paging, visible, type Ctx } from './context.js';
 
 const SEARCH_MAX_RESULTS = 2000;
 
-type Pred = (r: RecordRec) => boolean;
+export type Pred = (r: RecordRec) => boolean;
 
 function digits(s: string): string {
   return s.replace(/\D/g, '');
@@ -26,14 +28,14 @@ function stringValue(r: RecordRec, apiName: string): string | undefined {
 /** `email=`: an email field equal to it (case-insensitive). */
 function emailPred(mod: ModuleState, email: string): Pred {
   const e = email.toLowerCase();
-  const fs = mod.def.fields.filter((f) => f.dataType === 'email');
+  const fs = searchable(mod.def.fields.filter((f) => f.dataType === 'email'));
   return (r) => fs.some((f) => stringValue(r, f.apiName)?.toLowerCase() === e);
 }
 
 /** `phone=`: a phone field with the same digits, whatever the punctuation. */
 function phonePred(mod: ModuleState, phone: string): Pred {
   const d = digits(phone);
-  const fs = mod.def.fields.filter((f) => f.dataType === 'phone');
+  const fs = searchable(mod.def.fields.filter((f) => f.dataType === 'phone'));
   return (r) =>
     d.length > 0 &&
     fs.some((f) => {
@@ -46,7 +48,7 @@ function phonePred(mod: ModuleState, phone: string): Pred {
 function wordPred(ctx: Ctx, mod: ModuleState, word: string): Pred {
   const w = word.toLowerCase();
   const types = ['text', 'textarea', 'email', 'phone', 'website', 'picklist'];
-  const fs = mod.def.fields.filter((f) => types.includes(f.dataType));
+  const fs = searchable(mod.def.fields.filter((f) => types.includes(f.dataType)));
   return (r) =>
     fs.some((f) =>
       String(fieldValue(ctx.org, f, r) ?? '')
@@ -55,7 +57,8 @@ function wordPred(ctx: Ctx, mod: ModuleState, word: string): Pred {
     );
 }
 
-function predicates(ctx: Ctx, mod: ModuleState): Pred[] {
+/** The predicates of the `criteria`, `email`, `phone` and `word` parameters given (none: []). */
+export function predicates(ctx: Ctx, mod: ModuleState): Pred[] {
   const criteria = q(ctx.req, 'criteria');
   const email = q(ctx.req, 'email');
   const phone = q(ctx.req, 'phone');

@@ -4,6 +4,7 @@ import { ModuleState } from './moduleState.js';
 import { ADMIN_PROFILE, OrgState } from './orgState.js';
 import { defaultOrgSeed, notesModule } from '../seed/defaults.js';
 import { isValidTimeZone } from '../time.js';
+import { canEncrypt } from './encryption.js';
 
 /** Where fresh ids and the clock come from (the emulator's state). */
 export interface Mint {
@@ -34,6 +35,7 @@ export function buildField(mint: Mint, seed: FieldSeed, custom: boolean): FieldD
     custom: seed.custom ?? custom,
     unique: seed.unique ?? false,
     picklist: seed.picklist?.map((v) => ({ id: mint.nextId(), display: v, actual: v })),
+    ...(seed.encrypted ? { encrypted: true } : {}),
     createdAt: t,
     modifiedAt: t,
   };
@@ -41,6 +43,12 @@ export function buildField(mint: Mint, seed: FieldSeed, custom: boolean): FieldD
 
 export function buildModule(mint: Mint, seed: ModuleSeed, kind: 'records' | 'notes'): ModuleDef {
   const names = new Set(seed.fields.map((f) => f.apiName));
+  for (const f of seed.fields) {
+    if (f.encrypted && !canEncrypt({ dataType: f.dataType, readOnly: f.readOnly ?? false }))
+      throw new Error(
+        `emulator: seed field ${seed.apiName}.${f.apiName} (${f.dataType}) cannot be encrypted`,
+      );
+  }
   const system = SYSTEM_FIELD_SEEDS.filter((f) => !names.has(f.apiName));
   return {
     id: mint.nextId(),

@@ -1,5 +1,5 @@
-/** One module of an org: its definition, its records and a value index for lookups. */
-import type { FieldDef, ModuleDef, RecordRec } from './types.js';
+/** One module of an org: its definition, its records, a value index for lookups, its deleted records. */
+import type { DeletedRec, FieldDef, ModuleDef, RecordRec } from './types.js';
 
 /** Values are indexed under this key: lower-cased string form. */
 export function indexKey(v: unknown): string | undefined {
@@ -8,8 +8,24 @@ export function indexKey(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Ids are numeric strings: longer is larger, else compare as text. */
+export function compareIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class ModuleState {
   readonly records = new Map<string, RecordRec>();
+  /** Deleted records by id, remembered for `GET /{module}/deleted`. */
+  readonly deleted = new Map<string, DeletedRec>();
+  /**
+   * True while `records` iterates in ascending id order (every insert had a larger id than the last):
+   * id-ordered reads (COQL `order by id`, record lists by id) then walk the map instead of sorting.
+   */
+  #idOrdered = true;
+  #lastId = '';
+  /** `records`' ids in order, rebuilt after a change (only while `idOrdered`). */
+  #idList: string[] | undefined;
   /** field API name → lower-cased value → record ids */
   readonly index = new Map<string, Map<string, Set<string>>>();
   #byName = new Map<string, FieldDef>();
@@ -37,6 +53,46 @@ export class ModuleState {
     else this.def.fields.push(f);
     this.reindexFields();
     this.def.modifiedAt = at;
+  }
+
+  get idOrdered(): boolean {
+    return this.#idOrdered;
+  }
+
+  /** Adds a record to `records` and the value index. */
+  insert(rec: RecordRec): void {
+    if (this.records.size === 0) this.#idOrdered = true;
+    else if (compareIds(rec.id, this.#lastId) <= 0) this.#idOrdered = false;
+    this.#lastId = rec.id;
+    this.#idList = undefined;
+    this.records.set(rec.id, rec);
+    this.indexAdd(rec);
+  }
+
+  /** Removes a record from `records` and the value index. */
+  remove(rec: RecordRec): void {
+    this.indexRemove(rec);
+    this.records.delete(rec.id);
+    this.#idList = undefined;
+  }
+
+  /**
+   * The ids from the first one above `after` (all when undefined), ascending, when `records` is in id
+   * order; undefined otherwise. Finds its start by bisection, so a page deep in a big module costs its
+   * page.
+   */
+  idsAfter(after: string | undefined): string[] | undefined {
+    if (!this.#idOrdered) return undefined;
+    const list = (this.#idList ??= [...this.records.keys()]);
+    if (after === undefined) return list;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareIds(list[mid] as string, after) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return list.slice(lo);
   }
 
   indexAdd(rec: RecordRec): void {

@@ -64,16 +64,14 @@ export class OrgState {
   }
 
   addRecord(mod: ModuleState, rec: RecordRec): void {
-    mod.records.set(rec.id, rec);
-    mod.indexAdd(rec);
+    mod.insert(rec);
     this.recordModule.set(rec.id, mod.def.apiName);
   }
 
   removeRecord(mod: ModuleState, id: string): void {
     const rec = mod.records.get(id);
     if (!rec) return;
-    mod.indexRemove(rec);
-    mod.records.delete(id);
+    mod.remove(rec);
     this.recordModule.delete(id);
     for (const nid of [...(this.notesByParent.get(id) ?? [])]) this.removeNote(nid);
     this.notesByParent.delete(id);

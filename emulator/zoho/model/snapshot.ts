@@ -1,5 +1,5 @@
 /** The emulator's whole state as plain JSON (attachment bytes as base64), and back. */
-import type { AttachmentRec, ModuleDef, NoteRec, OrgRec, RecordRec, UserRec } from './types.js';
+import type { AttachmentRec, DeletedRec, ModuleDef, NoteRec, OrgRec, RecordRec, UserRec } from './types.js';
 import type { AccessTokenRec, ClientRec, EmuState, RefreshTokenRec } from './emuState.js';
 import { ModuleState } from './moduleState.js';
 import { OrgState } from './orgState.js';
@@ -15,7 +15,8 @@ interface Snapshot {
   orgs: {
     org: OrgRec;
     users: UserRec[];
-    modules: { def: ModuleDef; records: RecordRec[] }[];
+    /** `deleted` is absent in snapshots written before deleted records were remembered. */
+    modules: { def: ModuleDef; records: RecordRec[]; deleted?: DeletedRec[] }[];
     notes: NoteRec[];
     attachments: (Omit<AttachmentRec, 'data'> & { data: string })[];
   }[];
@@ -31,7 +32,11 @@ export function snapshotOf(state: EmuState): Snapshot {
     orgs: [...state.orgs.values()].map((o) => ({
       org: o.org,
       users: [...o.users.values()],
-      modules: [...o.modules.values()].map((m) => ({ def: m.def, records: [...m.records.values()] })),
+      modules: [...o.modules.values()].map((m) => ({
+        def: m.def,
+        records: [...m.records.values()],
+        deleted: [...m.deleted.values()],
+      })),
       notes: [...o.notes.values()],
       attachments: [...o.attachments.values()].map((a) => ({ ...a, data: a.data.toString('base64') })),
     })),
@@ -54,6 +59,7 @@ export function restoreInto(state: EmuState, raw: unknown): void {
       const mod = new ModuleState(sm.def);
       org.modules.set(sm.def.apiName.toLowerCase(), mod);
       for (const r of sm.records) org.addRecord(mod, r);
+      for (const d of sm.deleted ?? []) mod.deleted.set(d.id, d);
     }
     for (const n of so.notes) org.addNote(n);
     for (const a of so.attachments) org.addAttachment({ ...a, data: Buffer.from(a.data, 'base64') });

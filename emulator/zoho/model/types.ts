@@ -42,6 +42,8 @@ export interface FieldDef {
   custom: boolean;
   unique: boolean;
   picklist: PicklistValue[] | undefined;
+  /** Zoho's field encryption is on (metadata `crypt` non-null); absent in snapshots from before it. */
+  encrypted?: boolean;
   createdAt: number;
   modifiedAt: number;
 }
@@ -82,6 +84,15 @@ export interface RecordRec {
   modifiedById: string;
   createdAt: number;
   modifiedAt: number;
+}
+
+/** A record deleted through the API, in the CRM UI or by a merge (what `GET /{module}/deleted` lists). */
+export interface DeletedRec {
+  id: string;
+  displayName: string | null;
+  createdById: string;
+  deletedById: string;
+  deletedAt: number;
 }
 
 export interface NoteRec {
@@ -138,6 +149,8 @@ export interface FieldSeed {
   unique?: boolean;
   /** picklist display values (actual value = display value) */
   picklist?: string[];
+  /** Zoho's field encryption (text, textarea, email, phone, website, date, datetime and numbers only). */
+  encrypted?: boolean;
 }
 
 export interface ModuleSeed {

@@ -6,7 +6,8 @@ import type { FieldDef, RecordRec } from '../model/types.js';
 import type { ModuleState } from '../model/moduleState.js';
 import { rawValue } from '../records/values.js';
 import { parseZohoDateTime } from '../time.js';
-import { COQL_MAX_SELECT, CoqlError, type CoqlQuery, type Expr, type Lit } from './coqlParser.js';
+import { COQL_MAX_SELECT, CoqlError, type Cond, type CoqlQuery, type Expr, type Lit } from './coqlParser.js';
+import { checkCoqlOperator } from './encrypted.js';
 
 function invalidColumn(name: string, pos: number, clause: string): CoqlError {
   return new CoqlError(
@@ -88,6 +89,18 @@ function likeToRegex(p: string): RegExp {
 
 export type Pred = (rec: RecordRec) => boolean;
 
+/** A condition's operator as written (`=`, `in`, `not like`, `is null`…), for errors. */
+function operatorOf(e: Cond): string {
+  switch (e.kind) {
+    case 'cmp':
+      return e.value === null ? (e.op === '=' ? 'is null' : 'is not null') : e.op;
+    case 'null':
+      return e.not ? 'is not null' : 'is null';
+    default:
+      return e.not ? `not ${e.kind}` : e.kind;
+  }
+}
+
 /** Compiles the where-expression (resolving fields, throwing INVALID_QUERY for unknown ones). */
 export function compile(mod: ModuleState, e: Expr): Pred {
   if (e.kind === 'and' || e.kind === 'or') {
@@ -95,6 +108,7 @@ export function compile(mod: ModuleState, e: Expr): Pred {
     return e.kind === 'and' ? (r) => ps.every((p) => p(r)) : (r) => ps.some((p) => p(r));
   }
   const f = resolve(mod, e.field, e.pos, 'where');
+  checkCoqlOperator(f, operatorOf(e), e.pos);
   switch (e.kind) {
     case 'cmp': {
       const lit = comparable(f, e.value, e.pos);
@@ -150,6 +164,21 @@ export function compile(mod: ModuleState, e: Expr): Pred {
   }
 }
 
+/**
+ * The id every match is above, when the WHERE says so at its top (`id > X`, `id >= X`, alone or
+ * ANDed): an id-ordered scan starts there. Undefined when the WHERE sets no such bound.
+ */
+export function idLowerBound(e: Expr): string | undefined {
+  if (e.kind === 'and') {
+    const bounds = e.items.map(idLowerBound).filter((b): b is string => b !== undefined);
+    return bounds.sort((a, b) => cmp(a, b)).pop();
+  }
+  if (e.kind !== 'cmp' || e.field.toLowerCase() !== 'id' || (e.op !== '>' && e.op !== '>=')) return undefined;
+  const v = e.value === null ? '' : String(e.value);
+  if (!/^\d{1,25}$/.test(v)) return undefined;
+  return e.op === '>' ? v : (BigInt(v) - 1n).toString();
+}
+
 /** Candidate record ids from the value index, or undefined when the expression needs a scan. */
 export function candidates(mod: ModuleState, e: Expr): Set<string> | undefined {
   if (e.kind === 'or') {
@@ -183,11 +212,20 @@ export function candidates(mod: ModuleState, e: Expr): Set<string> | undefined {
   return out;
 }
 
+const COQL_MAX_ORDER_BY = 10;
+
 export function sorter(
   mod: ModuleState,
   orderBy: CoqlQuery['orderBy'],
 ): (a: RecordRec, b: RecordRec) => number {
+  // Zoho's v8 COQL limits: at most 10 ORDER BY fields, none twice (DUPLICATE_DATA).
+  if (orderBy.length > COQL_MAX_ORDER_BY)
+    throw new CoqlError('LIMIT_EXCEEDED', { clause: 'order by', limit: COQL_MAX_ORDER_BY }, 'limit exceeded');
   const keys = orderBy.map((o) => ({ f: resolve(mod, o.field, o.pos, 'order by'), desc: o.desc }));
+  const names = keys.map((k) => (k.f === 'id' ? 'id' : k.f.apiName));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined)
+    throw new CoqlError('DUPLICATE_DATA', { clause: 'order by', column_name: twice }, 'duplicate data');
   if (keys.length === 0) keys.push({ f: 'id', desc: false });
   return (a, b) => {
     for (const k of keys) {

@@ -167,11 +167,12 @@ class Parser {
     this.expectKw('from', 'from');
     const m = this.next();
     if (m.t !== 'ident') throw syntax(m.v, m.pos, 'from');
-    let where: Expr | undefined;
-    if (this.isKw('where')) {
-      this.next();
-      where = this.parseOr();
-    }
+    // WHERE is mandatory: Zoho answers SYNTAX_ERROR to a query without it ("does not contain either
+    // proper criteria, base table, or the where clause"; a full scan says `where id is not null`).
+    const w = this.peek();
+    if (!this.isKw('where')) throw syntax(w.v, w.pos, 'where');
+    this.next();
+    const where: Expr | undefined = this.parseOr();
     const orderBy: CoqlQuery['orderBy'] = [];
     if (this.isKw('order')) {
       this.next();
@@ -271,7 +272,9 @@ class Parser {
   literal(): Lit {
     const t = this.next();
     if (t.t === 'str') return t.v;
-    if (t.t === 'num') return Number(t.v);
+    // A 19-digit record id is beyond a double's precision: whole numbers that are not safe integers
+    // stay text (compared as numbers by the evaluator), so `id > 5725767000000123456` is exact.
+    if (t.t === 'num') return /^-?\d+$/.test(t.v) && !Number.isSafeInteger(Number(t.v)) ? t.v : Number(t.v);
     if (t.t === 'ident') {
       const k = t.v.toLowerCase();
       if (k === 'true') return true;

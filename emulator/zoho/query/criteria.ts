@@ -7,6 +7,7 @@ import type { ModuleState } from '../model/moduleState.js';
 import { rawValue } from '../records/values.js';
 import { parseZohoDateTime } from '../time.js';
 import { CoqlError } from './coqlParser.js';
+import { checkCriteriaOperator } from './encrypted.js';
 
 type Node =
   { kind: 'and' | 'or'; items: Node[] } | { kind: 'cond'; field: string; op: string; value: string };
@@ -121,6 +122,7 @@ export function compileCriteria(mod: ModuleState, n: Node): (r: RecordRec) => bo
   const isId = n.field.toLowerCase() === 'id';
   const f = isId ? undefined : mod.field(n.field);
   if (!isId && !f) throw invalid('invalid field found', { api_name: n.field });
+  if (f) checkCriteriaOperator(f, n.op);
   const values =
     n.op === 'in' || n.op === 'not_in' || n.op === 'between'
       ? splitUnescaped(n.value, ',').map(unescape)

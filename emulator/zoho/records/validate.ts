@@ -42,7 +42,13 @@ export function mandatoryNotFound(apiName: string, i: number): RowError {
 /** Keys accepted in a record body that are not fields. */
 const IGNORED_KEYS = new Set(['id', 'Tag', 'Layout', 'Record_Image']);
 
-const PHONE_RE = /^[0-9+\-(). /#*xXextEXT]*$/;
+/**
+ * What a phone field accepts through the API and the UI: digits and the punctuation people type,
+ * any Unicode space (numbers pasted with no-break spaces) and hyphen, and extensions (`x12`, `ext. 12`,
+ * `;ext=12`); words are refused. Zoho's exact rule is undocumented; seeded legacy data is only
+ * length-checked (`lenientPhones`).
+ */
+const PHONE_RE = /^[0-9+\-()./#*;=xXeEtT\s\u2010-\u2015]*$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const WEBSITE_RE = /^(https?:\/\/)?[^\s/?#]+\.[^\s/?#]+([/?#]\S*)?$/i;
 
@@ -63,6 +69,7 @@ export function validateRecordRow(
   row: unknown,
   i: number,
   mode: 'create' | 'update',
+  opts: { lenientPhones?: boolean } = {},
 ): Validated {
   if (!row || typeof row !== 'object' || Array.isArray(row)) {
     return {
@@ -100,7 +107,10 @@ export function validateRecordRow(
       changes.set(f.apiName, null);
       continue;
     }
-    const v = coerce(f, raw);
+    const v =
+      opts.lenientPhones && f.dataType === 'phone' && typeof raw === 'string'
+        ? checkLength(f, raw)
+        : coerce(f, raw);
     if (!v.ok) return { ok: false, error: invalidData(f.apiName, i, v.details) };
     if (f.mandatory && isEmpty(v.value)) return { ok: false, error: mandatoryNotFound(f.apiName, i) };
     changes.set(f.apiName, v.value);

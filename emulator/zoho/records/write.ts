@@ -49,6 +49,24 @@ export function applyUpdate(
   touch(rec, by);
 }
 
+/**
+ * Deletes a record as `by` (the API, a person in the CRM UI, a merge): it goes to the recycle bin,
+ * which `GET /{module}/deleted` lists; its Notes and attachments go with it. False when there is none.
+ */
+export function deleteRecord(org: OrgState, mod: ModuleState, id: string, by: Change): boolean {
+  const rec = mod.records.get(id);
+  if (!rec) return false;
+  mod.deleted.set(id, {
+    id,
+    displayName: org.recordName(mod.def.apiName, id),
+    createdById: rec.createdById,
+    deletedById: by.byUserId,
+    deletedAt: by.at,
+  });
+  org.removeRecord(mod, id);
+  return true;
+}
+
 /** The record was modified by `by` (Modified_Time and Modified_By). */
 export function touch(rec: RecordRec, by: Change): void {
   rec.modifiedAt = Math.max(by.at, rec.modifiedAt + 1);

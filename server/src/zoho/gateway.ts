@@ -5,6 +5,12 @@
  *
  * Whole-call failures reject with a `ZohoError` (typed code). Batch writes resolve with one
  * `RowResult` per input row, in input order, because Zoho fails rows individually inside 200/201/207.
+ *
+ * A record that no longer exists (deleted or merged away in the CRM) fails a write's row with
+ * `code: 'not_found'`: `field: 'id'` for an update of it (or of a Note deleted with it), and
+ * `field: 'Parent_Id'` for a Note created on it. Zoho answers both INVALID_DATA ("the id given seems
+ * to be invalid" on `id`, "the related id given seems to be invalid" on `Parent_Id`); the caller
+ * re-resolves the chat's record instead of failing the chat.
  */
 import type { ZohoErrorCode } from './errors.js';
 
@@ -67,7 +73,11 @@ export interface ZohoField {
   maxLength: number | undefined;
   /** picklist values (display values), for picklists only */
   picklistValues: string[] | undefined;
-  /** Zoho field encryption (`crypt`): never usable in COQL or search criteria, readable as a value */
+  /**
+   * Zoho's field encryption is on (the metadata's `crypt` is non-null, encrypted or in progress).
+   * Never put such a field in COQL or search criteria: COQL refuses all but `is null` / `is not null`
+   * (`=`/`!=` too for numbers), search all but `equals`; reading its values is allowed.
+   */
   encrypted: boolean;
 }
 
@@ -122,6 +132,13 @@ export interface ZohoAttachment {
   size: number | undefined;
 }
 
+/** A record deleted in the CRM (deleted, or merged into another). */
+export interface DeletedRecord {
+  id: string;
+  /** When it was deleted (ISO 8601 with the org's offset, as Zoho answers it). */
+  deletedTime: string;
+}
+
 export interface ZohoGateway {
   currentUser(): Promise<ZohoUser>;
   org(): Promise<ZohoOrg>;
@@ -145,8 +162,12 @@ export interface ZohoGateway {
     extraFields: string[],
   ): Promise<ZohoRecord[]>;
   /**
-   * One page of the module's records in id order after `afterId` (COQL with no phone field in WHERE,
-   * so encrypted fields are fine): the phone index build reads the module this way, 2,000 a call.
+   * One page of a full scan of `module` in id order: COQL `select id, <fields> from <module> where
+   * id > <afterId> order by id asc limit <limit>` (`where id is not null` for the first page), so no
+   * field but `id` is ever in its WHERE and encrypted fields can be read. `limit` ≤ 2,000 (default
+   * 2,000; Zoho charges a COQL call by its LIMIT: 3 credits up to 2,000 rows). `more`: Zoho says more
+   * records follow; continue with the last record's id. COQL reads Zoho's search index, which lags
+   * fresh writes: follow a scan with `modifiedSince` from its start time.
    */
   scanRecords(
     module: string,
@@ -155,9 +176,12 @@ export interface ZohoGateway {
     limit?: number,
   ): Promise<{ records: ZohoRecord[]; more: boolean }>;
   /**
-   * Records modified after `since` (ISO), oldest change first, one page of 200 (the record list with
-   * If-Modified-Since: it reads the database, not the search index, so a record created a second ago
-   * is there). Records carry `Modified_Time`.
+   * Records modified at or after `since` (ISO 8601; Zoho compares to the second and includes that
+   * second, so the same record may come again: apply idempotently), Modified_Time ascending, 200 a
+   * page: the record list with `If-Modified-Since`, which reads the database (no search lag). Records
+   * carry `id`, `Modified_Time` and `fields`. `next`: the page token for the following page (Zoho's,
+   * valid 24 h for this user and these arguments), undefined at the end. Nothing modified: one call,
+   * no records (Zoho answers 304).
    */
   modifiedSince(
     module: string,
@@ -165,13 +189,17 @@ export interface ZohoGateway {
     since: string,
     pageToken?: string,
   ): Promise<{ records: ZohoRecord[]; next: string | undefined }>;
-  /** Records deleted after `since` (ISO; all when undefined), one page. */
+  /**
+   * Records deleted at or after `since` (ISO 8601; all that Zoho still lists when undefined: 60 days
+   * in the recycle bin, 120 more once permanently deleted), newest first, 200 a page; `next` for the
+   * following page, undefined at the end.
+   */
   deletedSince(
     module: string,
     since: string | undefined,
     pageToken?: string,
-  ): Promise<{ deleted: { id: string; deletedTime: string }[]; next: string | undefined }>;
-  /** The number of records in the module. */
+  ): Promise<{ deleted: DeletedRecord[]; next: string | undefined }>;
+  /** The module's number of records (Zoho's statistics: they may lag writes by 1-10 minutes). */
   countRecords(module: string): Promise<number>;
   /** Records by id (missing ids are simply absent from the answer). One call per 100 ids. */
   getRecords(module: string, ids: string[], fields: string[]): Promise<ZohoRecord[]>;
@@ -206,6 +234,10 @@ export type ZohoCallKind =
   | 'coql'
   | 'search'
   | 'record_get'
+  /** the record list (GET /{module} without ids, e.g. with If-Modified-Since) */
+  | 'record_list'
+  | 'deleted_list'
+  | 'record_count'
   | 'record_create'
   | 'record_update'
   | 'note_create'
@@ -214,7 +246,4 @@ export type ZohoCallKind =
   | 'attachment'
   /** the SDK's own metadata read before related-record calls (GET settings/related_lists) */
   | 'related_lists'
-  | 'record_list'
-  | 'deleted_list'
-  | 'record_count'
   | 'token';

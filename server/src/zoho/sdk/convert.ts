@@ -93,7 +93,8 @@ export function toField(f: Json): ZohoField {
     custom: f.custom_field === true,
     maxLength: Number.isFinite(length) && length > 0 ? length : undefined,
     picklistValues: dataType === 'picklist' || dataType === 'multiselectpicklist' ? (pick ?? []) : undefined,
-    encrypted: f.crypt !== null && f.crypt !== undefined && f.crypt !== false,
+    // `crypt` is null unless the field is encrypted (or its encryption is in progress, status 2).
+    encrypted: isObj(f.crypt),
   };
 }
 
@@ -117,8 +118,12 @@ export function rowResult(row: unknown): WriteResult {
     return { ok: true, value: { id: str(details.id) } };
   const zohoCode = optStr(row.code) ?? 'UNKNOWN';
   const field = fieldOfDetails(details);
-  // Zoho's answer for an update of a record that no longer exists: INVALID_DATA on `id`.
-  const gone = zohoCode === 'INVALID_DATA' && field === 'id';
+  // A record that no longer exists (gateway.ts): INVALID_DATA on `id` for an update, and INVALID_DATA
+  // on `Parent_Id` with "the related id given seems to be invalid" for a Note on it (an unknown
+  // module in Parent_Id is INVALID_DATA on Parent_Id too, but the request's fault).
+  const message = optStr(row.message) ?? '';
+  const gone =
+    zohoCode === 'INVALID_DATA' && (field === 'id' || (field === 'Parent_Id' && /related id/i.test(message)));
   return {
     ok: false,
     // A row is never rate-limited: a row-level LIMIT_EXCEEDED is about the row's content.
@@ -128,7 +133,7 @@ export function rowResult(row: unknown): WriteResult {
         ? 'validation'
         : codeFor(zohoCode, undefined, details),
     zohoCode,
-    message: optStr(row.message) ?? zohoCode,
+    message: message || zohoCode,
     field,
   };
 }

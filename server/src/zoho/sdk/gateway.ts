@@ -11,13 +11,15 @@
  *   field-metadata cache's TTL;
  * - errors.ts: every failure → `ZohoError`; convert.ts: SDK objects ↔ plain records, fields, rows;
  * - batch.ts: the chunked batch write (100 rows a call, per-row results) of records and Notes;
- * - org.ts, fields.ts, records.ts, notes.ts: the operations, one function each.
+ * - org.ts, fields.ts, records.ts, notes.ts, freshness.ts (scans, changes, deletions, counts): the
+ *   operations, one function each.
  *
  * A new gateway method: its operation in the file of its resource (or a new one), taking the
  * org's `SdkClient`, and one line here.
  */
 import type {
   AttachmentUpload,
+  DeletedRecord,
   NewFieldSpec,
   NewNote,
   NoteUpdate,
@@ -33,6 +35,7 @@ import type {
 } from '../gateway.js';
 import { SdkClient, type SdkGatewayOptions } from './client.js';
 import * as fieldOps from './fields.js';
+import * as freshOps from './freshness.js';
 import * as noteOps from './notes.js';
 import * as orgOps from './org.js';
 import * as recordOps from './records.js';
@@ -83,6 +86,36 @@ class SdkGateway implements ZohoGateway {
     return recordOps.findByFieldValues(this.#client, module, phoneFields, values, extraFields);
   }
 
+  scanRecords(
+    module: string,
+    fieldNames: string[],
+    afterId: string | undefined,
+    limit?: number,
+  ): Promise<{ records: ZohoRecord[]; more: boolean }> {
+    return freshOps.scanRecords(this.#client, module, fieldNames, afterId, limit);
+  }
+
+  modifiedSince(
+    module: string,
+    fieldNames: string[],
+    since: string,
+    pageToken?: string,
+  ): Promise<{ records: ZohoRecord[]; next: string | undefined }> {
+    return freshOps.modifiedSince(this.#client, module, fieldNames, since, pageToken);
+  }
+
+  deletedSince(
+    module: string,
+    since: string | undefined,
+    pageToken?: string,
+  ): Promise<{ deleted: DeletedRecord[]; next: string | undefined }> {
+    return freshOps.deletedSince(this.#client, module, since, pageToken);
+  }
+
+  countRecords(module: string): Promise<number> {
+    return freshOps.countRecords(this.#client, module);
+  }
+
   getRecords(module: string, ids: string[], fieldNames: string[]): Promise<ZohoRecord[]> {
     return recordOps.getRecords(this.#client, module, ids, fieldNames);
   }
@@ -116,20 +149,6 @@ class SdkGateway implements ZohoGateway {
 
   uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }> {
     return noteOps.uploadNoteAttachment(this.#client, noteId, file);
-  }
-
-  // Placeholders until the emulator and SDK work for the phone index lands (branch emu).
-  scanRecords(): Promise<{ records: ZohoRecord[]; more: boolean }> {
-    return Promise.reject(new Error('scanRecords: not implemented yet'));
-  }
-  modifiedSince(): Promise<{ records: ZohoRecord[]; next: string | undefined }> {
-    return Promise.reject(new Error('modifiedSince: not implemented yet'));
-  }
-  deletedSince(): Promise<{ deleted: { id: string; deletedTime: string }[]; next: string | undefined }> {
-    return Promise.reject(new Error('deletedSince: not implemented yet'));
-  }
-  countRecords(): Promise<number> {
-    return Promise.reject(new Error('countRecords: not implemented yet'));
   }
 }
 

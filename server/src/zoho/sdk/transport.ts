@@ -69,14 +69,28 @@ export class TransportGuardError extends Error {
 /** Counters for tests and diagnostics. */
 export const sdkTransportStats = { requests: 0, guardRefusals: 0, sdkInits: 0 };
 
-/** Which kind of call a request is, from its method and URL. */
-export function callKindOf(method: string, url: string): ZohoCallKind {
+/** Whether a request's query (got's `searchParams`, or the URL's own) names `ids`. */
+function namesIds(searchParams: unknown, url: URL | undefined): boolean {
+  if (url?.searchParams.has('ids')) return true;
+  if (searchParams instanceof URLSearchParams) return searchParams.has('ids');
+  if (typeof searchParams === 'string') return new URLSearchParams(searchParams).has('ids');
+  return !!searchParams && typeof searchParams === 'object' && 'ids' in searchParams;
+}
+
+/**
+ * Which kind of call a request is, from its method, URL and query (the SDK hands got the query as
+ * `searchParams`, apart from the URL).
+ */
+export function callKindOf(method: string, url: string, searchParams?: unknown): ZohoCallKind {
   let p: string;
+  let parsed: URL | undefined;
   try {
-    p = new URL(url).pathname;
+    parsed = new URL(url);
+    p = parsed.pathname;
   } catch {
     p = url;
   }
+  const byIds = namesIds(searchParams, parsed);
   const i = p.indexOf('/crm/v8/');
   const rest = i >= 0 ? p.slice(i + '/crm/v8/'.length) : p.replace(/^\/+/, '');
   const seg = rest.split('/').filter(Boolean);
@@ -97,6 +111,10 @@ export function callKindOf(method: string, url: string): ZohoCallKind {
   if (seg[2] === 'Notes') return 'note_list';
   if (m === 'POST') return 'record_create';
   if (m === 'PUT' || m === 'PATCH') return 'record_update';
+  if (m === 'GET' && seg[1] === 'deleted') return 'deleted_list';
+  if (m === 'GET' && seg[1] === 'actions' && seg[2] === 'count') return 'record_count';
+  // The list without ids (all records, or those modified since): reading known ids is record_get.
+  if (m === 'GET' && seg.length === 1 && !byIds) return 'record_list';
   return 'record_get';
 }
 
@@ -150,7 +168,7 @@ export function installTransport(): void {
       return Promise.reject(new TransportGuardError(refusal ?? 'Zoho SDK request refused'));
     }
     sdkTransportStats.requests += 1;
-    ctx.onCall?.(callKindOf(String(options.method ?? 'GET'), u));
+    ctx.onCall?.(callKindOf(String(options.method ?? 'GET'), u, options.searchParams));
     const p = original(u, {
       ...options,
       retry: { limit: 0 },
