@@ -68,10 +68,26 @@ export async function workspaceTurn(
       now: deps.now,
       stopping,
     };
-    if (zoho && ws.active && settings) {
-      if ((await ensureIndex(deps, index, ws, settings.module)) === 'stopped') return {};
-    }
     const batch = await store.queue.claim(workspaceId, deps.now(), deps.batchSize);
+    if (zoho && ws.active && settings) {
+      try {
+        if ((await ensureIndex(deps, index, ws, settings.module)) === 'stopped') return {};
+      } catch (e) {
+        if (!isZohoError(e)) throw e;
+        // The build goes on where it stopped (its progress is stored); messages wait for it as
+        // after any Zoho failure (retry policy), and without messages the turn comes back later.
+        deps.log.warn({ workspaceId, code: e.code }, 'phone index build interrupted');
+        if (batch.length === 0) return { deferUntil: deps.now() + Math.max(e.retryAfterMs ?? 0, 5000) };
+        const ctx = new RunContext(services, ws, settings, zoho, batch, lease);
+        ctx.fail(ctx.open(), {
+          code: e.code,
+          message: `${e.zohoCode ?? e.code}: ${e.message}`,
+          retryAfterMs: e.retryAfterMs,
+        });
+        await ctx.commit();
+        continue;
+      }
+    }
     if (batch.length === 0) return {};
     if (!zoho) {
       await waitFor(
