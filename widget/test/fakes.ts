@@ -277,6 +277,8 @@ export class FakeHost implements Host {
   getRecord = vi.fn(async (_module: string, _id: string) => this.record);
   getNotes = vi.fn(async (_module: string, _id: string) => this.notes);
   getCurrentUser = vi.fn(async () => ({ id: 'u1', fullName: 'Olga Owner', email: 'owner@acme.test' }));
+  orgTimeZone: string | null = 'Europe/Madrid';
+  getOrgTimeZone = vi.fn(async () => this.orgTimeZone);
   resize = vi.fn();
 }
 

@@ -26,7 +26,11 @@ export function SettingsPage({ syncLogPollMs }: { syncLogPollMs?: number }) {
   }, [c]);
 
   return (
-    <main class="page" aria-busy={s.phase === 'loading' ? 'true' : undefined}>
+    <main
+      class="page"
+      aria-label="WhatsApp sync settings"
+      aria-busy={s.phase === 'loading' ? 'true' : undefined}
+    >
       <header class="page-header">
         <h1>WhatsApp sync</h1>
         <p class="muted">TimelinesAI WhatsApp chats become Zoho CRM records and daily Notes.</p>

@@ -7,6 +7,11 @@ export function formatDateTime(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
+/** A time of day in the browser's zone, e.g. "13:32" (locale order). */
+export function formatTime(d: Date): string {
+  return new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(d);
+}
+
 /** A calendar day (no time zone shift: the day is the one written in the Note's title). */
 export function formatDay(year: number, month: number, day: number): string {
   const d = new Date(Date.UTC(year, month - 1, day, 12));
