@@ -1,5 +1,5 @@
 // @ts-check
-/* global window, document, fetch, location, setTimeout, setInterval, clearInterval, FormData, Intl */
+/* global window, document, fetch, location, setTimeout, setInterval, clearInterval, FormData */
 /**
  * The sandbox host page: plays Zoho CRM around the widget.
  *
