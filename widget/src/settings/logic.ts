@@ -161,7 +161,9 @@ export function chatLinkClash(draft: Draft): string | null {
   const what =
     field === draft.phoneField
       ? 'the WhatsApp number field'
-      : "a name field (the link would replace the contact's name)";
+      : field === draft.nameField
+        ? "the contact name field (the link would replace the contact's name)"
+        : "a name field (the link would replace the contact's name)";
   return `The chat link field cannot be ${what}. Choose another field, or create one with “Create a field for me”.`;
 }
 
