@@ -155,7 +155,7 @@ describe('the chat link field', () => {
     await settled();
     fireEvent.click(screen.getByRole('button', { name: 'Activate integration' }));
     await waitFor(() => expect(select('Chat link field').getAttribute('aria-invalid')).toBe('true'));
-    expect(screen.getByText(/cannot be a name field/)).toBeTruthy();
+    expect(screen.getByText(/cannot be the contact name field/)).toBeTruthy();
     expect(api.saveSettings).not.toHaveBeenCalled();
   });
 
