@@ -11,14 +11,16 @@ export function WebhookCard() {
     <Card id="webhook" title="TimelinesAI webhook">
       <p class="webhook-status">
         <span class={`dot ${last ? 'dot-ok' : 'dot-idle'}`} aria-hidden="true" />
-        Webhook:{' '}
-        {last ? (
-          <>
-            last event received <TimeAgo iso={last} />
-          </>
-        ) : (
-          'no event received yet'
-        )}
+        <span>
+          Webhook:{' '}
+          {last ? (
+            <>
+              last event received <TimeAgo iso={last} />
+            </>
+          ) : (
+            'no event received yet'
+          )}
+        </span>
       </p>
       {ws.webhookUrl ? (
         <CopyField
