@@ -77,6 +77,19 @@ describe('the session', () => {
     await screen.findByText('Signed out');
   });
 
+  it('follows another tab signing in as someone else', async () => {
+    const api = new FakeApi();
+    const session = memorySession(SESSION);
+    await mount({ api, session });
+    await screen.findByText(/owner@acme\.test \(owner\)/);
+    api.you = { email: 'rep@acme.test', isOwner: false };
+    session.other({
+      kind: 'session',
+      session: { ...SESSION, sessionToken: 'sess_rep', email: 'rep@acme.test' },
+    });
+    await screen.findByText(/rep@acme\.test \(read-only/);
+  });
+
   it('switches user through the popup: a rep gets the read-only view, which says who is signed in', async () => {
     const api = new FakeApi(workspace({ settings: { module: 'Contacts' } }));
     const { controller } = await mount({

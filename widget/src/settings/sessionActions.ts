@@ -99,7 +99,9 @@ export function createSessionActions(core: ControllerCore): SessionActions {
     const auth = session.read();
     const s = get();
     if (auth?.kind === 'session') {
-      if (s.phase === 'signedOut' || s.phase === 'error') void core.load();
+      // Signed in there, or as someone else there: this tab's calls now carry that token, so show its user.
+      const otherUser = s.phase === 'ready' && !!auth.session.email && auth.session.email !== s.you?.email;
+      if (s.phase === 'signedOut' || s.phase === 'error' || otherUser) void core.load();
       return;
     }
     if (s.phase !== 'signedOut') set(signedOutState(auth?.reason ?? null, auth?.email ?? null));
