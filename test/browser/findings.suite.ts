@@ -14,7 +14,6 @@ import {
   frameFitsContent,
   hasChromium,
   openSandbox,
-  requireChromium,
   signInThroughPopup,
   STEP_MS,
   TEST_RECORD,
@@ -23,8 +22,6 @@ import {
   widgetFrame,
   type BrowserSandbox,
 } from './helpers.js';
-
-requireChromium();
 
 /** The browser's zone differs from the org's (Europe/Madrid): the panel must say which is which. */
 const BROWSER_ZONE = 'America/New_York';

@@ -17,7 +17,6 @@ import {
   frameFitsContent,
   hasChromium,
   openSandbox,
-  requireChromium,
   screenshot,
   signInThroughPopup,
   STEP_MS,
@@ -27,8 +26,6 @@ import {
   widgetFrame,
   type BrowserSandbox,
 } from './helpers.js';
-
-requireChromium();
 
 const XSS_CONTACT = {
   name: 'Eve Tester',

@@ -13,15 +13,12 @@ import {
   hasChromium,
   openSandbox,
   REP,
-  requireChromium,
   signInThroughPopup,
   STEP_MS,
   WAIT_MS,
   widgetFrame,
   type BrowserSandbox,
 } from './helpers.js';
-
-requireChromium();
 
 /** What the page-side code uses (the test tsconfig has no DOM types). */
 interface BrowserGlobals {
