@@ -1,7 +1,9 @@
 /** Fakes for the widget's two seams: the admin API client and the CRM host. */
 import { vi } from 'vitest';
+import type { SessionAnswer } from '../../contract/adminApi';
 import {
   ApiError,
+  type ActivateAnswer,
   type ApiClient,
   type FieldChoice,
   type FieldInfo,
@@ -9,11 +11,13 @@ import {
   type ModuleFields,
   type ModuleInfo,
   type SettingsRequest,
+  type SyncLogAnswer,
   type SyncLogEntry,
+  type SyncLogQuery,
   type Workspace,
   type WorkspaceResponse,
 } from '../src/api/client';
-import type { ConnectAttempt, Session, SessionStore } from '../src/api/session';
+import type { ConnectAttempt, ConnectedSession, Session, SessionStore, StoredAuth } from '../src/api/session';
 import type { CrmNote, CrmRecord, Host, PageContext } from '../src/host/host';
 
 const field = (apiName: string, label: string, type: string, extra: Partial<FieldInfo> = {}): FieldInfo => ({
@@ -94,6 +98,7 @@ export function workspace(patch: Partial<Workspace> = {}): Workspace {
     activatedAt: null,
     testRecordId: null,
     testRecord: null,
+    phoneIndex: null,
     settings: null,
     webhookUrl: 'http://localhost:3000/webhooks/timelines/tok_secret',
     timeZone: 'Europe/Madrid',
@@ -139,7 +144,11 @@ export class FakeApi implements ApiClient {
 
   getWorkspace = vi.fn(async () => {
     if (this.workspaceError) throw this.workspaceError;
-    return { workspace: this.ws, you: this.you };
+    // Only the owner is shown the webhook URL (it holds the workspace's secret).
+    return {
+      workspace: { ...this.ws, webhookUrl: this.you.isOwner ? this.ws.webhookUrl : null },
+      you: this.you,
+    };
   });
   listModules = vi.fn(async () => MODULES);
   getModuleFields = vi.fn(async (module: string) => {
@@ -160,35 +169,98 @@ export class FakeApi implements ApiClient {
     apiName: 'WhatsApp_Chat',
     label: 'WhatsApp Chat',
   }));
-  activate = vi.fn(async () => {
+  activate = vi.fn(async (): Promise<ActivateAnswer> => {
     if (this.activateError) throw this.activateError;
-    this.ws = { ...this.ws, active: true, testRecordId: 'rec_test' };
-    return this.ws;
+    const created = this.ws.testRecordId === null;
+    const testRecord = {
+      id: 'rec_test',
+      module: this.ws.settings?.module ?? 'Contacts',
+      url: `${this.ws.crmUrl}/tab/${this.ws.settings?.module ?? 'Contacts'}/rec_test`,
+    };
+    this.ws = {
+      ...this.ws,
+      active: true,
+      activatedAt: '2025-03-01T10:00:00.000Z',
+      testRecordId: 'rec_test',
+      testRecord,
+    };
+    return {
+      workspace: this.ws,
+      you: this.you,
+      testRecordId: 'rec_test',
+      testRecord: { ...testRecord, name: 'WhatsApp test contact (TimelinesAI)', created },
+    };
   });
   deactivate = vi.fn(async () => {
     this.ws = { ...this.ws, active: false };
     return this.ws;
   });
-  getSyncLog = vi.fn(async () => this.syncLog);
+  disconnect = vi.fn(async () => {
+    this.ws = { ...this.ws, connected: false };
+  });
+  renewals = 0;
+  renewError: ApiError | null = null;
+  renewSession = vi.fn(async (): Promise<SessionAnswer> => {
+    if (this.renewError) throw this.renewError;
+    this.renewals += 1;
+    return {
+      sessionToken: `sess_renewed_${this.renewals}`,
+      expiresAt: new Date(Date.now() + 12 * 3600_000).toISOString(),
+      workspaceId: this.ws.id,
+      email: this.you.email,
+      role: this.you.isOwner ? 'owner' : 'viewer',
+    };
+  });
+  /** Pages through `syncLog` (newest first) as the backend does: filter, then `before` an entry id. */
+  getSyncLog = vi.fn(async (query: SyncLogQuery = {}): Promise<SyncLogAnswer> => {
+    let list = this.syncLog.filter((e) => !query.outcome || e.outcome === query.outcome);
+    if (query.before) list = list.slice(list.findIndex((e) => e.id === query.before) + 1);
+    const limit = query.limit ?? 200;
+    const entries = list.slice(0, limit);
+    return { entries, next: list.length > limit ? entries[entries.length - 1]!.id : null };
+  });
 }
 
-export function memorySession(initial: Session | null = null): SessionStore {
-  let s = initial;
+/** A SessionStore in memory; `other()` plays a change made by another tab. */
+export function memorySession(
+  initial: Session | null = null,
+): SessionStore & { other(auth: StoredAuth | null): void } {
+  let auth: StoredAuth | null = initial ? { kind: 'session', session: initial } : null;
+  const listeners = new Set<() => void>();
   return {
-    get: () => s,
-    set: (v) => {
-      s = v;
+    read: () => auth,
+    get: () => (auth?.kind === 'session' ? auth.session : null),
+    set: (session) => {
+      auth = { kind: 'session', session };
     },
-    clear: () => {
-      s = null;
+    end: (reason) => {
+      auth = {
+        kind: 'ended',
+        reason,
+        email: auth?.kind === 'session' ? auth.session.email : (auth?.email ?? null),
+      };
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    other(next) {
+      auth = next;
+      for (const l of listeners) l();
     },
   };
 }
 
-export const SESSION: Session = { sessionToken: 'sess_1', workspaceId: 'ws_1', webhookUrl: null };
+export const SESSION: Session = {
+  sessionToken: 'sess_1',
+  workspaceId: 'ws_1',
+  webhookUrl: null,
+  expiresAt: null,
+  email: 'owner@acme.test',
+};
 
-export function fakeConnect(result: Promise<Session>): () => ConnectAttempt {
-  return () => ({ result, popupClosed: new Promise(() => undefined), cancel: () => undefined });
+export function fakeConnect(result: Promise<ConnectedSession>): () => ConnectAttempt {
+  return () => ({ result, cancel: () => undefined });
 }
 
 export class FakeHost implements Host {
@@ -206,6 +278,8 @@ export class FakeHost implements Host {
   getRecord = vi.fn(async (_module: string, _id: string) => this.record);
   getNotes = vi.fn(async (_module: string, _id: string) => this.notes);
   getCurrentUser = vi.fn(async () => ({ id: 'u1', fullName: 'Olga Owner', email: 'owner@acme.test' }));
+  orgTimeZone: string | null = 'Europe/Madrid';
+  getOrgTimeZone = vi.fn(async () => this.orgTimeZone);
   resize = vi.fn();
 }
 

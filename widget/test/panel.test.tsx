@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_CHAT_URL } from '../../contract/adminApi';
 import { HostError } from '../src/host/host';
 import { PanelApp } from '../src/panel/PanelApp';
 import { createPanelController } from '../src/panel/panelController';
@@ -106,8 +107,9 @@ describe('chat panel', () => {
     expect(link.getAttribute('target')).toBe('_blank');
     expect(link.getAttribute('rel')).toContain('noopener');
     expect(screen.getByText('+34600000000')).toBeTruthy();
-    // Last synced: the latest write into any WhatsApp Note (01/01's Note was updated on 3 Jan).
-    expect(document.querySelector('time')!.getAttribute('datetime')).toBe('2025-01-03T08:00:00+01:00');
+    // The last message: the newest chat day's last line (not the Note's modification time), an
+    // instant of the Notes' time zone (the org's, Europe/Madrid here).
+    expect(document.querySelector('dd time')!.getAttribute('datetime')).toBe('2025-01-02T17:30:00.000Z');
   });
 
   it('renders chat text as text: markup in a message never becomes HTML', async () => {
@@ -168,5 +170,57 @@ describe('chat panel', () => {
     host.record = null;
     await mount(host);
     expect((await screen.findByRole('alert')).textContent).toContain('could not be read');
+  });
+
+  describe('the last message', () => {
+    const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const otherZone = browserZone === 'America/New_York' ? 'Asia/Tokyo' : 'America/New_York';
+    const chatWith = (content: string) => {
+      const host = new FakeHost();
+      host.record = { id: '1001', WhatsApp_Chat: CHAT_URL };
+      host.notes = [note('n1', 'WhatsApp chat with Ann (02/01/2025)', content, '2025-01-03T09:00:00Z')];
+      return host;
+    };
+
+    it("is read from the newest Note's lines: continuation lines and attachments do not count", async () => {
+      const host = chatWith(
+        '09:15 Ann: hi\n10:40 You: two lines\n      second line 11:00\n      [attachment: a.pdf]',
+      );
+      host.orgTimeZone = browserZone;
+      await mount(host);
+      const value = (await screen.findByText('Last message')).nextElementSibling!;
+      expect(value.textContent).toMatch(/2025, 10:40$/); // the day in the browser's language
+      expect(value.textContent).not.toContain('your time'); // one zone: nothing to name
+    });
+
+    it("names the Notes' zone and gives the reader's time when the two differ", async () => {
+      const host = chatWith('23:30 Ann: late');
+      host.orgTimeZone = otherZone;
+      await mount(host);
+      const value = (await screen.findByText('Last message')).nextElementSibling!;
+      expect(value.textContent).toContain(`2025, 23:30 (${otherZone.replace('_', ' ')})`);
+      expect(value.textContent).toContain(`your time (${browserZone.replace(/_/g, ' ')})`);
+      expect(screen.getByText(`Times in the Notes are ${otherZone.replace('_', ' ')} time.`)).toBeTruthy();
+    });
+
+    it('says the time is as written when the CRM does not tell its zone', async () => {
+      const host = chatWith('08:05 Ann: morning');
+      host.orgTimeZone = null;
+      await mount(host);
+      const value = (await screen.findByText('Last message')).nextElementSibling!;
+      expect(value.textContent).toContain('08:05 (as written in the Note)');
+    });
+  });
+
+  it("recognises the integration's test record: no button to a placeholder chat", async () => {
+    const host = new FakeHost();
+    host.record = {
+      id: '1001',
+      Last_Name: 'WhatsApp test contact (TimelinesAI)',
+      WhatsApp_Chat: TEST_CHAT_URL,
+    };
+    await mount(host);
+    await screen.findByText(/This is the integration's test record/);
+    expect(screen.queryByRole('link', { name: /Open chat in TimelinesAI/ })).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, createApiClient } from '../src/api/client';
-import { ConnectError, createSessionStore, startConnect } from '../src/api/session';
+import { ConnectError, createSessionStore, sessionKey, startConnect, type Session } from '../src/api/session';
 import { resolveConfig } from '../src/config';
 
 const BACKEND = 'http://backend.test:3000';
@@ -71,13 +71,87 @@ describe('connecting', () => {
     await expect(blocked.result).rejects.toBeInstanceOf(ConnectError);
   });
 
-  it('keeps the session in sessionStorage, per backend', () => {
-    const a = createSessionStore(window.sessionStorage, BACKEND);
-    a.set({ sessionToken: 't', workspaceId: 'w', webhookUrl: null });
-    expect(createSessionStore(window.sessionStorage, BACKEND).get()?.sessionToken).toBe('t');
-    expect(createSessionStore(window.sessionStorage, 'http://other.test').get()).toBeNull();
-    a.clear();
-    expect(createSessionStore(window.sessionStorage, BACKEND).get()).toBeNull();
+  it('gives up when the popup is closed unanswered, after waiting a moment for a late answer', async () => {
+    vi.useFakeTimers();
+    try {
+      const first = popupWindow();
+      const closed = startConnect({
+        backendUrl: BACKEND,
+        backendOrigin: BACKEND,
+        widgetOrigin: 'https://w.test',
+      });
+      const outcome = closed.result.catch((e: unknown) => e);
+      (first.popup as { closed: boolean }).closed = true;
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(await outcome).toMatchObject({ kind: 'closed' });
+      vi.restoreAllMocks();
+
+      // The callback page posts, then closes itself: an answer just after the close still counts.
+      const second = popupWindow();
+      const late = startConnect({
+        backendUrl: BACKEND,
+        backendOrigin: BACKEND,
+        widgetOrigin: 'https://w.test',
+      });
+      (second.popup as { closed: boolean }).closed = true;
+      await vi.advanceTimersByTimeAsync(500); // the poll has seen it closed
+      post({ type: 'zoho-connected', sessionToken: 'late', workspaceId: 'ws_1' }, BACKEND, second.popup);
+      await expect(late.result).resolves.toMatchObject({ sessionToken: 'late' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('the stored session', () => {
+  const session = (patch: Partial<Session> = {}): Session => ({
+    sessionToken: 't',
+    workspaceId: 'w',
+    webhookUrl: null,
+    expiresAt: null,
+    email: 'owner@acme.test',
+    ...patch,
+  });
+  const store = (backendOrigin = BACKEND, now = () => Date.parse('2025-03-01T12:00:00Z')) =>
+    createSessionStore({ storage: window.localStorage, backendOrigin, events: window, now });
+  afterEach(() => window.localStorage.clear());
+
+  it('lives in localStorage, one per backend, so every tab and later visit finds it', () => {
+    store().set(session());
+    expect(store().get()?.sessionToken).toBe('t');
+    expect(store('http://other.test').get()).toBeNull();
+  });
+
+  it('reads an expired session as ended, remembering who it was', () => {
+    store().set(session({ expiresAt: '2025-03-01T11:59:59Z' }));
+    expect(store().get()).toBeNull();
+    expect(store().read()).toEqual({ kind: 'ended', reason: 'expired', email: 'owner@acme.test' });
+  });
+
+  it('remembers why it ended and who was signed in', () => {
+    const s = store();
+    s.set(session());
+    s.end('disconnected');
+    expect(store().get()).toBeNull();
+    expect(store().read()).toEqual({ kind: 'ended', reason: 'disconnected', email: 'owner@acme.test' });
+  });
+
+  it("hears other tabs' changes to its own key only", () => {
+    const heard: number[] = [];
+    const unsubscribe = store().subscribe(() => heard.push(1));
+    window.dispatchEvent(new StorageEvent('storage', { key: sessionKey(BACKEND) }));
+    window.dispatchEvent(new StorageEvent('storage', { key: 'wzsync:draft:ws_1' }));
+    expect(heard).toHaveLength(1);
+    unsubscribe();
+    window.dispatchEvent(new StorageEvent('storage', { key: sessionKey(BACKEND) }));
+    expect(heard).toHaveLength(1);
+  });
+
+  it('ignores malformed stored values', () => {
+    window.localStorage.setItem(sessionKey(BACKEND), '{"kind":"session","session":{"sessionToken":42}}');
+    expect(store().read()).toBeNull();
+    window.localStorage.setItem(sessionKey(BACKEND), 'not json');
+    expect(store().read()).toBeNull();
   });
 });
 

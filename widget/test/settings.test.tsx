@@ -1,38 +1,9 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/client';
-import type { Session, SessionStore } from '../src/api/session';
-import { createDraftStorage } from '../src/settings/draftStorage';
-import { SettingsApp } from '../src/settings/SettingsApp';
-import { createSettingsController, type SettingsController } from '../src/settings/settingsController';
-import { FakeApi, SAVED, SESSION, fakeConnect, logEntry, memorySession, workspace } from './fakes';
-
-interface Setup {
-  api?: FakeApi;
-  session?: SessionStore;
-  connect?: Promise<Session>;
-}
-
-async function mount({ api = new FakeApi(), session = memorySession(SESSION), connect }: Setup = {}) {
-  const controller: SettingsController = createSettingsController({
-    api,
-    session,
-    drafts: createDraftStorage(window.localStorage),
-    connect: fakeConnect(connect ?? Promise.resolve(SESSION)),
-  });
-  const view = render(<SettingsApp controller={controller} syncLogPollMs={0} />);
-  await controller.start();
-  return { api, controller, view };
-}
-
-const select = (label: string) => screen.getByLabelText(label) as HTMLSelectElement;
-const choose = (label: string, value: string) => fireEvent.change(select(label), { target: { value } });
-
-/** Waits until the form shows the module's fields with its defaults filled in. */
-async function settled() {
-  await waitFor(() => expect(select('WhatsApp number field').value).not.toBe(''));
-}
+import { FakeApi, SAVED, SESSION, logEntry, memorySession, workspace } from './fakes';
+import { choose, mount, select, settled } from './settingsHarness';
 
 beforeEach(() => window.localStorage.clear());
 afterEach(cleanup);
@@ -44,7 +15,10 @@ describe('settings page', () => {
     expect(screen.getByText('Not connected')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Connect Zoho CRM' }));
     await screen.findByText('Acme Sandbox');
-    expect(session.get()?.sessionToken).toBe('sess_1');
+    // The popup's token is renewed at once: that tells its expiry, kept with it.
+    await waitFor(() => expect(session.get()?.sessionToken).toBe('sess_renewed_1'));
+    expect(session.get()?.expiresAt).toMatch(/^\d{4}-/);
+    expect(session.get()?.email).toBe('owner@acme.test');
     expect(screen.getByText('Connected')).toBeTruthy();
   });
 
@@ -67,9 +41,11 @@ describe('settings page', () => {
     );
     const session = memorySession(SESSION);
     await mount({ api, session });
-    expect(screen.getByRole('alert').textContent).toContain('session has expired');
-    expect(screen.getByRole('button', { name: 'Connect Zoho CRM' })).toBeTruthy();
+    await screen.findByText('Session ended');
+    expect(screen.getByText(/Your session as owner@acme.test has ended/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Sign in again' })).toBeTruthy();
     expect(session.get()).toBeNull();
+    expect(session.read()).toMatchObject({ kind: 'ended', reason: 'expired' });
   });
 
   it('offers only modules with a phone field and suggests sensible defaults', async () => {
@@ -141,7 +117,13 @@ describe('settings page', () => {
     expect(api.activate).toHaveBeenCalledTimes(1);
     expect(screen.queryAllByRole('combobox')).toHaveLength(0);
     expect(screen.getByText('Active')).toBeTruthy();
-    expect(screen.getByText(/A test record was created in Contacts/)).toBeTruthy();
+    const notice = screen.getByText(/The integration is active/);
+    expect(notice.textContent).toContain(
+      'The test record “WhatsApp test contact (TimelinesAI)” was created in Contacts.',
+    );
+    const link = within(notice).getByRole('link', { name: /Open the test record in Zoho CRM/ });
+    expect(link.getAttribute('href')).toBe('https://crm.zoho.eu/crm/org20012345/tab/Contacts/rec_test');
+    expect(link.getAttribute('target')).toBe('_blank');
     expect(window.localStorage.getItem('wzsync:draft:ws_1')).toBeNull();
   });
 
@@ -157,6 +139,7 @@ describe('settings page', () => {
     expect(within(summary).getByText('Last Name')).toBeTruthy();
 
     fireEvent.click(screen.getByRole('button', { name: 'Deactivate and edit settings' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Deactivate' }));
     await waitFor(() => expect(select('WhatsApp number field').value).toBe('Phone'));
     expect(api.deactivate).toHaveBeenCalledTimes(1);
     expect(select('Chat link field').value).toBe('Website');
@@ -298,10 +281,15 @@ describe('settings page', () => {
       'http://localhost:3000/webhooks/timelines/tok_secret',
     );
     expect(screen.getByRole('button', { name: 'Copy' })).toBeTruthy();
-    await screen.findByText('Failed');
+    await screen.findByText('Zoho said TOO_MANY_REQUESTS; will retry');
     const rows = screen.getAllByRole('row').slice(1);
     expect(rows[0]!.textContent).toContain('TOO_MANY_REQUESTS');
+    expect(rows[0]!.textContent).toContain('Failed');
     expect(rows[1]!.textContent).toContain('Synced');
-    expect(rows[1]!.textContent).toContain('record 1001');
+    expect(
+      within(rows[1]!)
+        .getByRole('link', { name: /^Record/ })
+        .getAttribute('href'),
+    ).toBe('https://crm.zoho.eu/crm/org20012345/tab/Contacts/1001');
   });
 });

@@ -4,7 +4,10 @@ import { HostError } from '../src/host/host';
 import { createZohoHost, toPageContext, type ZohoSdk } from '../src/host/zohoHost';
 
 /** A ZOHO object as the embedded-app SDK exposes it, answering like Zoho does. */
-function fakeZoho(pageLoad: unknown, answers: Partial<Record<'record' | 'notes' | 'user', unknown>> = {}) {
+function fakeZoho(
+  pageLoad: unknown,
+  answers: Partial<Record<'record' | 'notes' | 'user' | 'org', unknown>> = {},
+) {
   let onPageLoad: ((data: unknown) => void) | undefined;
   const sdk: ZohoSdk = {
     embeddedApp: {
@@ -20,7 +23,10 @@ function fakeZoho(pageLoad: unknown, answers: Partial<Record<'record' | 'notes' 
         getRecord: vi.fn(async () => answers.record),
         getRelatedRecords: vi.fn(async () => answers.notes),
       },
-      CONFIG: { getCurrentUser: vi.fn(async () => answers.user) },
+      CONFIG: {
+        getCurrentUser: vi.fn(async () => answers.user),
+        getOrgInfo: vi.fn(async () => answers.org),
+      },
       UI: { Resize: vi.fn(async () => true) },
     },
   };
@@ -89,6 +95,14 @@ describe('zohoHost', () => {
     host.resize(321.2);
     host.resize(322);
     expect(ZOHO.CRM.UI.Resize).toHaveBeenCalledWith({ height: '322' });
+  });
+
+  it("reads the org's time zone from getOrgInfo, and null when it is missing or not a zone", async () => {
+    const zoneOf = async (org: unknown) =>
+      createZohoHost(frameWith({ ZOHO: fakeZoho({}, { org }) })).getOrgTimeZone();
+    expect(await zoneOf({ org: [{ id: '1', time_zone: 'Europe/Madrid' }] })).toBe('Europe/Madrid');
+    expect(await zoneOf({ org: [{ id: '1', time_zone: 'Mars/Olympus' }] })).toBeNull();
+    expect(await zoneOf({})).toBeNull();
   });
 
   it('reads "no Notes" (Zoho answers 204, an empty body) as an empty list', async () => {

@@ -9,6 +9,7 @@ import type {
   ActivateAnswer,
   ApiErrorBody,
   ChatLinkFieldAnswer,
+  DisconnectAnswer,
   FieldCandidates,
   FieldChoice,
   FieldRef,
@@ -17,15 +18,17 @@ import type {
   ModuleInfo,
   ModulesAnswer,
   SettingsAnswer,
+  SessionAnswer,
   SettingsRequest,
   SyncLogAnswer,
-  SyncLogEntry,
+  SyncLogQuery,
   WorkspaceAnswer,
   WorkspaceView,
 } from '../../../contract/adminApi';
 
 // The contract's types under the names the widget's code uses.
 export type {
+  ActivateAnswer,
   FieldCandidates,
   FieldChoice,
   FieldInfo,
@@ -34,7 +37,11 @@ export type {
   ModuleInfo,
   SettingKey,
   SettingsRequest,
+  SyncLogAnswer,
   SyncLogEntry,
+  SyncLogQuery,
+  SyncOutcome,
+  TestRecordResult,
 } from '../../../contract/adminApi';
 export type Workspace = WorkspaceView;
 export type WorkspaceResponse = WorkspaceAnswer;
@@ -48,9 +55,15 @@ export interface ApiClient {
   /** Saves the settings (inactive integration only); answers the settings as stored. */
   saveSettings(settings: SettingsRequest): Promise<IntegrationSettings>;
   createChatLinkField(module: string): Promise<FieldRef>;
-  activate(): Promise<Workspace>;
+  /** Activates; the answer names the test record it created or updated. */
+  activate(): Promise<ActivateAnswer>;
   deactivate(): Promise<Workspace>;
-  getSyncLog(): Promise<SyncLogEntry[]>;
+  /** Revokes the Zoho connection and ends every session of the workspace (owner only). */
+  disconnect(): Promise<void>;
+  /** A fresh token for the signed-in user, with a later expiry. */
+  renewSession(): Promise<SessionAnswer>;
+  /** One page of the sync log, newest first. */
+  getSyncLog(query?: SyncLogQuery): Promise<SyncLogAnswer>;
 }
 
 export class ApiError extends Error {
@@ -124,10 +137,23 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
     createChatLinkField: async (module) =>
       (await request<ChatLinkFieldAnswer>('POST', `/api/zoho/modules/${mod(module)}/chat-link-field`, {}))
         .field,
-    activate: async () => (await request<ActivateAnswer>('POST', '/api/activate', {})).workspace,
+    activate: () => request<ActivateAnswer>('POST', '/api/activate', {}),
     deactivate: async () => (await request<WorkspaceAnswer>('POST', '/api/deactivate', {})).workspace,
-    getSyncLog: async () => (await request<SyncLogAnswer>('GET', '/api/sync-log')).entries,
+    disconnect: async () => {
+      await request<DisconnectAnswer>('POST', '/api/disconnect', {});
+    },
+    renewSession: () => request<SessionAnswer>('POST', '/api/session', {}),
+    getSyncLog: (query = {}) => request<SyncLogAnswer>('GET', `/api/sync-log${queryString(query)}`),
   };
+}
+
+function queryString(query: SyncLogQuery): string {
+  const params = new URLSearchParams();
+  if (query.outcome) params.set('outcome', query.outcome);
+  if (query.before) params.set('before', query.before);
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }
 
 /** Candidates may also come as bare API names: resolve them against `fields`. */

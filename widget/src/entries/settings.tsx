@@ -12,7 +12,12 @@ import { createSettingsController } from '../settings/settingsController';
 
 const config = resolveConfig(window.location, import.meta.env.VITE_BACKEND_URL);
 const host = createZohoHost(window);
-const session = createSessionStore(browserStorage('sessionStorage'), config.backendOrigin);
+// One session per backend in localStorage: every tab and later visit restores it (see api/session.ts).
+const session = createSessionStore({
+  storage: browserStorage('localStorage'),
+  backendOrigin: config.backendOrigin,
+  events: window,
+});
 const controller = createSettingsController({
   api: createApiClient({ baseUrl: config.backendUrl, getToken: () => session.get()?.sessionToken ?? null }),
   session,

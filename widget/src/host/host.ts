@@ -40,6 +40,8 @@ export interface Host {
   getNotes(module: string, id: string): Promise<CrmNote[]>;
   /** The signed-in CRM user, or null when the host cannot tell. */
   getCurrentUser(): Promise<CrmUser | null>;
+  /** The org's IANA time zone (the one Note times are written in), or null when the host cannot tell. */
+  getOrgTimeZone(): Promise<string | null>;
   /** Asks the host to resize the widget's frame to this content height (px). Never throws. */
   resize(height: number): void;
 }

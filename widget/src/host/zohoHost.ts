@@ -31,7 +31,7 @@ export interface ZohoSdk {
         per_page?: number;
       }): Promise<unknown>;
     };
-    CONFIG: { getCurrentUser(): Promise<unknown> };
+    CONFIG: { getCurrentUser(): Promise<unknown>; getOrgInfo(): Promise<unknown> };
     UI: { Resize(config: { height: string; width?: string }): Promise<unknown> | unknown };
   };
 }
@@ -165,6 +165,19 @@ export function createZohoHost(win: Window = window, options: ZohoHostOptions = 
         },
       ),
 
+    getOrgTimeZone: () =>
+      call(
+        'Could not read the organization from Zoho CRM',
+        (sdk) => sdk.CRM.CONFIG.getOrgInfo(),
+        (answer) => {
+          // Zoho answers `{org: [{time_zone: "Europe/Madrid", …}]}`.
+          const orgs = isObject(answer) && Array.isArray(answer.org) ? answer.org : [];
+          const org: unknown = orgs[0];
+          const zone = isObject(org) ? str(org.time_zone) : '';
+          return isTimeZone(zone) ? zone : null;
+        },
+      ),
+
     resize(height) {
       pendingHeight = Math.ceil(height);
       applyResize();
@@ -258,6 +271,16 @@ function zohoMessage(err: unknown): string {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isTimeZone(zone: string): boolean {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function str(v: unknown): string {

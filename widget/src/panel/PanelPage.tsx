@@ -1,13 +1,13 @@
-/** The chat panel on a record's detail page: chat link, phone, last sync, recent WhatsApp days. */
+/** The chat panel on a record's detail page: chat link, phone, last message, recent WhatsApp days. */
 import { Alert, Button, LinkifiedText } from '../ui/components';
-import { formatDateTime, formatDay } from '../ui/format';
+import { formatDateTime, formatDay, formatTime } from '../ui/format';
 import { usePanel } from './context';
-import type { WhatsAppDay } from './logic';
+import { isTestChatLink, zonedInstant, type LastMessage, type WhatsAppDay } from './logic';
 
 export function PanelPage() {
   const [s, c] = usePanel();
   return (
-    <main class="panel" aria-busy={s.phase === 'loading' ? 'true' : undefined}>
+    <main class="panel" aria-label="WhatsApp chat" aria-busy={s.phase === 'loading' ? 'true' : undefined}>
       <h1 class="panel-title">WhatsApp</h1>
       {s.phase === 'loading' ? <PanelSkeleton /> : null}
       {s.phase === 'no-record' ? (
@@ -58,7 +58,9 @@ function PanelContent() {
         <div>
           <dt>Chat</dt>
           <dd>
-            {s.chatUrl ? (
+            {isTestChatLink(s.chatUrl) ? (
+              <span class="muted">Test placeholder</span>
+            ) : s.chatUrl ? (
               <a class="btn btn-primary btn-small" href={s.chatUrl} target="_blank" rel="noopener noreferrer">
                 Open chat in TimelinesAI<span class="visually-hidden"> (opens in a new tab)</span>
               </a>
@@ -72,17 +74,21 @@ function PanelContent() {
           <dd>{s.phone ?? <span class="muted">None</span>}</dd>
         </div>
         <div>
-          <dt>Last synced</dt>
+          <dt>Last message</dt>
           <dd>
-            {s.lastSynced ? (
-              <time dateTime={s.lastSynced}>{formatDateTime(s.lastSynced)}</time>
-            ) : (
-              <span class="muted">Nothing synced yet</span>
-            )}
+            <LastMessageTime />
           </dd>
         </div>
       </dl>
+      {isTestChatLink(s.chatUrl) ? (
+        <Alert tone="info">
+          This is the integration's test record: its chat link is a placeholder, not a real chat.
+        </Alert>
+      ) : null}
       <h2 class="section-title">Recent WhatsApp days</h2>
+      {s.noteTimeZone && s.noteTimeZone !== s.browserTimeZone && s.days.length > 0 ? (
+        <p class="muted zone-note">Times in the Notes are {zoneName(s.noteTimeZone)} time.</p>
+      ) : null}
       {s.days.length === 0 ? (
         <p class="empty">No messages synced yet.</p>
       ) : (
@@ -100,6 +106,42 @@ function PanelContent() {
     </>
   );
 }
+
+/**
+ * The last message's time as the Note writes it, naming the zone when it is not the reader's, and
+ * then the reader's own time.
+ */
+function LastMessageTime() {
+  const [s] = usePanel();
+  const last = s.lastMessage;
+  if (!last) return <span class="muted">No messages synced yet</span>;
+  const written = `${formatDay(last.day.year, last.day.month, last.day.day)}, ${pad(last.hour)}:${pad(last.minute)}`;
+  if (!s.noteTimeZone) return <span>{written} (as written in the Note)</span>;
+  const instant = zonedInstant(last, s.noteTimeZone);
+  if (s.noteTimeZone === s.browserTimeZone) return <time dateTime={instant.toISOString()}>{written}</time>;
+  return (
+    <span>
+      <time dateTime={instant.toISOString()}>{written}</time> ({zoneName(s.noteTimeZone)})
+      <span class="muted">
+        {' · '}
+        {sameLocalDay(instant, last) ? formatTime(instant) : formatDateTime(instant.toISOString())} your time
+        ({zoneName(s.browserTimeZone)})
+      </span>
+    </span>
+  );
+}
+
+/** Whether the browser's calendar day at `instant` is the day the Note wrote. */
+function sameLocalDay(instant: Date, last: LastMessage): boolean {
+  return (
+    instant.getFullYear() === last.day.year &&
+    instant.getMonth() + 1 === last.day.month &&
+    instant.getDate() === last.day.day
+  );
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const zoneName = (zone: string) => zone.replace(/_/g, ' ');
 
 function DayItem({ day, expanded, onToggle }: { day: WhatsAppDay; expanded: boolean; onToggle: () => void }) {
   const bodyId = `day-${day.id}`;

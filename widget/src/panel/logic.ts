@@ -6,6 +6,7 @@
  * (`https://*.timelines.ai/chat/…`), preferring any field over Description (which also holds it). So
  * reps, who have no backend session, need nothing but the record they are looking at.
  */
+import { TEST_CHAT_URL } from '../../../contract/adminApi';
 import type { CrmNote, CrmRecord } from '../host/host';
 
 export const NOTE_TITLE_PREFIX = 'WhatsApp chat with ';
@@ -58,15 +59,57 @@ export function whatsappDays(notes: readonly CrmNote[]): WhatsAppDay[] {
     .sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0));
 }
 
-/** When a message was last written into one of the Notes. */
-export function lastSynced(days: readonly WhatsAppDay[]): string | null {
-  let best: { iso: string; t: number } | null = null;
+/** The last message's time as the newest Note writes it: its day (from the title) and `HH:mm` line. */
+export interface LastMessage {
+  day: { year: number; month: number; day: number };
+  hour: number;
+  minute: number;
+}
+
+/**
+ * A message line starts with `HH:mm ` at the line's start; continuation lines (multi-line text,
+ * attachments) are indented, so they never match.
+ */
+const MESSAGE_LINE = /^(\d{2}):(\d{2}) /gm;
+
+/** The last message of the newest chat day, read from its Note's lines; null when there is none. */
+export function lastMessage(days: readonly WhatsAppDay[]): LastMessage | null {
   for (const d of days) {
-    const iso = d.modifiedTime ?? d.createdTime;
-    const t = iso ? Date.parse(iso) : NaN;
-    if (iso && !Number.isNaN(t) && (!best || t > best.t)) best = { iso, t };
+    if (!d.day) continue;
+    let last: RegExpExecArray | null = null;
+    for (const m of d.content.matchAll(MESSAGE_LINE)) last = m;
+    if (!last) continue;
+    const hour = Number(last[1]);
+    const minute = Number(last[2]);
+    if (hour > 23 || minute > 59) continue;
+    return { day: d.day, hour, minute };
   }
-  return best?.iso ?? null;
+  return null;
+}
+
+/** The instant a wall-clock time in `timeZone` names (the earlier one in a DST overlap). */
+export function zonedInstant(t: LastMessage, timeZone: string): Date {
+  const wall = Date.UTC(t.day.year, t.day.month - 1, t.day.day, t.hour, t.minute);
+  // The zone's offset at a guess, then at the corrected instant (two steps settle DST changes).
+  let instant = wall - offsetMs(wall, timeZone);
+  instant = wall - offsetMs(instant, timeZone);
+  return new Date(instant);
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant` (ms). */
+function offsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(new Date(instant));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'));
+  return asUtc - Math.floor(instant / 60_000) * 60_000;
 }
 
 const CHAT_URL = /https:\/\/(?:[a-z0-9-]+\.)*timelines\.ai\/chat\/[^\s"'<>]+/i;
@@ -81,6 +124,11 @@ export function findChatLink(record: CrmRecord): string | null {
     fallback ??= m[0];
   }
   return fallback;
+}
+
+/** The placeholder chat link activation writes on the workspace's test record. */
+export function isTestChatLink(url: string | null): boolean {
+  return url === TEST_CHAT_URL;
 }
 
 const PHONE_FIELDS = ['Phone', 'Mobile', 'Other_Phone', 'Home_Phone', 'Asst_Phone'];

@@ -1,14 +1,25 @@
 /** State and actions of the reps' chat panel. Reads CRM data through the Host only. */
 import type { Host } from '../host/host';
 import { createStore, type Store } from '../store/store';
-import { findChatLink, findPhone, lastSynced, whatsappDays, type WhatsAppDay } from './logic';
+import {
+  findChatLink,
+  findPhone,
+  lastMessage,
+  whatsappDays,
+  type LastMessage,
+  type WhatsAppDay,
+} from './logic';
 
 export interface PanelState {
   phase: 'loading' | 'no-record' | 'error' | 'ready';
   error: string | null;
   chatUrl: string | null;
   phone: string | null;
-  lastSynced: string | null;
+  /** The last message's time as the newest Note writes it. */
+  lastMessage: LastMessage | null;
+  /** The zone the Notes' times are in (the org's), when the CRM tells; the browser's zone. */
+  noteTimeZone: string | null;
+  browserTimeZone: string;
   days: WhatsAppDay[];
   /** Note ids shown expanded. */
   expanded: Record<string, boolean>;
@@ -31,7 +42,9 @@ export function createPanelController(host: Host): PanelController {
     error: null,
     chatUrl: null,
     phone: null,
-    lastSynced: null,
+    lastMessage: null,
+    noteTimeZone: null,
+    browserTimeZone: browserTimeZone(),
     days: [],
     expanded: {},
     visible: DAYS_PAGE,
@@ -46,9 +59,11 @@ export function createPanelController(host: Host): PanelController {
         set({ phase: 'no-record' });
         return;
       }
-      const [record, notes] = await Promise.all([
+      const [record, notes, noteTimeZone] = await Promise.all([
         host.getRecord(ctx.module, ctx.recordId),
         host.getNotes(ctx.module, ctx.recordId),
+        // Only to name the zone next to the times: the panel works without it.
+        host.getOrgTimeZone().catch(() => null),
       ]);
       if (!record) {
         set({
@@ -63,7 +78,8 @@ export function createPanelController(host: Host): PanelController {
         phase: 'ready',
         chatUrl: findChatLink(record),
         phone: findPhone(record),
-        lastSynced: lastSynced(days),
+        lastMessage: lastMessage(days),
+        noteTimeZone,
         days,
         expanded: newest ? { [newest.id]: true } : {},
         visible: DAYS_PAGE,
@@ -79,4 +95,12 @@ export function createPanelController(host: Host): PanelController {
     toggleDay: (id) => set((s) => ({ expanded: { ...s.expanded, [id]: !s.expanded[id] } })),
     showMore: () => set((s) => ({ visible: s.visible + DAYS_PAGE })),
   };
+}
+
+function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
 }

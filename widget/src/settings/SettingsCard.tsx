@@ -1,10 +1,17 @@
 /** Integration settings: the editable form, or the locked / read-only summary. */
 import { useEffect, useMemo } from 'preact/hooks';
 import type { ModuleFields, SettingKey } from '../api/client';
-import { Alert, Badge, Button, Card, SelectField, type Option } from '../ui/components';
+import { Alert, Badge, Button, Card, ConfirmPanel, SelectField, type Option } from '../ui/components';
 import { useSettings } from './context';
-import { CANDIDATES_OF, FIELD_KEYS, isWhatsAppLabel, type FieldKey } from './logic';
-import { isEditable, moduleLabel, type SettingsState } from './settingsController';
+import {
+  CANDIDATES_OF,
+  FIELD_KEYS,
+  isWhatsAppLabel,
+  usableAsChatLink,
+  type Draft,
+  type FieldKey,
+} from './logic';
+import { isEditable, moduleLabel, type Notice, type SettingsState } from './settingsController';
 
 export const FIELD_TEXT: Record<FieldKey, { label: string; hint: string }> = {
   phoneField: {
@@ -47,23 +54,51 @@ export function SettingsCard() {
       title="Integration settings"
       actions={ws.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}
     >
-      {s.notice ? (
-        <Alert tone="success" focusOnMount>
-          {s.notice}
-        </Alert>
-      ) : null}
+      {s.notice ? <NoticeAlert notice={s.notice} /> : null}
+      {!ws.active && ws.activatedAt ? <SkippedCounter count={ws.skippedWhileInactive} /> : null}
       {locked ? <SettingsSummary /> : <SettingsForm />}
     </Card>
+  );
+}
+
+function NoticeAlert({ notice }: { notice: Notice }) {
+  return (
+    <Alert tone="success" focusOnMount>
+      {notice.text}
+      {notice.link ? (
+        <>
+          {' '}
+          <a href={notice.link.href} target="_blank" rel="noopener noreferrer">
+            {notice.link.label}
+            <span class="visually-hidden"> (opens in a new tab)</span>
+          </a>
+        </>
+      ) : null}
+    </Alert>
+  );
+}
+
+/** While inactive: how many messages arrived and were not synced since the deactivation. */
+function SkippedCounter({ count }: { count: number }) {
+  return (
+    <Alert tone={count > 0 ? 'warning' : 'info'}>
+      {count === 0
+        ? 'No WhatsApp messages have arrived since the integration was deactivated.'
+        : `${count} WhatsApp message${count === 1 ? '' : 's'} arrived since the integration was deactivated and ${count === 1 ? 'was' : 'were'} not synced (see “Skipped” in the sync activity).`}
+    </Alert>
   );
 }
 
 function fieldOptions(
   meta: ModuleFields | null | undefined,
   key: FieldKey,
-  current: string,
+  draft: Draft,
   module: string,
 ): Option[] {
-  const choices = meta?.candidates[CANDIDATES_OF[key]] ?? [];
+  const current = draft[key];
+  const all = meta?.candidates[CANDIDATES_OF[key]] ?? [];
+  // The chat link may not go into the name or phone field (the server refuses it too).
+  const choices = key === 'chatLinkField' ? all.filter((c) => usableAsChatLink(c.apiName, draft)) : all;
   const labelCount = new Map<string, number>();
   for (const c of choices) labelCount.set(c.label, (labelCount.get(c.label) ?? 0) + 1);
   const options = choices.map((c) => ({
@@ -74,6 +109,13 @@ function fieldOptions(
     options.unshift({ value: current, label: meta ? `${current} (not usable in ${module})` : current });
   }
   return options;
+}
+
+/** The chat link's hint, warning when the chosen field is a standard one with its own meaning. */
+function chatLinkHint(meta: ModuleFields | null, draft: Draft, module: string): string {
+  const chosen = meta?.fields.find((f) => f.apiName === draft.chatLinkField);
+  if (!chosen || chosen.custom) return FIELD_TEXT.chatLinkField.hint;
+  return `“${chosen.label}” is a standard ${module} field: on records that already exist, its value is replaced by the chat link. A dedicated field (“Create a field for me”) keeps it.`;
 }
 
 /** A field's label from the module's metadata, else its API name. */
@@ -154,8 +196,12 @@ function SettingsForm() {
             label={FIELD_TEXT[key].label}
             value={draft[key]}
             placeholder={fieldPlaceholder}
-            options={fieldOptions(meta, key, draft[key], moduleLabel(s, draft.module))}
-            hint={FIELD_TEXT[key].hint}
+            options={fieldOptions(meta, key, draft, moduleLabel(s, draft.module))}
+            hint={
+              key === 'chatLinkField'
+                ? chatLinkHint(meta, draft, moduleLabel(s, draft.module))
+                : FIELD_TEXT[key].hint
+            }
             error={s.fieldErrors[key]}
             onChange={(v) => c.setField(key, v)}
             action={
@@ -245,15 +291,32 @@ function SettingsSummary() {
       )}
       {s.formError ? <Alert tone="error">{s.formError}</Alert> : null}
       {ws.active && !s.readOnlyReason ? (
-        <div class="actions">
-          <Button
-            busy={s.busy === 'deactivating'}
-            busyLabel="Deactivating…"
-            onClick={() => void c.deactivate()}
+        s.confirming === 'deactivate' ? (
+          <ConfirmPanel
+            id="confirm-deactivate"
+            title="Deactivate the integration?"
+            confirmLabel="Deactivate"
+            cancelLabel="Keep it active"
+            onConfirm={() => void c.deactivate()}
+            onCancel={() => c.cancelConfirm()}
           >
-            Deactivate and edit settings
-          </Button>
-        </div>
+            <p>
+              While it is inactive, WhatsApp messages that arrive are not synced: the sync activity lists them
+              as skipped, and they are not added to the CRM later. Activate it again as soon as your changes
+              are made.
+            </p>
+          </ConfirmPanel>
+        ) : (
+          <div class="actions">
+            <Button
+              busy={s.busy === 'deactivating'}
+              busyLabel="Deactivating…"
+              onClick={() => c.requestDeactivate()}
+            >
+              Deactivate and edit settings
+            </Button>
+          </div>
+        )
       ) : null}
     </div>
   );

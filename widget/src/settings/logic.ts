@@ -139,7 +139,32 @@ export function validateDraft(draft: Draft): Partial<Record<SettingKey, string>>
   const errors: Partial<Record<SettingKey, string>> = {};
   if (!draft.module) errors.module = REQUIRED_MESSAGE.module;
   else for (const key of FIELD_KEYS) if (!draft[key]) errors[key] = REQUIRED_MESSAGE[key];
+  const clash = chatLinkClash(draft);
+  if (clash && !errors.chatLinkField) errors.chatLinkField = clash;
   return errors;
+}
+
+/**
+ * The fields that hold a record's name; the server refuses them as the chat link field (the link
+ * would replace the name). The widget mirrors the rule so the form says so before a round trip.
+ */
+export const NAME_FIELDS: ReadonlySet<string> = new Set(['First_Name', 'Last_Name', 'Full_Name', 'Name']);
+
+/** Whether a field may take the chat link given the other choices: not a name field, nor the name or phone setting. */
+export function usableAsChatLink(apiName: string, draft: Pick<Draft, 'nameField' | 'phoneField'>): boolean {
+  return !NAME_FIELDS.has(apiName) && apiName !== draft.nameField && apiName !== draft.phoneField;
+}
+
+export function chatLinkClash(draft: Draft): string | null {
+  const field = draft.chatLinkField;
+  if (!field || usableAsChatLink(field, draft)) return null;
+  const what =
+    field === draft.phoneField
+      ? 'the WhatsApp number field'
+      : field === draft.nameField
+        ? "the contact name field (the link would replace the contact's name)"
+        : "a name field (the link would replace the contact's name)";
+  return `The chat link field cannot be ${what}. Choose another field, or create one with “Create a field for me”.`;
 }
 
 const ALIASES: Record<string, SettingKey> = {

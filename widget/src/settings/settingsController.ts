@@ -1,19 +1,12 @@
 /**
  * State and actions of the admin settings page. The views read `store` and call the actions; all
- * backend traffic goes through the ApiClient, all CRM traffic through the Host.
+ * backend traffic goes through the ApiClient, all CRM traffic through the Host. The session's
+ * actions (connect, renew, sign out, disconnect) are in sessionActions.ts, the sync log's in
+ * syncLogActions.ts; this file holds the loading, the form and activation.
  */
-import {
-  ApiError,
-  type ApiClient,
-  type ModuleFields,
-  type ModuleInfo,
-  type SettingKey,
-  type SyncLogEntry,
-  type Workspace,
-  type WorkspaceResponse,
-} from '../api/client';
-import type { ConnectAttempt, SessionStore } from '../api/session';
-import type { CrmUser, Host } from '../host/host';
+import { ApiError, type ApiClient, type ModuleFields, type SettingKey, type Workspace } from '../api/client';
+import type { ConnectAttempt, EndReason, SessionStore } from '../api/session';
+import type { Host } from '../host/host';
 import { createStore, type Store } from '../store/store';
 import type { DraftStorage } from './draftStorage';
 import {
@@ -28,41 +21,20 @@ import {
   type Draft,
   type FieldKey,
 } from './logic';
+import { createSessionActions, type SessionActions } from './sessionActions';
+import {
+  initialState,
+  isEditable,
+  moduleLabel,
+  signedOutState,
+  type Loadable,
+  type Notice,
+  type SettingsState,
+} from './state';
+import { createSyncLogActions, type SyncLogActions } from './syncLogActions';
 
-export interface Loadable<T> {
-  status: 'idle' | 'loading' | 'ready' | 'error';
-  /** Kept while reloading, so lists do not collapse. */
-  data: T | null;
-  error: string | null;
-}
-
-export type Busy = null | 'activating' | 'deactivating' | 'creatingField';
-
-export interface SettingsState {
-  phase: 'loading' | 'disconnected' | 'ready' | 'error';
-  loadError: string | null;
-  connecting: boolean;
-  /** The popup was closed while we waited (we keep listening: a late answer still connects). */
-  popupClosed: boolean;
-  /** Shown next to the Connect button: why we are disconnected or why connecting failed. */
-  connectMessage: string | null;
-  crmUser: CrmUser | null;
-  workspace: Workspace | null;
-  you: WorkspaceResponse['you'] | null;
-  modules: Loadable<ModuleInfo[]>;
-  fields: Record<string, Loadable<ModuleFields>>;
-  draft: Draft;
-  /** The draft came back from a previous visit and differs from the saved settings. */
-  draftRestored: boolean;
-  busy: Busy;
-  fieldErrors: Partial<Record<SettingKey, string>>;
-  formError: string | null;
-  /** A short confirmation (activated, deactivated, field created). */
-  notice: string | null;
-  /** Why this user sees the settings read-only (not the owner, or the backend's 403 message). */
-  readOnlyReason: string | null;
-  syncLog: Loadable<SyncLogEntry[]>;
-}
+export { isEditable, moduleLabel } from './state';
+export type { Busy, Loadable, LogFilter, Notice, SettingsState, SyncLogState } from './state';
 
 export interface SettingsDeps {
   api: ApiClient;
@@ -70,71 +42,66 @@ export interface SettingsDeps {
   drafts: DraftStorage;
   /** Opens the OAuth popup (see api/session.ts startConnect). */
   connect: () => ConnectAttempt;
-  /** Optional: shows who is signed in to the CRM. The page works without it. */
+  /** Optional: the page works without it (tests, a page opened outside the CRM). */
   host?: Host;
+  now?: () => number;
 }
 
-export interface SettingsController {
+/** What the action modules share with this one. */
+export interface ControllerCore {
+  store: Store<SettingsState>;
+  deps: SettingsDeps;
+  now: () => number;
+  load(): Promise<void>;
+  /** Forgets the session for `reason`; the page says why and offers to sign in again. */
+  endSession(reason: EndReason): void;
+  /** Handles a 401 (the session ended); true when it was one. */
+  sessionEnded(err: unknown): boolean;
+  loadModules(): Promise<void>;
+  loadFields(module: string, refresh?: boolean): Promise<void>;
+}
+
+export interface SettingsController extends SessionActions, SyncLogActions {
   store: Store<SettingsState>;
   start(): Promise<void>;
   reload(): Promise<void>;
-  connect(): Promise<void>;
-  cancelConnect(): void;
   selectModule(module: string): void;
   setField(key: FieldKey, value: string): void;
   setTimeZone(value: string): void;
   createChatLinkField(): Promise<void>;
   activate(): Promise<void>;
+  /** Asks for confirmation first: messages arriving while inactive are not synced. */
+  requestDeactivate(): void;
   deactivate(): Promise<void>;
+  cancelConfirm(): void;
   discardDraft(): void;
-  refreshSyncLog(): Promise<void>;
-}
-
-const idle = <T>(): Loadable<T> => ({ status: 'idle', data: null, error: null });
-
-export const SYNC_LOG_LIMIT = 10;
-
-/** Whether the form may be edited now. */
-export function isEditable(s: SettingsState): boolean {
-  return (
-    s.phase === 'ready' &&
-    !!s.workspace &&
-    s.workspace.connected &&
-    !s.workspace.active &&
-    s.readOnlyReason === null &&
-    s.busy === null
-  );
-}
-
-export function moduleLabel(s: SettingsState, apiName: string): string {
-  return s.modules.data?.find((m) => m.apiName === apiName)?.label ?? apiName;
 }
 
 export function createSettingsController(deps: SettingsDeps): SettingsController {
   const { api, session, drafts } = deps;
-  const store = createStore<SettingsState>({
-    phase: 'loading',
-    loadError: null,
-    connecting: false,
-    popupClosed: false,
-    connectMessage: null,
-    crmUser: null,
-    workspace: null,
-    you: null,
-    modules: idle(),
-    fields: {},
-    draft: draftFromSettings(null),
-    draftRestored: false,
-    busy: null,
-    fieldErrors: {},
-    formError: null,
-    notice: null,
-    readOnlyReason: null,
-    syncLog: idle(),
-  });
-  const get = store.get;
-  const set = store.set;
-  let attempt: ConnectAttempt | null = null;
+  const store = createStore<SettingsState>(initialState());
+  const { get, set } = store;
+
+  const core: ControllerCore = {
+    store,
+    deps,
+    now: deps.now ?? Date.now,
+    load,
+    endSession(reason) {
+      session.end(reason);
+      const auth = session.read();
+      set(signedOutState(reason, auth?.kind === 'ended' ? auth.email : null));
+    },
+    sessionEnded(err) {
+      if (!(err instanceof ApiError && err.status === 401)) return false;
+      core.endSession('expired');
+      return true;
+    },
+    loadModules,
+    loadFields,
+  };
+  const sessionActions = createSessionActions(core);
+  const syncLog = createSyncLogActions(core);
 
   function savedDraft(): Draft {
     return draftFromSettings(get().workspace?.settings);
@@ -147,32 +114,15 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     else drafts.save(ws.id, draft);
   }
 
-  function expireSession(message: string) {
-    session.clear();
-    set({
-      phase: 'disconnected',
-      connectMessage: message,
-      workspace: null,
-      you: null,
-      modules: idle(),
-      fields: {},
-      busy: null,
-      syncLog: idle(),
-    });
-  }
-
-  function ownerReason(ws: Workspace, you: WorkspaceResponse['you']): string | null {
+  function ownerReason(ws: Workspace, you: { email: string; isOwner: boolean }): string | null {
     if (you.isOwner) return null;
     return `Only the workspace owner (${ws.ownerEmail}) can change these settings. You are signed in as ${you.email}.`;
   }
 
   /** Puts a failed action's message where it belongs. */
   function placeError(err: unknown) {
-    if (err instanceof ApiError && err.status === 401) {
-      expireSession(err.message);
-      return;
-    }
-    const message = err instanceof Error ? err.message : 'Something went wrong.';
+    if (core.sessionEnded(err)) return;
+    const message = errorText(err);
     if (err instanceof ApiError && err.status === 403) {
       set({ readOnlyReason: message, formError: null, fieldErrors: {} });
       return;
@@ -184,19 +134,25 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
 
   async function load() {
     if (!session.get()) {
-      set({ phase: 'disconnected' });
+      const auth = session.read();
+      set(
+        signedOutState(
+          auth?.kind === 'ended' ? auth.reason : null,
+          auth?.kind === 'ended' ? auth.email : null,
+        ),
+      );
       return;
     }
     set({ phase: 'loading', loadError: null });
-    let answer: WorkspaceResponse;
+    let answer;
     try {
       answer = await api.getWorkspace();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401)
-        expireSession('Your session has expired. Connect Zoho CRM again.');
-      else set({ phase: 'error', loadError: err instanceof Error ? err.message : String(err) });
+      if (!session.get()) return; // ended meanwhile (a refused renewal, another tab): already shown
+      if (!core.sessionEnded(err)) set({ phase: 'error', loadError: errorText(err) });
       return;
     }
+    if (!session.get()) return;
     const { workspace: ws, you } = answer;
     const saved = draftFromSettings(ws.settings);
     const readOnlyReason = ownerReason(ws, you);
@@ -221,8 +177,9 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       fieldErrors: {},
       formError: null,
       connectMessage: null,
+      confirming: null,
     });
-    void refreshSyncLog();
+    void syncLog.refreshSyncLog();
     if (ws.connected) {
       void loadModules();
       if (draft.module) void loadFields(draft.module);
@@ -237,7 +194,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       const s = get();
       if (!s.draft.module && isEditable(s)) applyModule(defaultModule(modules), false);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return expireSession(err.message);
+      if (core.sessionEnded(err)) return;
       set((s) => ({ modules: { ...s.modules, status: 'error', error: errorText(err) } }));
     }
   }
@@ -253,7 +210,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       setFields({ status: 'ready', data: meta, error: null });
       fillDefaults(module);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return expireSession(err.message);
+      if (core.sessionEnded(err)) return;
       setFields({ status: 'error', data: null, error: errorText(err) });
     }
   }
@@ -282,174 +239,134 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     const draft = { ...s.draft, ...patch };
     const fieldErrors = { ...s.fieldErrors };
     delete fieldErrors[clearError];
-    set({ draft, fieldErrors, notice: null });
+    set({ draft, fieldErrors, notice: null, formError: null });
     persistDraft(draft);
   }
 
-  async function refreshSyncLog() {
-    if (!session.get()) return;
-    set((s) => ({ syncLog: { ...s.syncLog, status: 'loading', error: null } }));
+  /** The created field joins the module's fields and is offered first. */
+  function addCreatedField(module: string, field: { apiName: string; label: string }) {
+    set((st) => {
+      const meta = st.fields[module]?.data;
+      if (!meta) return {};
+      const known = meta.fields.some((f) => f.apiName === field.apiName);
+      const created = { ...field, type: 'website', mandatory: false, readOnly: false, custom: true };
+      const next: ModuleFields = {
+        fields: known ? meta.fields : [...meta.fields, created],
+        candidates: {
+          ...meta.candidates,
+          chatLink: [
+            { apiName: field.apiName, label: field.label, type: 'website' },
+            ...meta.candidates.chatLink.filter((c) => c.apiName !== field.apiName),
+          ],
+        },
+      };
+      return { fields: { ...st.fields, [module]: { status: 'ready', data: next, error: null } } };
+    });
+  }
+
+  async function createChatLinkField() {
+    const s = get();
+    const module = s.draft.module;
+    if (!module || !isEditable(s)) return;
+    set({ busy: 'creatingField', notice: null });
     try {
-      const entries = await api.getSyncLog();
-      set({ syncLog: { status: 'ready', data: entries.slice(0, SYNC_LOG_LIMIT), error: null } });
+      const field = await api.createChatLinkField(module);
+      addCreatedField(module, field);
+      set({ busy: null });
+      setDraft({ chatLinkField: field.apiName }, 'chatLinkField');
+      set({ notice: { text: `Created the field “${field.label}” in ${moduleLabel(get(), module)}.` } });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return expireSession(err.message);
-      set((s) => ({ syncLog: { ...s.syncLog, status: 'error', error: errorText(err) } }));
+      set({ busy: null });
+      if (err instanceof ApiError && !err.field && err.status !== 401 && err.status !== 403) {
+        set({ fieldErrors: { chatLinkField: err.message } });
+      } else placeError(err);
+    }
+  }
+
+  async function activate() {
+    const s = get();
+    if (!isEditable(s) || !s.workspace) return;
+    const errors = validateDraft(s.draft);
+    if (Object.keys(errors).length > 0) {
+      set({ fieldErrors: errors, formError: null, notice: null });
+      return;
+    }
+    set({ busy: 'activating', fieldErrors: {}, formError: null, notice: null });
+    try {
+      const saved = await api.saveSettings(settingsFromDraft(s.draft));
+      set((st) => ({ workspace: st.workspace && { ...st.workspace, settings: saved } }));
+      const answer = await api.activate();
+      const ws = answer.workspace;
+      drafts.clear(ws.id);
+      set({
+        busy: null,
+        workspace: ws,
+        draft: ws.settings ? draftFromSettings(ws.settings) : s.draft,
+        draftRestored: false,
+        notice: activationNotice(answer.testRecord, moduleLabel(get(), answer.testRecord.module)),
+      });
+      void syncLog.refreshSyncLog();
+    } catch (err) {
+      set({ busy: null });
+      placeError(err);
+      // A problem with a field (deleted or changed in Zoho CRM since the form loaded them): offer the
+      // fields as they are now, so the stale choice shows as unusable and "Create a field for me" returns.
+      if (err instanceof ApiError && err.field && err.status !== 401 && err.status !== 403) {
+        void loadFields(s.draft.module, true);
+      }
+    }
+  }
+
+  async function deactivate() {
+    const s = get();
+    if (s.phase !== 'ready' || !s.workspace?.active || s.readOnlyReason || s.busy) return;
+    set({ busy: 'deactivating', confirming: null, formError: null, notice: null });
+    try {
+      const ws = await api.deactivate();
+      const draft = draftFromSettings(ws.settings);
+      set({
+        busy: null,
+        workspace: ws,
+        draft,
+        draftRestored: false,
+        fieldErrors: {},
+        notice: {
+          text: 'The integration is inactive. WhatsApp messages that arrive now are not synced; activate it again when your changes are made.',
+        },
+      });
+      if (get().modules.status !== 'ready') void loadModules();
+      if (draft.module) void loadFields(draft.module);
+    } catch (err) {
+      set({ busy: null });
+      placeError(err);
     }
   }
 
   return {
     store,
+    ...sessionActions,
+    ...syncLog,
 
     async start() {
-      if (deps.host) {
-        const host = deps.host;
-        host
-          .init()
-          .then(() => host.getCurrentUser())
-          .then((crmUser) => set({ crmUser }))
-          .catch(() => undefined); // outside the CRM: nothing to show
-      }
-      await load();
+      const host = deps.host;
+      if (host) void host.init().catch(() => undefined); // outside the CRM: nothing to show
+      await sessionActions.restore();
     },
 
     reload: load,
-
-    async connect() {
-      attempt?.cancel();
-      const current = deps.connect();
-      attempt = current;
-      set({ connecting: true, popupClosed: false, connectMessage: null });
-      void current.popupClosed.then(() => {
-        if (attempt === current) set({ popupClosed: true });
-      });
-      try {
-        const s = await current.result;
-        if (attempt !== current) return;
-        attempt = null;
-        session.set(s);
-        set({ connecting: false, popupClosed: false });
-        await load();
-      } catch (err) {
-        if (attempt !== current) return;
-        attempt = null;
-        const cancelled = err instanceof Error && 'kind' in err && err.kind === 'cancelled';
-        set({ connecting: false, popupClosed: false, connectMessage: cancelled ? null : errorText(err) });
-      }
-    },
-
-    cancelConnect() {
-      attempt?.cancel();
-    },
-
     selectModule: (module) => applyModule(module, true),
-
     setField: (key, value) => setDraft({ [key]: value }, key),
-
     setTimeZone: (value) => setDraft({ timeZone: value }, 'timeZone'),
+    createChatLinkField,
+    activate,
 
-    async createChatLinkField() {
-      const s = get();
-      const module = s.draft.module;
-      if (!module || !isEditable(s)) return;
-      set({ busy: 'creatingField', notice: null });
-      try {
-        const field = await api.createChatLinkField(module);
-        set((st) => {
-          const meta = st.fields[module]?.data;
-          if (!meta) return {};
-          const known = meta.fields.some((f) => f.apiName === field.apiName);
-          const next: ModuleFields = {
-            fields: known
-              ? meta.fields
-              : [
-                  ...meta.fields,
-                  {
-                    apiName: field.apiName,
-                    label: field.label,
-                    type: 'website',
-                    mandatory: false,
-                    readOnly: false,
-                    custom: true,
-                  },
-                ],
-            candidates: {
-              ...meta.candidates,
-              chatLink: [
-                { apiName: field.apiName, label: field.label, type: 'website' },
-                ...meta.candidates.chatLink.filter((c) => c.apiName !== field.apiName),
-              ],
-            },
-          };
-          return { fields: { ...st.fields, [module]: { status: 'ready', data: next, error: null } } };
-        });
-        set({ busy: null });
-        setDraft({ chatLinkField: field.apiName }, 'chatLinkField');
-        set({ notice: `Created the field “${field.label}” in ${moduleLabel(get(), module)}.` });
-      } catch (err) {
-        set({ busy: null });
-        if (err instanceof ApiError && !err.field && err.status !== 401 && err.status !== 403) {
-          set({ fieldErrors: { chatLinkField: err.message } });
-        } else placeError(err);
-      }
-    },
-
-    async activate() {
-      const s = get();
-      if (!isEditable(s) || !s.workspace) return;
-      const errors = validateDraft(s.draft);
-      if (Object.keys(errors).length > 0) {
-        set({ fieldErrors: errors, formError: null, notice: null });
-        return;
-      }
-      set({ busy: 'activating', fieldErrors: {}, formError: null, notice: null });
-      try {
-        const saved = await api.saveSettings(settingsFromDraft(s.draft));
-        set((st) => ({ workspace: st.workspace && { ...st.workspace, settings: saved } }));
-        const ws = await api.activate();
-        drafts.clear(ws.id);
-        set({
-          busy: null,
-          workspace: ws,
-          draft: ws.settings ? draftFromSettings(ws.settings) : s.draft,
-          draftRestored: false,
-          notice: `The integration is active. A test record was created in ${moduleLabel(get(), s.draft.module)}.`,
-        });
-        void refreshSyncLog();
-      } catch (err) {
-        set({ busy: null });
-        placeError(err);
-        // A problem with a field (deleted or changed in Zoho CRM since the form loaded them): offer the
-        // fields as they are now, so the stale choice shows as unusable and "Create a field for me" returns.
-        if (err instanceof ApiError && err.field && err.status !== 401 && err.status !== 403) {
-          void loadFields(s.draft.module, true);
-        }
-      }
-    },
-
-    async deactivate() {
+    requestDeactivate() {
       const s = get();
       if (s.phase !== 'ready' || !s.workspace?.active || s.readOnlyReason || s.busy) return;
-      set({ busy: 'deactivating', formError: null, notice: null });
-      try {
-        const ws = await api.deactivate();
-        const draft = draftFromSettings(ws.settings);
-        set({
-          busy: null,
-          workspace: ws,
-          draft,
-          draftRestored: false,
-          fieldErrors: {},
-          notice:
-            'The integration is paused: new WhatsApp messages are logged as skipped until you activate it again.',
-        });
-        if (get().modules.status !== 'ready') void loadModules();
-        if (draft.module) void loadFields(draft.module);
-      } catch (err) {
-        set({ busy: null });
-        placeError(err);
-      }
+      set({ confirming: 'deactivate', notice: null, formError: null });
     },
+    deactivate,
+    cancelConfirm: () => set({ confirming: null }),
 
     discardDraft() {
       const ws = get().workspace;
@@ -461,11 +378,22 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
         else void loadFields(s.draft.module);
       } else if (s.modules.data && isEditable(s)) applyModule(defaultModule(s.modules.data), false);
     },
-
-    refreshSyncLog,
   };
 }
 
-function errorText(err: unknown): string {
+function activationNotice(
+  record: { name: string; created: boolean; url: string | null },
+  module: string,
+): Notice {
+  const what = record.created
+    ? `The test record “${record.name}” was created in ${module}.`
+    : `The test record “${record.name}” in ${module} was updated (the same record as before).`;
+  return {
+    text: `The integration is active. ${what}`,
+    ...(record.url ? { link: { href: record.url, label: 'Open the test record in Zoho CRM' } } : {}),
+  };
+}
+
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,7 @@
 /** Small building blocks in Zoho CRM's light style. All text is rendered as text (escaped by Preact). */
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatDateTime, formatRelative } from './format';
 
 export function Card(props: {
   id: string;
@@ -23,7 +24,7 @@ export function Card(props: {
 }
 
 type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'class'> & {
-  variant?: 'primary' | 'secondary' | 'danger' | 'link';
+  variant?: 'primary' | 'secondary' | 'danger' | 'danger-solid' | 'link';
   busy?: boolean;
   busyLabel?: string;
 };
@@ -217,4 +218,64 @@ export function LinkifiedText({ text }: { text: string }) {
   }
   if (last < text.length) parts.push(text.slice(last));
   return <>{parts}</>;
+}
+
+/**
+ * An action waiting for confirmation, shown in place (the widget lives in a CRM frame, where a
+ * browser dialog would be out of place): says what will happen, takes the keyboard, Escape cancels.
+ */
+export function ConfirmPanel(props: {
+  id: string;
+  title: string;
+  children: ComponentChildren;
+  confirmLabel: string;
+  cancelLabel?: string;
+  tone?: 'danger' | 'primary';
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return (
+    <div
+      ref={ref}
+      class="confirm"
+      role="alertdialog"
+      aria-labelledby={`${props.id}-title`}
+      aria-describedby={`${props.id}-body`}
+      tabIndex={-1}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') props.onCancel();
+      }}
+    >
+      <p id={`${props.id}-title`} class="confirm-title">
+        {props.title}
+      </p>
+      <div id={`${props.id}-body`} class="confirm-body">
+        {props.children}
+      </div>
+      <div class="actions">
+        <Button variant={props.tone === 'primary' ? 'primary' : 'danger-solid'} onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </Button>
+        <Button onClick={props.onCancel}>{props.cancelLabel ?? 'Cancel'}</Button>
+      </div>
+    </div>
+  );
+}
+
+/** "2 minutes ago", kept current while shown, with the exact time for assistive technology and hover. */
+export function TimeAgo({ iso, refreshMs = 30_000 }: { iso: string; refreshMs?: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs]);
+  return (
+    <time dateTime={iso} title={formatDateTime(iso)}>
+      {formatRelative(iso, now)}
+    </time>
+  );
 }

@@ -24,8 +24,17 @@ const FAST_POLL_FOR_MS = 20000;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const enc = encodeURIComponent;
 
-/** @type {{ view: 'settings' | 'records', module: string, recordId: string | null, panelSignature: string, lastState: Json | null }} */
-const ui = { view: 'settings', module: 'Contacts', recordId: null, panelSignature: '', lastState: null };
+/** @type {{ view: 'settings' | 'records', module: string, recordId: string | null, panelSignature: string, lastState: Json | null, orgTimeZone: string | null }} */
+const ui = {
+  view: 'settings',
+  module: 'Contacts',
+  recordId: null,
+  panelSignature: '',
+  lastState: null,
+  orgTimeZone: null,
+};
+
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 // ---------------------------------------------------------------- server access
 
@@ -114,6 +123,11 @@ function makeShim(frame) {
         },
       },
       CONFIG: {
+        async getOrgInfo() {
+          const { status, body } = await call('api/org');
+          if (status !== 200) throw zohoError('INTERNAL_ERROR', errorMessage(body, `HTTP ${status}`));
+          return body;
+        },
         async getCurrentUser() {
           const { body } = await call('api/state');
           const users = Array.isArray(body && body.users) ? body.users : [];
@@ -219,13 +233,26 @@ async function refreshState() {
     box.textContent = 'Backend not answering';
     return;
   }
+  const wasConnected = ui.lastState ? ui.lastState.connected : undefined;
   ui.lastState = body;
   box.textContent = !body.connected
     ? 'Not connected: open Integration settings and click “Connect Zoho CRM”.'
     : body.active
       ? `Connected · integration active (syncing to ${body.module})`
       : 'Connected · integration inactive';
-  box.dataset.tone = body.active ? 'ok' : body.connected ? 'idle' : 'warn';
+  // The connection decides first: a disconnected org is a warning even while its integration is on.
+  box.dataset.tone = !body.connected ? 'warn' : body.active ? 'ok' : 'idle';
+  // An error about the connection under the send form is stale once it changed.
+  if (wasConnected !== undefined && wasConnected !== body.connected) clearSendError();
+}
+
+/** Removes an error left under the send form (the form was changed, or the org state changed). */
+function clearSendError() {
+  const status = $('send-status');
+  if (status.dataset.tone === 'error') {
+    status.dataset.tone = '';
+    status.textContent = '';
+  }
 }
 
 async function refreshRecords() {
@@ -289,6 +316,10 @@ async function refreshDetail() {
   const list = notes.status === 200 && Array.isArray(notes.body && notes.body.data) ? notes.body.data : [];
   const newestFirst = [...list].reverse();
   $('notes-count').textContent = `(${list.length})`;
+  // Two clocks on one page: the Notes' lines are in the org's zone, "Updated" in the reader's.
+  $('notes-zones').textContent = list.length
+    ? `Message times in the Notes: ${ui.orgTimeZone ?? 'the org’s time zone'}. “Updated”: your time (${BROWSER_ZONE}).`
+    : '';
   $('record-notes').replaceChildren(
     ...newestFirst.map((n) => {
       const atts = Array.isArray(n.$attachments)
@@ -296,7 +327,7 @@ async function refreshDetail() {
         : [];
       return el('li', { class: 'note' }, [
         el('p', { class: 'note-title', text: String(n.Note_Title ?? '(no title)') }),
-        el('p', { class: 'muted', text: `Updated ${when(n.Modified_Time)}` }),
+        el('p', { class: 'muted', text: `Updated ${when(n.Modified_Time)} (your time)` }),
         el('pre', { class: 'note-content', text: String(n.Note_Content ?? '') }),
         ...(atts.length ? [el('p', { class: 'muted', text: `Attachments: ${atts.join(', ')}` })] : []),
       ]);
@@ -410,6 +441,11 @@ function start() {
     void refresh();
   });
   $('send-form').addEventListener('submit', (e) => void send(/** @type {SubmitEvent} */ (e)));
+  $('send-form').addEventListener('input', clearSendError);
+  void call('api/org').then(({ status, body }) => {
+    const org = status === 200 && body && Array.isArray(body.org) ? body.org[0] : null;
+    ui.orgTimeZone = org && typeof org.time_zone === 'string' ? org.time_zone : null;
+  });
   window.addEventListener('hashchange', applyRoute);
   setInterval(() => {
     if (document.visibilityState !== 'hidden') void refresh();
