@@ -159,7 +159,7 @@ export const configSchema = z
     WORKSPACE_LEASE_MS: z
       .string()
       .optional()
-      .transform((v) => (v === undefined || v === '' ? 30_000 : Number(v)))
+      .transform((v) => (v === undefined || v === '' ? 15_000 : Number(v)))
       .refine((n) => Number.isInteger(n) && n >= 1000 && n <= 600_000, {
         message: 'WORKSPACE_LEASE_MS must be a whole number of milliseconds from 1000 to 600000',
       }),

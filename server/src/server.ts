@@ -193,7 +193,7 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     },
   );
   const resume = (wsId: string) =>
-    void scheduler.requeueWaiting(wsId).catch((e: unknown) => log.error({ err: e }, 'requeue failed'));
+    scheduler.requeueWaiting(wsId).catch((e: unknown) => log.error({ err: e }, 'requeue failed'));
   const sandboxRouter =
     emulator && sandbox
       ? sandbox.sandboxRoutes({ emulator, store, secrets, publicUrl, dataDir, log })
@@ -211,9 +211,9 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     publicUrl,
     overrides,
     origins: new TrustedOrigins(publicUrl, config.widgetOrigins),
-    onConnected: (wsId) => {
-      resume(wsId);
+    onConnected: async (wsId) => {
       publishWebhookUrl();
+      await resume(wsId);
     },
     onWebhookRotated: publishWebhookUrl,
   });

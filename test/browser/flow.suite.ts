@@ -363,7 +363,10 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
 
       await settings.getByRole('button', { name: 'Activate integration' }).click();
       await settings.getByRole('button', { name: 'Deactivate and edit settings' }).waitFor();
-      expect(await workspace()).toMatchObject({ active: true, settings: { chatLinkField: recreated!.apiName } });
+      expect(await workspace()).toMatchObject({
+        active: true,
+        settings: { chatLinkField: recreated!.apiName },
+      });
     },
     STEP_MS,
   );

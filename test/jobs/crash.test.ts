@@ -54,7 +54,8 @@ describe('crash safety (SIGKILL)', () => {
       emulatorUrl: emuUrl,
       dataFile: path.join(dir, 'db.json'),
       databaseUrl: db?.url,
-      extra: env,
+      // A killed process's lease blocks the workspace until it expires: short here, 15 s by default.
+      extra: { WORKSPACE_LEASE_MS: '1500', ...env },
     });
   }
 

@@ -119,11 +119,15 @@ describe('sandbox', () => {
       'GET',
       '/api/sync-log',
     );
-    const reason = log.body.entries.find((e) => e.messageId === 'sandbox-attachments')!.reason!;
+    // Each attachment that could not be synced is an entry of its own.
+    const reason = log.body.entries
+      .filter((e) => e.messageId === 'sandbox-attachments')
+      .map((e) => e.reason ?? '')
+      .join('\n');
     expect(reason).not.toContain('sample.txt');
     for (const name of ['otherPort', 'ownState', 'decimal', 'hex', 'octal'])
-      expect(reason).toContain(`${name}.txt: `);
-    expect(reason).toMatch(/octal\.txt: an IP address \(127\.0\.0\.1\) is not allowed/);
+      expect(reason).toContain(`"${name}.txt" not synced: `);
+    expect(reason).toMatch(/octal\.txt" not synced: an IP address \(127\.0\.0\.1\) is not allowed/);
     expect(otherHits).toEqual([]);
   });
 

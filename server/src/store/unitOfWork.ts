@@ -48,7 +48,7 @@ export type Op =
   /** lines appended at `from` (the day's line count when read): a second append at the same place wins */
   | { t: 'day.lines'; key: string; from: number; lines: DayLine[] }
   | { t: 'log.add'; entry: SyncLogEntry }
-  /** earlier failures of these messages are marked resolved (they have synced since) */
+  /** earlier failures of these messages are marked resolved (they have synced since); an attachment's are not */
   | { t: 'log.resolve'; workspaceId: string; messageIds: string[] }
   | { t: 'idx.state'; workspaceId: string; state: PhoneIndexState }
   | { t: 'idx.patch'; workspaceId: string; patch: PhoneIndexPatch; unset?: Unset }

@@ -31,12 +31,13 @@ export interface TestRecordOutcome {
 export class ActivationService {
   readonly #store: Store;
   readonly #metadata: MetadataCache;
-  readonly #onActivated: (workspaceId: string) => void;
+  readonly #onActivated: (workspaceId: string) => Promise<void> | void;
 
   constructor(
     store: Store,
     metadata: MetadataCache,
-    onActivated: (workspaceId: string) => void = () => undefined,
+    /** waiting messages resume and the phone index build starts (awaited: done when activation answers) */
+    onActivated: (workspaceId: string) => Promise<void> | void = () => undefined,
   ) {
     this.#store = store;
     this.#metadata = metadata;
@@ -105,7 +106,7 @@ export class ActivationService {
     if (!index || index.module !== settings.module || !sameFields(index.phoneFields, phoneFields))
       uow.phoneIndex.start(ws.id, newIndexState(settings.module, phoneFields));
     await uow.commit();
-    this.#onActivated(ws.id);
+    await this.#onActivated(ws.id);
     return outcome;
   }
 

@@ -36,7 +36,7 @@ export interface ConnectionDeps {
   /** the pages the popup may hand a session to */
   origins: TrustedOrigins;
   /** called when a workspace (re)connects, so queued events resume */
-  onConnected?: (workspaceId: string) => void;
+  onConnected?: (workspaceId: string) => Promise<void> | void;
   /** called when a workspace's webhook URL changed */
   onWebhookRotated?: (workspaceId: string) => void;
 }
@@ -246,7 +246,7 @@ export class ConnectionService {
       // Someone else from the same org: they may look, not connect. Their tokens are not kept.
       await revokeFresh();
     }
-    if (user.id === ws.owner.userId) this.deps.onConnected?.(ws.id);
+    if (user.id === ws.owner.userId) await this.deps.onConnected?.(ws.id);
     return {
       workspaceId: ws.id,
       sessionToken: issueSession(secrets, ws, user).token,

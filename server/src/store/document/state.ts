@@ -128,7 +128,13 @@ export class DocState {
         const entries = this.log.get(op.workspaceId) ?? [];
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i]!;
-          if (e.messageId && wanted.has(e.messageId) && e.outcome === 'failed' && !e.resolved)
+          if (
+            e.messageId &&
+            wanted.has(e.messageId) &&
+            e.outcome === 'failed' &&
+            !e.resolved &&
+            e.kind !== 'attachment'
+          )
             entries[i] = deepFreeze({ ...e, resolved: true });
         }
         for (const id of ids) open!.delete(id);
@@ -169,7 +175,9 @@ export class DocState {
 
   /** Remembers an unresolved failure (entries added, and those read from an image). */
   noteFailure(entry: SyncLogEntry): void {
-    if (entry.outcome !== 'failed' || entry.resolved || !entry.messageId) return;
+    // An attachment that could not be downloaded is never retried: its failure stays a failure.
+    if (entry.outcome !== 'failed' || entry.resolved || !entry.messageId || entry.kind === 'attachment')
+      return;
     let open = this.#openFailures.get(entry.workspaceId);
     if (!open) this.#openFailures.set(entry.workspaceId, (open = new Set()));
     open.add(entry.messageId);

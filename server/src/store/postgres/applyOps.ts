@@ -153,7 +153,8 @@ async function applyOne(c: PoolClient, op: Op): Promise<void> {
     case 'log.resolve':
       await c.query(
         `UPDATE sync_log SET resolved = true
-         WHERE workspace_id = $1 AND message_id = ANY($2) AND outcome = 'failed' AND NOT resolved`,
+         WHERE workspace_id = $1 AND message_id = ANY($2) AND outcome = 'failed' AND NOT resolved
+           AND coalesce(entry ->> 'kind', 'message') <> 'attachment'`,
         [op.workspaceId, op.messageIds],
       );
       return;
