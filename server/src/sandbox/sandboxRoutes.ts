@@ -14,12 +14,14 @@ import type { Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { ZohoEmulator } from '../emulator/index.js';
 import { ApiError } from '../http/errors.js';
+import { packageRoot } from '../packageRoot.js';
 import { sampleAttachment, timelinesMessagePayload } from './messages.js';
 
 export const SANDBOX_CLIENT = { clientId: '1000.SANDBOXCLIENT', clientSecret: 'sandbox-client-secret' };
 
+// The host page sits beside this module (build-server copies it into dist/); the widget build is
+// app/ in the project folder, found the same way from the sources and from dist/.
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../../..');
 
 export interface SandboxDeps {
   emulator: ZohoEmulator;
@@ -47,8 +49,8 @@ export function sandboxRoutes(deps: SandboxDeps): Router {
   const router = Router();
   const sandboxOrg = deps.emulator.seedDefaultSandbox();
 
-  const hostPage = path.join(repoRoot, 'server/src/sandbox/hostPage');
-  const widgetBuild = path.join(repoRoot, 'app');
+  const hostPage = path.join(here, 'hostPage');
+  const widgetBuild = path.join(packageRoot(here), 'app');
   router.get('/', (_req, res) => res.redirect(302, '/sandbox/'));
   router.use('/sandbox', express.static(hostPage, { index: 'index.html' }));
   router.use('/widget', (req, res, next) => {
