@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global console, process -- a plain Node script, outside the TypeScript project */
 /**
  * `npm run build:server [-- --out dir]`: compiles the backend (server/src, and emulator/ and contract/
  * when present) to JavaScript under dist/ (or --out), keeping the folder structure, so relative

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log.js';
 import { adminRoutes } from './http/adminRoutes.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
+import { allReady, Lifecycle, probeEndpoint, type Readiness } from './http/probes.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
@@ -49,6 +50,8 @@ export interface StartOptions {
   maxConcurrency?: number;
   /** first retry delay after a temporary Zoho failure (tests use a short one) */
   retryBaseMs?: number;
+  /** replaces the readiness of /readyz (tests) */
+  readiness?: Readiness;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -64,6 +67,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const port = (server.address() as AddressInfo).port;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+
+  // Probes answer from now on; everything else gets 503 until the connector is running.
+  // The store's own check joins here: the PostgreSQL engine's `SELECT 1` and migration version, as
+  // allReady(lifecycle.readiness, () => store.readiness()). Today's document store lives in this
+  // process and is ready once open, which the lifecycle already says.
+  const lifecycle = new Lifecycle();
+  const probes = probeEndpoint(options.readiness ?? allReady(lifecycle.readiness));
+  let handle: RequestListener = notYet;
+  server.on('request', (req, res) => {
+    if (!probes(req, res)) handle(req, res);
+  });
 
   const secretKey = config.secretKey ?? sandboxSecret(dataDir);
   const secrets = new Secrets(secretKey);
@@ -132,9 +146,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', false);
-  web.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
   web.use(oauthRoutes(connection));
   web.use(adminRoutes({ store, secrets, gateways, connection, settings, activation }));
   if (emulator) {
@@ -145,12 +156,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   web.use(errorHandler(log));
   // Webhook deliveries are answered without Express (see webhookRoutes.ts); everything else by it.
   const webhook = webhookEndpoint(intake, log);
-  server.on('request', (req, res) => {
+  handle = (req, res) => {
     if (!webhook(req, res)) web(req, res);
-  });
+  };
 
   worker.start();
   housekeeping.start();
+  lifecycle.running();
 
   let closed = false;
   return {
@@ -163,6 +175,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     async close() {
       if (closed) return;
       closed = true;
+      lifecycle.stopping();
       housekeeping.stop();
       await worker.stop();
       await new Promise<void>((resolve) => {
@@ -175,6 +188,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   };
 }
+
+/** Requests other than the probes while the connector starts. */
+const notYet: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+  res.end(
+    JSON.stringify({ error: { code: 'STARTING', message: 'The connector is starting: try again shortly.' } }),
+  );
+};
 
 /** The sandbox keeps its own SECRET_KEY beside the data file, so tokens survive restarts. */
 function sandboxSecret(dataDir: string): string {
