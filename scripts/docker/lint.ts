@@ -26,7 +26,8 @@ export function lintDockerfile(text: string): LintProblem[] {
 
   for (const d of validate(text)) {
     // severity 1 = error, 2 = warning (dockerfile-utils' ValidationSeverity)
-    if (d.severity <= 2) add(d.range.start.line, 'syntax', d.message);
+    if ((d.severity ?? 1) <= 2)
+      add(d.range.start.line, 'syntax', typeof d.message === 'string' ? d.message : d.message.value);
   }
 
   const file = DockerfileParser.parse(text);

@@ -97,6 +97,14 @@ export const configSchema = z
       .refine((n) => n === undefined || (Number.isInteger(n) && n >= 100), {
         message: 'ZOHO_DAILY_CREDITS must be a whole number of credits, at least 100',
       }),
+    /**
+     * The bearer token of GET /metrics; unset, /metrics does not exist. Long and random: it guards
+     * per-org volumes and the workspace ids.
+     */
+    METRICS_TOKEN: emptyToUndefined.refine((v) => v === undefined || /^[\x21-\x7e]{32,256}$/.test(v), {
+      message:
+        'METRICS_TOKEN must be 32 to 256 printable characters without spaces (e.g. `openssl rand -hex 32`); leave it unset to turn /metrics off',
+    }),
   })
   .superRefine((c, ctx) => {
     if (c.ZOHO_CLIENT_ID && !c.ZOHO_CLIENT_SECRET) {
@@ -148,6 +156,8 @@ export interface Config {
   zohoMaxConcurrency: number | undefined;
   /** overrides the daily credits from the org's edition */
   zohoDailyCredits: number | undefined;
+  /** the bearer token of /metrics; undefined: no /metrics */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -192,5 +202,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchLagMs: c.ZOHO_SEARCH_LAG_MS,
     zohoMaxConcurrency: c.ZOHO_MAX_CONCURRENCY,
     zohoDailyCredits: c.ZOHO_DAILY_CREDITS,
+    metricsToken: c.METRICS_TOKEN,
   };
 }

@@ -4,7 +4,7 @@
  * different depths, so "three folders up" is wrong in one of them; package.json is the one landmark
  * both share (the Docker image keeps it beside dist/ and app/).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function packageRoot(fromDir: string): string {
@@ -15,4 +15,12 @@ export function packageRoot(fromDir: string): string {
     if (parent === dir) throw new Error(`no package.json above ${fromDir}: run from the project folder`);
     dir = parent;
   }
+}
+
+/** The project's version (package.json), for /metrics' build info. */
+export function packageVersion(fromDir: string): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(fromDir), 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }

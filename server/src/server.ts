@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -29,8 +30,14 @@ import { GatewayRegistry, type ZohoApp } from './workspace/gateways.js';
 import { MetadataCache } from './workspace/metadataCache.js';
 import { SettingsService } from './workspace/settings.js';
 import { createZohoEmulator, type ZohoEmulator } from './emulator/index.js';
+import { documentQueueStats } from './metrics/documentQueue.js';
+import { metricsEndpoint } from './metrics/endpoint.js';
+import { Metrics, WEBHOOK_OUTCOMES, type WebhookOutcome } from './metrics/metrics.js';
+import { packageVersion } from './packageRoot.js';
 import { sandboxRoutes, SANDBOX_CLIENT } from './sandbox/sandboxRoutes.js';
 import type { ZohoCallKind } from './zoho/gateway.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -40,6 +47,7 @@ export interface RunningServer {
   emulator: ZohoEmulator | undefined;
   /** Zoho calls made by the connector, by kind (benchmarks and tests) */
   zohoCalls: Map<ZohoCallKind, number>;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,7 @@ export interface StartOptions {
   retryBaseMs?: number;
   /** replaces the readiness of /readyz (tests) */
   readiness?: Readiness;
+  metrics?: Metrics;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -74,9 +83,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // process and is ready once open, which the lifecycle already says.
   const lifecycle = new Lifecycle();
   const probes = probeEndpoint(options.readiness ?? allReady(lifecycle.readiness));
+  const metrics = options.metrics ?? new Metrics({ version: packageVersion(here) });
+  const scrape = metricsEndpoint(metrics, config.metricsToken, log);
   let handle: RequestListener = notYet;
   server.on('request', (req, res) => {
-    if (!probes(req, res)) handle(req, res);
+    if (!probes(req, res) && !scrape(req, res)) handle(req, res);
   });
 
   const secretKey = config.secretKey ?? sandboxSecret(dataDir);
@@ -103,6 +114,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const zohoCalls = new Map<ZohoCallKind, number>();
   const gateways = new GatewayRegistry(store, secrets, app, {
     onCall: (_ws, kind) => zohoCalls.set(kind, (zohoCalls.get(kind) ?? 0) + 1),
+    onAnswer: metrics.zohoAnswered,
+    onCreditWait: metrics.creditWaited,
     maxConcurrency: options.maxConcurrency ?? config.zohoMaxConcurrency,
     dailyCredits: config.zohoDailyCredits,
   });
@@ -110,7 +123,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const files = new AttachmentFetcher(
     store,
     log,
-    { dir: path.join(dataDir, 'attachments'), allowedHosts: attachmentHosts },
+    {
+      dir: path.join(dataDir, 'attachments'),
+      allowedHosts: attachmentHosts,
+      onResult: metrics.attachmentDownloaded,
+    },
     // `worker` is defined just below; downloads only finish after start-up.
     (wsId) => worker.schedule(wsId, 0),
   );
@@ -142,6 +159,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   });
   const housekeeping = new Housekeeping(store);
+  // The queue gauges read the store at scrape time: the PostgreSQL engine passes its grouped query.
+  metrics.setSources({ queue: () => documentQueueStats(store), credits: () => gateways.creditUsage() });
 
   const web = express();
   web.disable('x-powered-by');
@@ -153,9 +172,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     web.use(sandboxRoutes({ emulator, store, secrets, publicUrl, log }));
   }
   web.use(notFound);
-  web.use(errorHandler(log));
+  web.use(errorHandler(log, (code) => metrics.error('http', code)));
   // Webhook deliveries are answered without Express (see webhookRoutes.ts); everything else by it.
-  const webhook = webhookEndpoint(intake, log);
+  const webhook = webhookEndpoint(intake, log, ({ outcome, seconds }) =>
+    metrics.webhookAnswered(webhookOutcome(outcome), seconds),
+  );
   handle = (req, res) => {
     if (!webhook(req, res)) web(req, res);
   };
@@ -172,6 +193,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     worker,
     emulator,
     zohoCalls,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
@@ -187,6 +209,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log.flush?.();
     },
   };
+}
+
+function webhookOutcome(outcome: string): WebhookOutcome {
+  return (WEBHOOK_OUTCOMES as readonly string[]).includes(outcome) ? (outcome as WebhookOutcome) : 'other';
 }
 
 /** Requests other than the probes while the connector starts. */

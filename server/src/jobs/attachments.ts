@@ -21,7 +21,18 @@ export interface AttachmentOptions {
   /** tries for network errors and 5xx answers, and the delay before the second (grows linearly) */
   retries?: number;
   retryDelayMs?: number;
+  /** every download's end: its result and size (metrics); 'retry' for each transient failure retried */
+  onResult?: (result: DownloadResult | 'retry', bytes: number) => void;
 }
+
+/** How a download ended: the file, or why not (bounded: these values only). */
+export type DownloadResult = 'downloaded' | 'blocked' | 'http_error' | 'too_large' | 'network_error';
+type Failed = {
+  ok: false;
+  error: string;
+  transient?: boolean;
+  result: Exclude<DownloadResult, 'downloaded'>;
+};
 
 export type DownloadCheck = { ok: true; url: URL } | { ok: false; error: string };
 
@@ -103,9 +114,11 @@ export class AttachmentFetcher {
     // Network errors and 5xx answers are retried a few times: the link stays valid ~15 minutes.
     let result = await this.fetchFile(raw);
     for (let attempt = 1; !result.ok && result.transient && attempt < this.#retries; attempt++) {
+      this.options.onResult?.('retry', 0);
       await new Promise((r) => setTimeout(r, this.#retryDelayMs * attempt));
       result = await this.fetchFile(raw);
     }
+    this.options.onResult?.(result.ok ? 'downloaded' : result.result, result.ok ? result.data.length : 0);
     if (result.ok) {
       const name = createHash('sha256').update(`${q.key}#${index}`).digest('hex').slice(0, 32);
       await writeFile(path.join(this.#dir, name), result.data);
@@ -122,13 +135,11 @@ export class AttachmentFetcher {
   }
 
   /** Downloads with the checks above; follows at most 3 redirects, each re-checked. */
-  async fetchFile(
-    raw: string,
-  ): Promise<{ ok: true; data: Buffer } | { ok: false; error: string; transient?: boolean }> {
+  async fetchFile(raw: string): Promise<{ ok: true; data: Buffer } | Failed> {
     let target = raw;
     for (let hop = 0; hop < 4; hop++) {
       const check = checkAttachmentUrl(target, this.options.allowedHosts);
-      if (!check.ok) return check;
+      if (!check.ok) return { ...check, result: 'blocked' };
       let res: Response;
       try {
         res = await fetch(check.url, { redirect: 'manual', signal: AbortSignal.timeout(this.#timeoutMs) });
@@ -137,6 +148,7 @@ export class AttachmentFetcher {
           ok: false,
           error: `download failed (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message})`,
           transient: true,
+          result: 'network_error',
         };
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
@@ -150,12 +162,17 @@ export class AttachmentFetcher {
           ok: false,
           error: `download answered HTTP ${res.status}${res.status === 403 || res.status === 404 ? ' (the link may have expired)' : ''}`,
           transient: res.status >= 500 || res.status === 429,
+          result: 'http_error',
         };
       }
       const declared = Number(res.headers.get('content-length') ?? '0');
       if (declared > this.#maxBytes) {
         await res.body?.cancel();
-        return { ok: false, error: `the file is ${declared} bytes, over the ${this.#maxBytes}-byte limit` };
+        return {
+          ok: false,
+          error: `the file is ${declared} bytes, over the ${this.#maxBytes}-byte limit`,
+          result: 'too_large',
+        };
       }
       const chunks: Buffer[] = [];
       let total = 0;
@@ -163,15 +180,19 @@ export class AttachmentFetcher {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           total += chunk.length;
           if (total > this.#maxBytes)
-            return { ok: false, error: `the file is over the ${this.#maxBytes}-byte limit` };
+            return {
+              ok: false,
+              error: `the file is over the ${this.#maxBytes}-byte limit`,
+              result: 'too_large',
+            };
           chunks.push(Buffer.from(chunk));
         }
       } catch (e) {
-        return { ok: false, error: `download failed (${(e as Error).message})` };
+        return { ok: false, error: `download failed (${(e as Error).message})`, result: 'network_error' };
       }
       return { ok: true, data: Buffer.concat(chunks) };
     }
-    return { ok: false, error: 'too many redirects' };
+    return { ok: false, error: 'too many redirects', result: 'blocked' };
   }
 
   async #limited<T>(fn: () => Promise<T>): Promise<T> {

@@ -62,6 +62,8 @@ export interface SdkGatewayOptions {
   tokens: { accessToken(): Promise<string>; invalidate(token: string): void };
   /** Called once per HTTP request sent to Zoho (including the SDK's silent metadata reads). */
   onCall?: ((kind: ZohoCallKind) => void) | undefined;
+  /** Called when that request is answered: its HTTP status, or 'network_error' (metrics). */
+  onAnswer?: ((kind: ZohoCallKind, status: number | 'network_error') => void) | undefined;
   /**
    * Concurrent calls for this org (Zoho: 5 Free … 25 Ultimate, see limits.ts). Default 10. Complex
    * calls (COQL, writes of more than 10 rows) are held to min(this, 10) as Zoho requires.
@@ -109,6 +111,7 @@ interface CallContext {
   /** URL prefixes this org's requests may go to. */
   prefixes: string[];
   onCall: ((kind: ZohoCallKind) => void) | undefined;
+  onAnswer: ((kind: ZohoCallKind, status: number | 'network_error') => void) | undefined;
   timeoutMs: number;
   /** Last HTTP answer of this call (used when the SDK fails to parse it). */
   last: RawHttp | undefined;
@@ -223,20 +226,28 @@ function installTransport(): void {
       );
     }
     sdkTransportStats.requests += 1;
-    ctx.onCall?.(callKindOf(String(options.method ?? 'GET'), u));
+    const kind = callKindOf(String(options.method ?? 'GET'), u);
+    ctx.onCall?.(kind);
     const p = original(u, { ...options, retry: { limit: 0 }, timeout: ctx.timeoutMs }) as Promise<{
       statusCode: number;
       headers: Record<string, string | string[] | undefined>;
       body: unknown;
     }>;
-    return p.then((res) => {
-      ctx.last = {
-        status: res.statusCode,
-        headers: res.headers,
-        body: typeof res.body === 'string' ? res.body : '',
-      };
-      return res;
-    });
+    return p.then(
+      (res) => {
+        ctx.last = {
+          status: res.statusCode,
+          headers: res.headers,
+          body: typeof res.body === 'string' ? res.body : '',
+        };
+        ctx.onAnswer?.(kind, res.statusCode);
+        return res;
+      },
+      (e: unknown) => {
+        ctx.onAnswer?.(kind, 'network_error');
+        throw e;
+      },
+    );
   } as GotFn & { [PATCHED]?: boolean };
   patched[PATCHED] = true;
   gotModule.default = patched;
@@ -972,6 +983,7 @@ class SdkGateway implements ZohoGateway {
         token,
         prefixes: this.prefixes,
         onCall: this.opts.onCall,
+        onAnswer: this.opts.onAnswer,
         timeoutMs: this.timeoutMs,
         last: undefined,
       };
