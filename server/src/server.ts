@@ -16,6 +16,7 @@ import { adminRoutes } from './http/adminRoutes.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
 import { allReady, Lifecycle, probeEndpoint, type Readiness } from './http/probes.js';
+import { requestLogger, setRequestWorkspace } from './http/requestLog.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
@@ -86,9 +87,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const metrics = options.metrics ?? new Metrics({ version: packageVersion(here) });
   const scrape = metricsEndpoint(metrics, config.metricsToken, log);
   let handle: RequestListener = notYet;
-  server.on('request', (req, res) => {
-    if (!probes(req, res) && !scrape(req, res)) handle(req, res);
-  });
+  const logRequest = requestLogger(log);
+  server.on('request', (req, res) =>
+    logRequest(req, res, () => {
+      if (!probes(req, res) && !scrape(req, res)) handle(req, res);
+    }),
+  );
 
   const secretKey = config.secretKey ?? sandboxSecret(dataDir);
   const secrets = new Secrets(secretKey);
@@ -174,9 +178,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   web.use(notFound);
   web.use(errorHandler(log, (code) => metrics.error('http', code)));
   // Webhook deliveries are answered without Express (see webhookRoutes.ts); everything else by it.
-  const webhook = webhookEndpoint(intake, log, ({ outcome, seconds }) =>
-    metrics.webhookAnswered(webhookOutcome(outcome), seconds),
-  );
+  const webhook = webhookEndpoint(intake, log, ({ req, outcome, seconds, workspaceId }) => {
+    setRequestWorkspace(req, workspaceId);
+    metrics.webhookAnswered(webhookOutcome(outcome), seconds);
+  });
   handle = (req, res) => {
     if (!webhook(req, res)) web(req, res);
   };

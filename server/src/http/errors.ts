@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log.js';
+import { requestIdOf } from './requestLog.js';
 
 export class ApiError extends Error {
   constructor(
@@ -35,7 +36,7 @@ export function errorHandler(log: Logger, onError?: (code: string) => void): Err
     if (res.headersSent) return;
     const answer = answerFor(err);
     if (answer.status >= 500 && !(err instanceof ApiError))
-      log.error({ err, path: req.path, method: req.method }, 'unhandled error');
+      log.error({ err, requestId: requestIdOf(req), path: req.path, method: req.method }, 'unhandled error');
     onError?.(answer.error.code);
     res.status(answer.status).json({ error: answer.error });
   };

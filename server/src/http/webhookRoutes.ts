@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Intake } from '../jobs/intake.js';
 import type { Logger } from '../log.js';
+import { requestIdOf } from './requestLog.js';
 
 /** What the composition root learns of each answered delivery (metrics, the request log). */
 export type WebhookObserver = (answered: {
@@ -98,7 +99,10 @@ export function webhookEndpoint(
           answered(result.code.toLowerCase(), known);
         }
       } catch (err) {
-        log.error({ err, path: '/webhooks/timelines/:token', method: 'POST' }, 'unhandled error');
+        log.error(
+          { err, requestId: requestIdOf(req), path: '/webhooks/timelines/:token', method: 'POST' },
+          'unhandled error',
+        );
         send(res, 500, { error: { code: 'INTERNAL', message: 'Internal error; it has been logged.' } });
         answered('internal');
       }
