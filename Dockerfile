@@ -9,9 +9,11 @@
 
 FROM node:20.20.2-alpine AS build
 WORKDIR /src
+# Dependencies first: their layer is reused until the lock file changes.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 # The context is an allowlist (.dockerignore): sources and lock file only, never .env or data/.
 COPY . .
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 RUN npm run build:server && npm run build:widget
 
 FROM node:20.20.2-alpine AS runtime
