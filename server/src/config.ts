@@ -153,6 +153,14 @@ export const configSchema = z
         message: 'ZOHO_DAILY_CREDITS must be a whole number of credits, at least 100',
       }),
     /**
+     * The bearer token of GET /metrics; unset, /metrics does not exist. Long and random: it guards
+     * per-org volumes and the workspace ids.
+     */
+    METRICS_TOKEN: emptyToUndefined.refine((v) => v === undefined || /^[\x21-\x7e]{32,256}$/.test(v), {
+      message:
+        'METRICS_TOKEN must be 32 to 256 printable characters without spaces (e.g. `openssl rand -hex 32`); leave it unset to turn /metrics off',
+    }),
+    /**
      * How long a process holds a workspace's sync without renewing (renewed every third of it while
      * it runs): after a crash, another process takes the workspace over this long later.
      */
@@ -223,6 +231,8 @@ export interface Config {
   zohoDailyCredits: number | undefined;
   /** a workspace's lease (a crashed process's workspaces are taken over after it) */
   workspaceLeaseMs: number;
+  /** the bearer token of /metrics; undefined: no /metrics */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -271,5 +281,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     zohoMaxConcurrency: c.ZOHO_MAX_CONCURRENCY,
     zohoDailyCredits: c.ZOHO_DAILY_CREDITS,
     workspaceLeaseMs: c.WORKSPACE_LEASE_MS,
+    metricsToken: c.METRICS_TOKEN,
   };
 }

@@ -5,15 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { adminRoutes } from './http/adminRoutes.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { oauthRoutes } from './http/oauthRoutes.js';
+import { allReady, Lifecycle, probeEndpoint, type Readiness } from './http/probes.js';
+import { requestLogger, setRequestWorkspace } from './http/requestLog.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
 import { TrustedOrigins } from './workspace/trustedOrigins.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
@@ -36,6 +39,12 @@ import { SettingsService } from './workspace/settings.js';
 import type { ZohoEmulator } from '../../emulator/zoho/index.js';
 import type * as SandboxModule from './sandbox/sandboxRoutes.js';
 import type { ZohoCallKind } from './zoho/gateway.js';
+import { metricsEndpoint } from './metrics/endpoint.js';
+import { Metrics, WEBHOOK_OUTCOMES, type WebhookOutcome } from './metrics/metrics.js';
+import { queueStats } from './metrics/queueStats.js';
+import { packageVersion } from './packageRoot.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -47,6 +56,7 @@ export interface RunningServer {
   emulator: ZohoEmulator | undefined;
   /** Zoho calls made by the connector, by kind (benchmarks and tests) */
   zohoCalls: Map<ZohoCallKind, number>;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -65,6 +75,9 @@ export interface StartOptions {
   httpTimeouts?: Partial<HttpTimeouts>;
   /** the embedded store's options (tests inject a full disk through its file-system seam) */
   store?: DocumentStoreOptions;
+  /** replaces the readiness of /readyz (tests) */
+  readiness?: Readiness;
+  metrics?: Metrics;
 }
 
 export interface HttpTimeouts {
@@ -109,12 +122,33 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       keepAliveTimeout: t.keepAliveMs,
       connectionsCheckingInterval: t.checkIntervalMs,
     });
+    // Probes and metrics answer from the moment the port is bound; everything else gets 503 until
+    // the connector runs. Ready = running, and the store takes writes (PostgreSQL answers, its
+    // migrations applied); /healthz says so too, with the reason when the store cannot write.
+    const lifecycle = new Lifecycle();
+    const storeReady: Readiness = async () => {
+      const h = await store.health();
+      return h.ok ? { ready: true } : { ready: false, reason: h.reason ?? 'the store is unavailable' };
+    };
+    const probes = probeEndpoint(options.readiness ?? allReady(lifecycle.readiness, storeReady), () =>
+      store.health(),
+    );
+    const metrics = options.metrics ?? new Metrics({ version: packageVersion(here) });
+    const scrape = metricsEndpoint(metrics, config.metricsToken, log);
+    let handle: RequestListener = notYet;
+    const logRequest = requestLogger(log);
+    server.on('request', (req, res) =>
+      logRequest(req, res, () => {
+        if (!probes(req, res) && !scrape(req, res)) handle(req, res);
+      }),
+    );
     await listen(server, config.port, config.host);
     const port = (server.address() as AddressInfo).port;
     const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
     const secrets = new Secrets(config.secretKey ?? sandboxSecret(dataDir));
     await checkSecretKey(store, secrets);
-    return await compose(config, options, { log, store, server, publicUrl, secrets, dataDir });
+    const parts = { log, store, server, publicUrl, secrets, dataDir, lifecycle, metrics };
+    return await compose(config, options, parts, (h) => (handle = h));
   } catch (e) {
     server?.close();
     await store.close({ flush: false }).catch(() => undefined);
@@ -129,10 +163,17 @@ interface Parts {
   publicUrl: string;
   secrets: Secrets;
   dataDir: string;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
 }
 
-async function compose(config: Config, options: StartOptions, parts: Parts): Promise<RunningServer> {
-  const { log, store, server, publicUrl, secrets, dataDir } = parts;
+async function compose(
+  config: Config,
+  options: StartOptions,
+  parts: Parts,
+  serve: (handler: RequestListener) => void,
+): Promise<RunningServer> {
+  const { log, store, server, publicUrl, secrets, dataDir, lifecycle, metrics } = parts;
   let emulator: ZohoEmulator | undefined;
   let sandbox: typeof SandboxModule | undefined;
   let app: ZohoApp;
@@ -157,6 +198,8 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
   const zohoCalls = new Map<ZohoCallKind, number>();
   const gateways = new GatewayRegistry(store, secrets, app, {
     onCall: (_ws, kind) => zohoCalls.set(kind, (zohoCalls.get(kind) ?? 0) + 1),
+    onAnswer: metrics.zohoAnswered,
+    onCreditWait: metrics.creditWaited,
     maxConcurrency: options.maxConcurrency ?? config.zohoMaxConcurrency,
     dailyCredits: config.zohoDailyCredits,
   });
@@ -226,15 +269,12 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     },
   });
   const housekeeping = new Housekeeping(store, log);
+  // The queue gauges read the store at scrape time; credits come from this process's budgets.
+  metrics.setSources({ queue: () => queueStats(store), credits: () => gateways.creditUsage() });
 
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', false);
-  web.get('/healthz', async (_req, res) => {
-    const health = await store.health();
-    if (health.ok) res.json({ status: 'ok' });
-    else res.status(503).json({ status: 'unavailable', reason: health.reason });
-  });
   web.use(oauthRoutes(connection));
   web.use(
     adminRoutes({
@@ -253,16 +293,20 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     publishWebhookUrl();
   }
   web.use(notFound);
-  web.use(errorHandler(log));
+  web.use(errorHandler(log, (code) => metrics.error('http', code)));
   // Webhook deliveries are answered without Express (see webhookRoutes.ts); everything else by it.
-  const webhook = webhookEndpoint(intake, log);
-  server.on('request', (req, res) => {
+  const webhook = webhookEndpoint(intake, log, ({ req, outcome, seconds, workspaceId }) => {
+    setRequestWorkspace(req, workspaceId);
+    metrics.webhookAnswered(webhookOutcome(outcome), seconds);
+  });
+  serve((req, res) => {
     if (!webhook(req, res)) web(req, res);
   });
 
   await scheduler.start();
   for (const q of await store.queue.withPendingFiles()) files.ensure(q);
   housekeeping.start();
+  lifecycle.running();
 
   let closing: Promise<void> | undefined;
   return {
@@ -273,10 +317,12 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     scheduler,
     emulator,
     zohoCalls,
+    metrics,
     close() {
       // Graceful: stop taking connections and answer those in flight, stop starting runs and let
       // the running ones end their batch (leases released), then close the store.
       closing ??= (async () => {
+        lifecycle.stopping();
         housekeeping.stop();
         const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
@@ -292,6 +338,18 @@ async function compose(config: Config, options: StartOptions, parts: Parts): Pro
     },
   };
 }
+
+function webhookOutcome(outcome: string): WebhookOutcome {
+  return (WEBHOOK_OUTCOMES as readonly string[]).includes(outcome) ? (outcome as WebhookOutcome) : 'other';
+}
+
+/** Requests other than the probes while the connector starts. */
+const notYet: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+  res.end(
+    JSON.stringify({ error: { code: 'STARTING', message: 'The connector is starting: try again shortly.' } }),
+  );
+};
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {

@@ -12,6 +12,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Intake } from '../jobs/intake.js';
 import type { Logger } from '../log.js';
+import { requestIdOf } from './requestLog.js';
+
+/** What the composition root learns of each answered delivery (metrics, the request log). */
+export type WebhookObserver = (answered: {
+  req: IncomingMessage;
+  /** the intake's outcome (queued, duplicate, skipped) or the error code, lower-case */
+  outcome: string;
+  seconds: number;
+  workspaceId: string | undefined;
+}) => void;
 
 const PATH = /^\/webhooks\/timelines\/([^/?#]+)\/?(?:\?.*)?$/i;
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -20,8 +30,12 @@ export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 export function webhookEndpoint(
   intake: Intake,
   log: Logger,
+  observe?: WebhookObserver,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
+    const started = process.hrtime.bigint();
+    const answered = (outcome: string, workspaceId?: string) =>
+      observe?.({ req, outcome, seconds: Number(process.hrtime.bigint() - started) / 1e9, workspaceId });
     if (req.method !== 'POST') return false;
     const m = PATH.exec(req.url ?? '');
     if (!m) return false;
@@ -33,6 +47,7 @@ export function webhookEndpoint(
     }
     if (Number(req.headers['content-length']) > WEBHOOK_BODY_LIMIT) {
       tooLarge(req, res);
+      answered('payload_too_large');
       return true;
     }
     const chunks: Buffer[] = [];
@@ -44,6 +59,7 @@ export function webhookEndpoint(
       if (size > WEBHOOK_BODY_LIMIT) {
         over = true;
         tooLarge(req, res);
+        answered('payload_too_large');
       } else chunks.push(chunk);
     });
     req.on('end', () => {
@@ -64,6 +80,7 @@ export function webhookEndpoint(
               message: 'The request body is not valid JSON: send a JSON object.',
             },
           });
+          answered('invalid_json');
           return;
         }
       }
@@ -75,12 +92,18 @@ export function webhookEndpoint(
             outcome: result.outcome,
             ...(result.reason ? { reason: result.reason } : {}),
           });
+          answered(result.outcome, result.workspaceId);
         } else {
           send(res, result.status, { error: { code: result.code, message: result.message } });
+          answered(result.code.toLowerCase(), result.workspaceId);
         }
       } catch (err) {
-        log.error({ err, path: '/webhooks/timelines/:token', method: 'POST' }, 'unhandled error');
+        log.error(
+          { err, requestId: requestIdOf(req), path: '/webhooks/timelines/:token', method: 'POST' },
+          'unhandled error',
+        );
         send(res, 500, { error: { code: 'INTERNAL', message: 'Internal error; it has been logged.' } });
+        answered('internal');
       }
     };
     return true;

@@ -12,7 +12,10 @@ import type { Frozen, Store } from '../store/store.js';
 import type { Resolve } from './addressGuard.js';
 import { FairScheduler, type FairSchedulerOptions } from './fairScheduler.js';
 import { MAX_ATTACHMENTS_PER_MESSAGE } from './intake.js';
-import { SafeFetch, type FetchResult } from './safeFetch.js';
+import { SafeFetch, type DownloadFailure, type FetchResult } from './safeFetch.js';
+
+/** How a download ended (bounded: these values only). */
+export type DownloadResult = 'downloaded' | DownloadFailure;
 
 export { checkAttachmentUrl } from './safeFetch.js';
 
@@ -31,6 +34,8 @@ export interface AttachmentOptions {
   resolve?: Resolve;
   /** replaces the network entirely (tests with fake hosts) */
   download?: (url: string) => Promise<FetchResult>;
+  /** every download's end: its result and size (metrics); 'retry' for each transient failure retried */
+  onResult?: (result: DownloadResult | 'retry', bytes: number) => void;
 }
 
 /** The attachments still to download: neither downloaded, refused nor uploaded (the first 10). */
@@ -51,6 +56,7 @@ export class AttachmentFetcher {
   readonly #inFlight = new Set<string>();
   readonly #scheduler: FairScheduler;
   readonly #download: (url: string) => Promise<FetchResult>;
+  readonly #onResult: AttachmentOptions['onResult'];
 
   constructor(
     store: Store,
@@ -72,6 +78,7 @@ export class AttachmentFetcher {
       resolve: options.resolve,
     });
     this.#download = options.download ?? ((url) => http.get(url));
+    this.#onResult = options.onResult;
   }
 
   /** Starts downloads of the event's attachments not yet downloaded or refused (the first 10). */
@@ -119,9 +126,14 @@ export class AttachmentFetcher {
     // each try waits for its own turn, and the pause between tries holds no download slot.
     let result = await this.#scheduler.run(key, () => this.#download(url));
     for (let attempt = 1; !result.ok && result.transient && attempt < this.#retries; attempt++) {
+      this.#onResult?.('retry', 0);
       await new Promise((r) => setTimeout(r, this.#retryDelayMs * attempt));
       result = await this.#scheduler.run(key, () => this.#download(url));
     }
+    this.#onResult?.(
+      result.ok ? 'downloaded' : (result.result ?? 'network_error'),
+      result.ok ? result.data.length : 0,
+    );
     const uow = this.#store.begin();
     if (result.ok) {
       const name = createHash('sha256').update(`${q.key}#${index}`).digest('hex').slice(0, 32);

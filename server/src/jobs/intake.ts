@@ -17,9 +17,11 @@ import { toE164 } from '../sync/phone.js';
  */
 export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
-export type IntakeResult =
+/** The answer to a delivery, with the workspace it reached when the token named one (logs, metrics). */
+export type IntakeResult = { workspaceId?: string | undefined } & (
   | { status: 200; outcome: 'queued' | 'duplicate' | 'skipped'; reason?: string }
-  | { status: 400 | 404; code: string; message: string };
+  | { status: 400 | 404; code: string; message: string }
+);
 
 export interface IntakeHooks {
   /** a message was queued for this workspace (wake the scheduler, start downloads) */
@@ -53,6 +55,11 @@ export class Intake {
 
   async receive(token: string, body: unknown): Promise<IntakeResult> {
     const ws = await this.workspaceForToken(token);
+    const result = await this.#receive(ws, body);
+    return ws ? { ...result, workspaceId: ws.id } : result;
+  }
+
+  async #receive(ws: Frozen<Workspace> | undefined, body: unknown): Promise<IntakeResult> {
     // Same answer for a malformed and an unknown token: nothing tells which tokens exist.
     if (!ws)
       return {

@@ -47,7 +47,11 @@ export function hostMatches(host: string, rule: string): boolean {
     : host === rule;
 }
 
-export type FetchResult = { ok: true; data: Buffer } | { ok: false; error: string; transient?: boolean };
+/** How a download ended when it failed (bounded: metrics count by it). */
+export type DownloadFailure = 'blocked' | 'http_error' | 'too_large' | 'network_error';
+
+export type FetchResult =
+  { ok: true; data: Buffer } | { ok: false; error: string; transient?: boolean; result?: DownloadFailure };
 
 export interface SafeFetchOptions {
   policy: UrlPolicy;
@@ -76,7 +80,7 @@ export class SafeFetch {
     let target = raw;
     for (let hop = 0; hop < 4; hop++) {
       const check = checkAttachmentUrl(target, this.#options.policy);
-      if (!check.ok) return check;
+      if (!check.ok) return { ...check, result: 'blocked' };
       let step: Hop;
       try {
         step = await this.#request(check.url, check.trusted, signal);
@@ -86,7 +90,7 @@ export class SafeFetch {
       if (step.kind === 'done') return step.result;
       target = new URL(step.location, check.url).toString();
     }
-    return { ok: false, error: 'too many redirects' };
+    return { ok: false, error: 'too many redirects', result: 'blocked' };
   }
 
   #request(url: URL, trusted: boolean, signal: AbortSignal): Promise<Hop> {
@@ -120,6 +124,7 @@ export class SafeFetch {
                 ok: false,
                 error: `download answered HTTP ${status}${expired}`,
                 transient: status >= 500 || status === 429,
+                result: 'http_error',
               },
             });
             return;
@@ -128,7 +133,7 @@ export class SafeFetch {
           if (declared > maxBytes) {
             req.destroy();
             const error = `the file is ${declared} bytes, over the ${maxBytes}-byte limit`;
-            resolve({ kind: 'done', result: { ok: false, error } });
+            resolve({ kind: 'done', result: { ok: false, error, result: 'too_large' } });
             return;
           }
           const chunks: Buffer[] = [];
@@ -138,7 +143,7 @@ export class SafeFetch {
             if (total > maxBytes) {
               req.destroy();
               const error = `the file is over the ${maxBytes}-byte limit`;
-              resolve({ kind: 'done', result: { ok: false, error } });
+              resolve({ kind: 'done', result: { ok: false, error, result: 'too_large' } });
             } else chunks.push(chunk);
           });
           res.on('end', () => resolve({ kind: 'done', result: { ok: true, data: Buffer.concat(chunks) } }));
@@ -152,8 +157,9 @@ export class SafeFetch {
 }
 
 function failure(e: unknown, signal: AbortSignal): FetchResult {
-  if (e instanceof BlockedAddressError) return { ok: false, error: `download refused: ${e.message}` };
+  if (e instanceof BlockedAddressError)
+    return { ok: false, error: `download refused: ${e.message}`, result: 'blocked' };
   const err = e as NodeJS.ErrnoException;
   const why = signal.aborted ? 'timed out' : (err.code ?? err.message);
-  return { ok: false, error: `download failed (${why})`, transient: true };
+  return { ok: false, error: `download failed (${why})`, transient: true, result: 'network_error' };
 }

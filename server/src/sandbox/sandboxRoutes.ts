@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import type { ZohoEmulator } from '../../../emulator/zoho/index.js';
 import { Problem } from '../errors.js';
 import { verifySession } from '../http/sessions.js';
+import { packageRoot } from '../packageRoot.js';
 import { sampleAttachment, timelinesMessagePayload } from './messages.js';
 
 /**
@@ -25,8 +26,9 @@ export const SANDBOX_WEBHOOK_FILE = 'sandbox-webhook-url';
 
 export const SANDBOX_CLIENT = { clientId: '1000.SANDBOXCLIENT', clientSecret: 'sandbox-client-secret' };
 
+// The host page sits beside this module (build-server copies it into dist/); the widget build is
+// app/ in the project folder, found the same way from the sources and from dist/.
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../../..');
 
 export interface SandboxDeps {
   emulator: ZohoEmulator;
@@ -72,8 +74,8 @@ export function sandboxRoutes(deps: SandboxDeps): Sandbox {
   const router = Router();
   const sandboxOrg = deps.emulator.seedDefaultSandbox();
 
-  const hostPage = path.join(repoRoot, 'server/src/sandbox/hostPage');
-  const widgetBuild = path.join(repoRoot, 'app');
+  const hostPage = path.join(here, 'hostPage');
+  const widgetBuild = path.join(packageRoot(here), 'app');
   router.get('/', (_req, res) => res.redirect(302, '/sandbox/'));
   router.use('/sandbox', express.static(hostPage, { index: 'index.html' }));
   router.use('/widget', (req, res, next) => {

@@ -61,6 +61,8 @@ export interface WorkspaceRepo {
 export interface QueueDepth {
   workspaceId: string;
   depth: number;
+  /** of which waiting for the admin (a reconnection, a reactivation) */
+  waiting: number;
   oldestReceivedAt: string | undefined;
 }
 

@@ -8,7 +8,7 @@
  * how long a sync run should be put off once the limit (less a reserve for the admin) is reached.
  */
 import { createSdkGateway } from '../zoho/sdk/index.js';
-import { TokenManager } from '../zoho/oauth.js';
+import { TokenManager, type FetchLike } from '../zoho/oauth.js';
 import type { ZohoCallKind, ZohoGateway } from '../zoho/gateway.js';
 import { CreditBudget, concurrencyFor, dailyCreditsFor } from '../zoho/limits.js';
 import type { Secrets } from '../store/crypto.js';
@@ -25,6 +25,10 @@ export interface ZohoApp {
 export interface GatewayRegistryOptions {
   /** counts every Zoho call (benchmarks, tests) */
   onCall?: (workspaceId: string, kind: ZohoCallKind) => void;
+  /** every Zoho answer: its HTTP status, or 'network_error' (metrics) */
+  onAnswer?: (workspaceId: string, kind: ZohoCallKind, status: number | 'network_error') => void;
+  /** a sync call waited this long for the org's credit budget (metrics) */
+  onCreditWait?: (workspaceId: string, ms: number) => void;
   /** concurrent Zoho calls per org; default from its edition (Zoho: 5 Free … 25 Ultimate; complex calls share 10) */
   maxConcurrency?: number | undefined;
   /** credits per 24 h per org; default from its edition */
@@ -80,6 +84,7 @@ export class GatewayRegistry {
       b = new CreditBudget({
         dailyLimit: this.#options.dailyCredits ?? dailyCreditsFor(ws.edition),
         ...(this.#options.now ? { now: this.#options.now } : {}),
+        onWait: (ms) => this.#options.onCreditWait?.(ws.id, ms),
       });
       this.#budgets.set(ws.id, b);
     }
@@ -110,6 +115,7 @@ export class GatewayRegistry {
         void this.#markNeedsReconnect(ws.id).catch(() => undefined);
       },
       ...(this.#options.onCall ? { onRefresh: () => this.#options.onCall?.(ws.id, 'token') } : {}),
+      ...(this.#options.onAnswer ? { fetch: this.#answeredFetch(ws.id) } : {}),
     });
     const budget = this.budget(ws);
     const cap = this.#options.maxConcurrency ?? concurrencyFor(ws.edition);
@@ -152,9 +158,35 @@ export class GatewayRegistry {
         budget?.record(1);
         this.#options.onCall?.(wsId, kind);
       },
+      onAnswer: (kind: ZohoCallKind, status: number | 'network_error') =>
+        this.#options.onAnswer?.(wsId, kind, status),
       maxConcurrency,
       pace,
     });
+  }
+
+  /** Credits spent in the last 24 h and the daily budget, per workspace seen since start (metrics). */
+  creditUsage(): { workspaceId: string; used: number; dailyLimit: number }[] {
+    return [...this.#budgets].map(([workspaceId, b]) => ({
+      workspaceId,
+      used: b.used(),
+      dailyLimit: b.dailyLimit,
+    }));
+  }
+
+  /** Token refreshes go through fetch, not the SDK: their answers are reported the same way. */
+  #answeredFetch(workspaceId: string): FetchLike {
+    return (input, init) =>
+      fetch(input, init).then(
+        (res) => {
+          this.#options.onAnswer?.(workspaceId, 'token', res.status);
+          return res;
+        },
+        (e: unknown) => {
+          this.#options.onAnswer?.(workspaceId, 'token', 'network_error');
+          throw e;
+        },
+      );
   }
 
   async #markNeedsReconnect(workspaceId: string): Promise<void> {

@@ -60,6 +60,8 @@ export interface CreditBudgetOptions {
   reserve?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** a background call is about to wait this long for credits (metrics) */
+  onWait?: (ms: number) => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export class CreditBudget {
   readonly #reserve: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #onWait: ((ms: number) => void) | undefined;
   /** minute index → credits spent in that minute (the last 24 h) */
   readonly #minutes = new Map<number, number>();
   #used = 0;
@@ -90,6 +93,7 @@ export class CreditBudget {
     this.#reserve = opts.reserve ?? 0.05;
     this.#now = opts.now ?? Date.now;
     this.#sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref()));
+    this.#onWait = opts.onWait;
   }
 
   /** Counts credits spent now (every call, background or not). */
@@ -132,7 +136,10 @@ export class CreditBudget {
   /** Waits until a background call may go (see the class comment), a minute at most. */
   async acquire(): Promise<void> {
     const wait = Math.min(this.reserveSlot() - this.#now(), MAX_CALL_WAIT_MS);
-    if (wait > 0) await this.#sleep(wait);
+    if (wait > 0) {
+      this.#onWait?.(wait);
+      await this.#sleep(wait);
+    }
   }
 
   /** The moment enough of the oldest credits leave the 24 h window for `used` to drop below `target`. */

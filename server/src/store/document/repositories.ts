@@ -67,7 +67,9 @@ export function queueReads(state: () => DocState) {
       const out: QueueDepth[] = [];
       for (const [workspaceId, events] of state().queue) {
         const first = events.values().next().value as QueuedEvent | undefined;
-        out.push({ workspaceId, depth: events.size, oldestReceivedAt: first?.receivedAt });
+        let waiting = 0;
+        for (const q of events.values()) if (q.state === 'waiting') waiting += 1;
+        out.push({ workspaceId, depth: events.size, waiting, oldestReceivedAt: first?.receivedAt });
       }
       return out;
     },

@@ -203,12 +203,14 @@ export class PgStore implements Store {
         .filter((q) => q.files.some((f) => !f.localPath && !f.error && !f.uploadedId)),
     depths: async (): Promise<QueueDepth[]> =>
       (
-        await this.#rows<{ workspace_id: string; depth: string; oldest: string | null }>(
-          'SELECT workspace_id, count(*) AS depth, min(received_at) AS oldest FROM queue GROUP BY workspace_id',
+        await this.#rows<{ workspace_id: string; depth: string; waiting: string; oldest: string | null }>(
+          `SELECT workspace_id, count(*) AS depth, count(*) FILTER (WHERE state = 'waiting') AS waiting,
+             min(received_at) AS oldest FROM queue GROUP BY workspace_id`,
         )
       ).map((r) => ({
         workspaceId: r.workspace_id,
         depth: Number(r.depth),
+        waiting: Number(r.waiting),
         oldestReceivedAt: r.oldest ?? undefined,
       })),
   };

@@ -31,6 +31,8 @@ export interface SdkGatewayOptions {
   tokens: { accessToken(): Promise<string>; invalidate(token: string): void };
   /** Called once per HTTP request sent to Zoho (including the SDK's silent metadata reads). */
   onCall?: ((kind: ZohoCallKind) => void) | undefined;
+  /** Called when that request is answered: its HTTP status, or 'network_error' (metrics). */
+  onAnswer?: ((kind: ZohoCallKind, status: number | 'network_error') => void) | undefined;
   /**
    * Concurrent calls for this org (Zoho: 5 Free … 25 Ultimate, see limits.ts). Default 10. Complex
    * calls (COQL, writes of more than 10 rows) are held to min(this, 10) as Zoho requires.
@@ -126,6 +128,7 @@ export class SdkClient {
         token,
         prefixes: this.#prefixes,
         onCall: this.#opts.onCall,
+        onAnswer: this.#opts.onAnswer,
         timeoutMs: this.#timeoutMs,
         last: undefined,
       };

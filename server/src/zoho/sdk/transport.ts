@@ -25,6 +25,8 @@ export interface CallContext {
   /** URL prefixes this org's requests may go to. */
   prefixes: string[];
   onCall: ((kind: ZohoCallKind) => void) | undefined;
+  /** the request's answer: its HTTP status, or 'network_error' (metrics) */
+  onAnswer: ((kind: ZohoCallKind, status: number | 'network_error') => void) | undefined;
   timeoutMs: number;
   /** Last HTTP answer of this call (used when the SDK fails to parse it). */
   last: RawHttp | undefined;
@@ -168,20 +170,30 @@ export function installTransport(): void {
       return Promise.reject(new TransportGuardError(refusal ?? 'Zoho SDK request refused'));
     }
     sdkTransportStats.requests += 1;
-    ctx.onCall?.(callKindOf(String(options.method ?? 'GET'), u, options.searchParams));
+    const kind = callKindOf(String(options.method ?? 'GET'), u, options.searchParams);
+    ctx.onCall?.(kind);
     const p = original(u, {
       ...options,
       retry: { limit: 0 },
       timeout: ctx.timeoutMs,
     }) as Promise<GotResponse>;
-    return p.then((res) => {
-      ctx.last = {
-        status: res.statusCode,
-        headers: res.headers,
-        body: typeof res.body === 'string' ? res.body : '',
-      };
-      return res;
-    });
+    return p.then(
+      (res) => {
+        ctx.last = {
+          status: res.statusCode,
+          headers: res.headers,
+          body: typeof res.body === 'string' ? res.body : '',
+        };
+        ctx.onAnswer?.(kind, res.statusCode);
+        return res;
+      },
+      (e: unknown) => {
+        // got throws for 4xx/5xx answers too: their status is on the error's response.
+        const status = (e as { response?: { statusCode?: number } }).response?.statusCode;
+        ctx.onAnswer?.(kind, typeof status === 'number' ? status : 'network_error');
+        throw e;
+      },
+    );
   } as GotFn & { [PATCHED]?: boolean };
   patched[PATCHED] = true;
   gotModule.default = patched;
