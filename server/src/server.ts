@@ -208,7 +208,7 @@ async function compose(
   const files = new AttachmentFetcher(
     store,
     log,
-    { allowedHosts: config.attachmentHosts, trustedPrefixes },
+    { allowedHosts: config.attachmentHosts, trustedPrefixes, onResult: metrics.attachmentDownloaded },
     (wsId) => scheduler.schedule(wsId, 0),
   );
   const runner: RunnerDeps = {
@@ -224,6 +224,7 @@ async function compose(
     now: Date.now,
     batchSize: options.batchSize ?? 2000,
     retryBaseMs: options.retryBaseMs,
+    metrics,
   };
   const scheduler: Scheduler = new Scheduler(
     store,

@@ -133,6 +133,7 @@ describe('address guard (checked at connect time)', () => {
     expect(r).toEqual({
       ok: false,
       error: 'download refused: host files.timelines.ai resolves to a link-local (cloud metadata) address',
+      result: 'blocked',
     });
     expect(asked).toBe(1); // one lookup, the one the socket used
   });
@@ -203,6 +204,7 @@ describe('attachment downloads', () => {
       ok: false,
       error: 'download answered HTTP 404 (the link may have expired)',
       transient: false,
+      result: 'http_error',
     });
   });
 

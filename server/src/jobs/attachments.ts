@@ -121,6 +121,10 @@ export class AttachmentFetcher {
   }
 
   async #fetchAndStore(q: Frozen<QueuedEvent>, index: number, url: string): Promise<void> {
+    // The caller's view may be older than the store's (a run that read the event before this
+    // download ended): what is already downloaded, refused or uploaded is not fetched again.
+    const stored = (await this.#store.queue.get(q.key))?.files[index];
+    if (!stored || stored.localPath || stored.error || stored.uploadedId) return;
     const key = { workspaceId: q.workspaceId, host: hostOf(url) };
     // Network errors and 5xx answers are retried a few times (the link stays valid ~15 minutes);
     // each try waits for its own turn, and the pause between tries holds no download slot.

@@ -12,7 +12,7 @@ import type { Workspace } from '../store/schema.js';
 import { completeSettings } from '../store/schema.js';
 import { newIndexState, sameFields } from '../store/phoneIndexState.js';
 import type { Frozen, Lease, Store } from '../store/store.js';
-import { isZohoError } from '../zoho/errors.js';
+import { isZohoError, type ZohoErrorCode } from '../zoho/errors.js';
 import type { ZohoGateway } from '../zoho/gateway.js';
 import type { MetadataCache } from '../workspace/metadataCache.js';
 import type { AttachmentFetcher } from './attachments.js';
@@ -27,8 +27,16 @@ export interface GatewayProvider {
   runDelay?(ws: Frozen<Workspace>): number;
 }
 
+/** What a run reports to the metrics (metrics/metrics.ts; absent in tests that do not look). */
+export interface RunMetrics {
+  syncRunFinished(outcome: 'synced' | 'failed' | 'waiting' | 'deferred' | 'crashed', seconds?: number): void;
+  eventsFinished(outcome: 'synced' | 'skipped' | 'failed', n: number): void;
+  syncFailed(code: ZohoErrorCode): void;
+}
+
 export interface RunnerDeps {
   store: Store;
+  metrics?: RunMetrics | undefined;
   gateways: GatewayProvider;
   metadata: MetadataCache;
   files: AttachmentFetcher;
@@ -54,7 +62,10 @@ export async function workspaceTurn(
     const ws = await store.workspaces.get(workspaceId);
     if (!ws) return {};
     const wait = deps.gateways.runDelay?.(ws) ?? 0;
-    if (wait > 0) return { deferUntil: deps.now() + wait }; // out of credits: put off, nothing counted
+    if (wait > 0) {
+      deps.metrics?.syncRunFinished('deferred');
+      return { deferUntil: deps.now() + wait }; // out of credits: put off, nothing counted
+    }
     const zoho = deps.gateways.for(ws);
     const settings = completeSettings(ws.settings);
     const services: RunServices = { ...deps };
@@ -89,29 +100,19 @@ export async function workspaceTurn(
       }
     }
     if (batch.length === 0) return {};
-    if (!zoho) {
-      await waitFor(
-        deps,
-        ws,
-        batch,
-        lease,
-        'Zoho CRM is disconnected: reconnect it and the queued messages will sync',
-      );
-      continue;
-    }
-    if (!ws.active || !settings) {
-      await waitFor(
-        deps,
-        ws,
-        batch,
-        lease,
-        'the integration was deactivated: these messages sync when it is activated again',
-      );
+    if (!zoho || !ws.active || !settings) {
+      const why = !zoho
+        ? 'Zoho CRM is disconnected: reconnect it and the queued messages will sync'
+        : 'the integration was deactivated: these messages sync when it is activated again';
+      await waitFor(deps, ws, batch, lease, why);
+      deps.metrics?.syncRunFinished('waiting');
       continue;
     }
     const ctx = new RunContext(services, ws, settings, zoho, batch, lease);
+    const started = performance.now();
     try {
       await syncBatch(ctx, index);
+      report(deps, ctx, 'synced', started);
     } catch (e) {
       if (!isZohoError(e)) throw e;
       if (isStaleMetadata(e) && !retriedMetadata) {
@@ -127,10 +128,9 @@ export async function workspaceTurn(
         retryAfterMs: e.retryAfterMs,
       });
       await ctx.commit();
-      deps.log.warn(
-        { workspaceId, code: e.code, events: batch.length },
-        'sync run failed; retry policy applied',
-      );
+      deps.metrics?.syncFailed(e.code);
+      report(deps, ctx, 'failed', started);
+      deps.log.warn({ workspaceId, code: e.code, events: batch.length }, 'sync failed; policy applied');
     }
     // Whatever the run left pending and due (it should not) waits a moment: never spin.
     const later = deps.now() + 1000;
@@ -144,6 +144,13 @@ export async function workspaceTurn(
       await uow.commit();
     }
   }
+}
+
+/** One batch's end in the metrics: the run's outcome and what became of its messages. */
+function report(deps: RunnerDeps, ctx: RunContext, outcome: 'synced' | 'failed', started: number): void {
+  if (!deps.metrics) return;
+  deps.metrics.syncRunFinished(outcome, (performance.now() - started) / 1000);
+  for (const [o, n] of Object.entries(ctx.outcomes)) if (n > 0) deps.metrics.eventsFinished(o as 'synced', n);
 }
 
 /**

@@ -58,6 +58,8 @@ export class RunContext {
   readonly #files = new Map<string, EventFile[]>();
   readonly #done = new Set<string>();
   readonly #parked = new Set<string>();
+  /** messages finished by outcome, and failures (metrics) */
+  readonly outcomes = { synced: 0, skipped: 0, failed: 0 };
   /** messages synced since the last commit (their earlier failures become resolved) */
   #synced: string[] = [];
   #uow: UnitOfWork;
@@ -122,6 +124,7 @@ export class RunContext {
     extra: Partial<Pick<SyncLogEntry, 'recordId' | 'noteId' | 'kind'>> = {},
   ): void {
     this.#done.add(q.key);
+    this.outcomes[outcome] += 1;
     this.#uow.queue.finish(q.key);
     this.log(q, outcome, reason, extra);
     // A failure logged for this message earlier is resolved by its success now.
@@ -142,6 +145,7 @@ export class RunContext {
       const attempts = q.attempts + 1;
       const d = decide(failure, attempts, undefined, this.services.retryBaseMs);
       this.#parked.add(q.key);
+      this.outcomes.failed += 1;
       this.#uow.queue.patch(q.key, {
         attempts,
         lastError: d.reason,
