@@ -54,7 +54,6 @@ async function collect(): Promise<Scrape[]> {
   });
   const server = await startServer(config, {
     log: createLogger('silent'),
-    searchLagSafetyMs: 0,
     retryBaseMs: 500,
   });
   const scrapes: Scrape[] = [];
@@ -101,7 +100,7 @@ async function collect(): Promise<Scrape[]> {
       await Promise.all(posts);
       await sleep(3000);
     }
-    await server.worker.idle();
+    await server.scheduler.idle();
     await sleep(2500);
     clearInterval(ticker);
     await scrape();
