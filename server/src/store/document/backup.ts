@@ -12,7 +12,7 @@
  * A backup is a folder: `db.json` (a version-2 image, nothing to replay) and `attachments/` (the
  * downloaded files queued messages still need), all 0600 in a 0700 folder.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DocumentStore } from './documentStore.js';
 import { captureImage, StoreFileError } from './image.js';
@@ -27,31 +27,13 @@ export interface BackupSummary {
   attachments: number;
 }
 
-/** The data file and journals' identities: a compaction changes them, an append does not. */
-function filesStamp(file: string): string {
-  return [file, `${file}.journal.old`, `${file}.journal`]
-    .map((f) => {
-      try {
-        return String(statSync(f).ino);
-      } catch {
-        return '-';
-      }
-    })
-    .join(':');
-}
-
 export async function backupDocumentStore(dataFile: string, folder: string): Promise<BackupSummary> {
   const file = path.resolve(dataFile);
   if (!existsSync(file) && !existsSync(`${file}.journal`))
     throw new StoreFileError(`There is no store at ${file} (DATA_FILE) to back up.`);
   if (existsSync(folder) && readdirSync(folder).length > 0)
     throw new StoreFileError(`The backup folder ${folder} is not empty: choose a new one.`);
-  let state;
-  for (let attempt = 0; ; attempt++) {
-    const before = filesStamp(file);
-    state = await DocumentStore.read(file);
-    if (filesStamp(file) === before || attempt === 20) break;
-  }
+  const state = await DocumentStore.read(file); // consistent also while the connector writes
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   chmodSync(folder, 0o700);
   const image = captureImage(state, 0);

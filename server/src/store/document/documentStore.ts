@@ -142,11 +142,20 @@ export class DocumentStore implements Store {
     return store;
   }
 
-  /** The state a restart would see, read without taking the lock or writing anything (tests). */
+  /**
+   * The state a restart would see, read without taking the lock or writing anything, also while a
+   * connector writes the files (backups, tests). Every change acknowledged before the read began is in
+   * it. A compaction that replaced the data file and deleted a journal during the read is noticed
+   * (the files' identities changed) and the read done again.
+   */
   static async read(file: string): Promise<DocState> {
     const resolved = path.resolve(file);
-    const db = new Low<DocumentImage>(new DataFileAdapter(resolved), emptyImage());
-    return (await load(db, resolved)).state;
+    for (let attempt = 0; ; attempt++) {
+      const before = filesStamp(resolved);
+      const db = new Low<DocumentImage>(new DataFileAdapter(resolved), emptyImage());
+      const { state } = await load(db, resolved);
+      if (filesStamp(resolved) === before || attempt >= 20) return state;
+    }
   }
 
   /** The in-memory state (tests and the benchmark look inside; the connector uses the repositories). */
@@ -413,6 +422,23 @@ async function load(
   }
   const clean = exists && !replayed && !existsSync(`${file}.journal.old`);
   return { state, generation: clean ? generation : generation + 1, clean };
+}
+
+/**
+ * The data file and journals' identities: a compaction changes them, an append does not (inode and
+ * creation time: an inode number freed by a deleted journal may be given to the next file).
+ */
+function filesStamp(file: string): string {
+  return [file, `${file}.journal.old`, `${file}.journal`]
+    .map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.ino}/${st.birthtimeMs}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join(':');
 }
 
 /** The data folder exists, is private (0700) and can be written; else one clear sentence. */
