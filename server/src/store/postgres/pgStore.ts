@@ -29,15 +29,17 @@ import {
   RETENTION,
   type Frozen,
   type IntakeItem,
+  type LeaseRepo,
   type QueueDepth,
   type Store,
   type StoreHealth,
   type SweepResult,
   type SyncLogQuery,
 } from '../store.js';
-import { UnitOfWork, type CommitOptions, type Lease, type Op } from '../unitOfWork.js';
+import { UnitOfWork, type CommitOptions, type Op } from '../unitOfWork.js';
 import { applyOps } from './applyOps.js';
 import { PgIntake } from './intake.js';
+import { pgLeases } from './leases.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 export class LeaseLostError extends Error {
@@ -86,6 +88,7 @@ export class PgStore implements Store {
     this.#pool = pool;
     this.#now = opts.now ?? Date.now;
     this.#intake = new PgIntake(pool, this.#now);
+    this.leases = pgLeases((fn) => this.#tx(fn), pool);
   }
 
   /** Connects, applies the migrations this version needs, and answers the store. */
@@ -303,49 +306,7 @@ export class PgStore implements Store {
       ).rowCount === 1,
   };
 
-  readonly leases = {
-    acquire: (workspaceId: string, holder: string, ttlMs: number) =>
-      this.#tx(async (c): Promise<Lease | undefined> => {
-        const cur = await c.query<{ holder: string; live: boolean; acquired_at: Date; expires_at: Date }>(
-          'SELECT holder, expires_at > now() AS live, acquired_at, expires_at FROM leases WHERE workspace_id = $1 FOR UPDATE',
-          [workspaceId],
-        );
-        const row = cur.rows[0];
-        if (row && row.holder !== holder && row.live) return undefined;
-        if (row && row.holder !== holder) {
-          // Taken over from a holder that stopped renewing (it died): its hold ended at its expiry.
-          await c.query(
-            'INSERT INTO lease_history (workspace_id, holder, acquired_at, ended_at) VALUES ($1, $2, $3, $4)',
-            [workspaceId, row.holder, row.acquired_at, row.expires_at],
-          );
-        }
-        await c.query(
-          `INSERT INTO leases (workspace_id, holder, acquired_at, expires_at)
-           VALUES ($1, $2, clock_timestamp(), clock_timestamp() + $3 * interval '1 millisecond')
-           ON CONFLICT (workspace_id) DO UPDATE SET holder = EXCLUDED.holder,
-             acquired_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.acquired_at ELSE EXCLUDED.acquired_at END,
-             expires_at = EXCLUDED.expires_at`,
-          [workspaceId, holder, ttlMs],
-        );
-        return { workspaceId, holder };
-      }),
-    renew: async (lease: Lease, ttlMs: number) =>
-      (
-        await this.#pool.query(
-          `UPDATE leases SET expires_at = clock_timestamp() + $3 * interval '1 millisecond'
-           WHERE workspace_id = $1 AND holder = $2 AND expires_at > clock_timestamp()`,
-          [lease.workspaceId, lease.holder, ttlMs],
-        )
-      ).rowCount === 1,
-    release: async (lease: Lease) => {
-      await this.#pool.query(
-        `WITH gone AS (DELETE FROM leases WHERE workspace_id = $1 AND holder = $2 RETURNING acquired_at)
-         INSERT INTO lease_history (workspace_id, holder, acquired_at, ended_at)
-         SELECT $1, $2, acquired_at, clock_timestamp() FROM gone`,
-        [lease.workspaceId, lease.holder],
-      );
-    },
-  };
+  readonly leases: LeaseRepo;
 
   readonly files = {
     put: async (key: string, data: Buffer) => {
@@ -409,17 +370,5 @@ export class PgStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.end();
-  }
-
-  /** Lease holds as recorded (tests assert that no two overlap for one workspace). */
-  async leaseHistory(workspaceId: string): Promise<{ holder: string; from: Date; to: Date }[]> {
-    return (
-      await this.#rows<{ holder: string; acquired_at: Date; ended_at: Date }>(
-        `SELECT holder, acquired_at, ended_at FROM lease_history WHERE workspace_id = $1
-         UNION ALL SELECT holder, acquired_at, expires_at FROM leases WHERE workspace_id = $1
-         ORDER BY acquired_at`,
-        [workspaceId],
-      )
-    ).map((r) => ({ holder: r.holder, from: r.acquired_at, to: r.ended_at }));
   }
 }
