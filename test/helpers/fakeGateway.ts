@@ -151,11 +151,7 @@ export class FakeGateway implements ZohoGateway {
     return field(spec.label.replace(/\s/g, '_'), spec.type);
   }
   async addPicklistValue(): Promise<void> {}
-  async findByFieldValues(_m: string, phoneFields: string[], values: string[]): Promise<ZohoRecord[]> {
-    this.#count('coql');
-    const wanted = new Set(values);
-    return [...this.records.values()].filter((r) => phoneFields.some((f) => wanted.has(String(r[f] ?? ''))));
-  }
+
   async scanRecords(
     _m: string,
     _fields: string[],

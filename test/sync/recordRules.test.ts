@@ -5,14 +5,12 @@ import {
   cleanChatName,
   contactName,
   LEAD_SOURCE_VALUE,
-  matchRecords,
   NAME_MAX_LENGTH,
   newRecordFields,
   renameDecision,
   sameChatLink,
   type RecordFieldSettings,
 } from '../../server/src/sync/recordRules.js';
-import { whatsappEquivalents } from '../../server/src/sync/phone.js';
 import type { ZohoRecord, ZohoUser } from '../../server/src/zoho/gateway.js';
 
 const CHAT_URL = 'https://app.timelines.ai/chat/7004887/messages/';
@@ -253,69 +251,5 @@ describe('renameDecision', () => {
         newChatName: long,
       }),
     ).toBe('unchanged');
-  });
-});
-
-describe('matchRecords', () => {
-  const rec = (id: string, fields: Record<string, unknown>): ZohoRecord => ({ id, ...fields });
-  const phoneFields = ['Phone', 'Mobile'];
-
-  it('matches a record whatever the formatting of its stored number', () => {
-    const records = [
-      rec('1', { Phone: '+1 (415) 555-0123' }),
-      rec('2', { Mobile: '415.555.0123' }),
-      rec('3', { Phone: '0014155550123' }),
-      rec('4', { Phone: '+1 415 555 0199' }),
-      rec('5', { Phone: null, Mobile: undefined }),
-    ];
-    const { matches } = matchRecords(records, phoneFields, ['+14155550123'], 'US');
-    expect(matches.map((r) => r.id)).toEqual(['1', '2', '3']);
-  });
-
-  it('reads national numbers in the org country only', () => {
-    const records = [rec('1', { Phone: '415.555.0123' })];
-    expect(matchRecords(records, phoneFields, ['+14155550123'], 'GB').matches).toEqual([]);
-    expect(matchRecords(records, phoneFields, ['+14155550123'], undefined).matches).toEqual([]);
-  });
-
-  it("matches WhatsApp's rewrites through the equivalents", () => {
-    const records = [rec('1', { Mobile: '+52 55 1234 5678' }), rec('2', { Mobile: '+54 11 2345-6789' })];
-    expect(matchRecords(records, phoneFields, whatsappEquivalents('+525512345678'), 'MX').chosen?.id).toBe(
-      '1',
-    );
-    expect(matchRecords(records, phoneFields, whatsappEquivalents('+5491123456789'), 'AR').chosen?.id).toBe(
-      '2',
-    );
-  });
-
-  it('only looks at the given phone fields', () => {
-    const records = [rec('1', { Fax: '+14155550123' })];
-    expect(matchRecords(records, phoneFields, ['+14155550123'], 'US').chosen).toBeUndefined();
-  });
-
-  it('chooses the oldest record (instants compared across offsets), then the smallest id, whatever the input order', () => {
-    const records = [
-      rec('5000000000000000010', { Phone: '+14155550123', Created_Time: '2024-01-02T09:00:00+02:00' }),
-      rec('5000000000000000002', { Phone: '+14155550123', Created_Time: '2024-01-02T08:00:00Z' }),
-      rec('900000000000000009', { Phone: '+14155550123', Created_Time: '2024-01-02T08:00:00Z' }),
-      rec('1', { Phone: '+14155550123' }),
-    ];
-    const expected = ['5000000000000000010', '900000000000000009', '5000000000000000002', '1'];
-    expect(matchRecords(records, phoneFields, ['+14155550123'], 'US').matches.map((r) => r.id)).toEqual(
-      expected,
-    );
-    expect(
-      matchRecords([...records].reverse(), phoneFields, ['+14155550123'], 'US').matches.map((r) => r.id),
-    ).toEqual(expected);
-    expect(matchRecords(records, phoneFields, ['+14155550123'], 'US').chosen?.id).toBe('5000000000000000010');
-  });
-
-  it('lists a record once even when the lookup returned it twice', () => {
-    const records = [rec('1', { Phone: '+14155550123' }), rec('1', { Phone: '+14155550123' })];
-    expect(matchRecords(records, phoneFields, ['+14155550123'], 'US').matches).toHaveLength(1);
-  });
-
-  it('answers no choice when nothing matches', () => {
-    expect(matchRecords([], phoneFields, ['+14155550123'], 'US')).toEqual({ matches: [], chosen: undefined });
   });
 });

@@ -146,21 +146,9 @@ describe('SDK gateway round trips against the emulator', () => {
       Owner: { id: o.rep!.id },
     });
 
-    const found = await gw.findByFieldValues(
-      'Leads',
-      ['Phone', 'Mobile'],
-      ['+34600111222', "+1 (555) o'brien"],
-      ['Last_Name'],
-    );
-    expect(found).toEqual([
-      { id, Phone: '+34600111222', Mobile: null, Last_Name: 'New WhatsApp contact: +34600111222' },
-    ]);
-
     // Nothing found: Zoho answers 204 No Content.
-    await expect(gw.findByFieldValues('Leads', ['Phone'], ['+10000000000'], [])).resolves.toEqual([]);
     await expect(gw.getRecords('Leads', ['5725767999999999999'], ['Last_Name'])).resolves.toEqual([]);
     await expect(gw.notesOf('Leads', id)).resolves.toEqual([]);
-    await expect(gw.findByFieldValues('Leads', ['Phone'], [], [])).resolves.toEqual([]);
   });
 
   it('updates records and reports a record that no longer exists as a not_found row', async () => {
@@ -226,18 +214,6 @@ describe('SDK gateway round trips against the emulator', () => {
     results.forEach((r, i) =>
       expect(byId.get((r as { ok: true; value: { id: string } }).value.id)).toBe(`Bulk ${i}`),
     );
-
-    c.reset();
-    const values = rows.map((r) => r.Phone).concat(['+99999999999']);
-    const found = await c.gw.findByFieldValues('Leads', ['Phone'], values, []);
-    expect(found).toHaveLength(150);
-    expect(c.calls.get('coql')).toBe(1); // 151 values → 4 `in` lists of ≤ 50 in one query (≤ 25 criteria)
-
-    c.reset();
-    const many = Array.from({ length: 600 }, (_, i) => `+1415555${String(2000 + i)}`).concat(values);
-    const wide = await c.gw.findByFieldValues('Leads', ['Phone', 'Mobile'], many, []);
-    expect(wide).toHaveLength(150);
-    expect(c.calls.get('coql')).toBe(2); // 751 values, 2 fields → 12 lists of 50 (600 values) a query
 
     c.reset();
     const ids = results.map((r) => (r as { ok: true; value: { id: string } }).value.id);
@@ -495,13 +471,11 @@ describe('SDK gateway error mapping', () => {
       code: 'not_found',
       zohoCode: 'INVALID_MODULE',
     });
-    await expect(c.gw.findByFieldValues('Leads', ['Phone) or (1=1'], ['x'], [])).rejects.toMatchObject({
+    await expect(c.gw.scanRecords('Leads', ['Phone) or (1=1'], undefined)).rejects.toMatchObject({
       code: 'validation',
     });
     expect(c.calls.get('coql')).toBeUndefined();
-    await expect(
-      c.gw.findByFieldValues('Leads', ['No_Such_Phone'], ['+34600000000'], []),
-    ).rejects.toMatchObject({
+    await expect(c.gw.scanRecords('Leads', ['No_Such_Phone'], undefined)).rejects.toMatchObject({
       code: 'validation',
       zohoCode: 'INVALID_QUERY',
       field: 'No_Such_Phone',

@@ -5,7 +5,7 @@
  */
 import type { ChatRef } from '../timelines/events.js';
 import type { ZohoRecord, ZohoUser } from '../zoho/gateway.js';
-import { toE164, type CountryLike } from './phone.js';
+import { toE164 } from './phone.js';
 import { truncateText } from './truncate.js';
 
 /** The lead source value this product sets on records it creates (added to the picklist on activation). */
@@ -152,64 +152,4 @@ export function renameDecision(input: {
 function normaliseName(name: string | undefined): string | undefined {
   const n = name?.replace(/\s+/g, ' ').trim();
   return n ? n : undefined;
-}
-
-export interface RecordMatch {
-  /** Every record with one of the numbers in one of the phone fields, in preference order. */
-  matches: ZohoRecord[];
-  /** The record to link: the oldest (Created_Time), then the smallest id. Undefined when none match. */
-  chosen: ZohoRecord | undefined;
-}
-
-/**
- * The records whose phone fields hold one of `e164Equivalents`, whatever their formatting: each stored
- * value is normalised with `toE164` (national numbers read in `orgCountry`). COQL's exact string match
- * finds candidates; this decides which really match (and drops false friends such as a number that
- * only shares digits). Several matches → a deterministic choice, so a retry links the same record.
- */
-export function matchRecords(
-  records: ZohoRecord[],
-  phoneFields: string[],
-  e164Equivalents: string[],
-  orgCountry?: CountryLike,
-): RecordMatch {
-  const wanted = new Set(e164Equivalents);
-  const seen = new Set<string>();
-  const matches = records.filter((record) => {
-    if (seen.has(record.id)) return false;
-    const hit = phoneFields.some((field) => {
-      const value = record[field];
-      if (typeof value !== 'string' && typeof value !== 'number') return false;
-      const e164 = toE164(String(value), orgCountry);
-      return e164 !== undefined && wanted.has(e164);
-    });
-    if (hit) seen.add(record.id);
-    return hit;
-  });
-  matches.sort(compareByAgeThenId);
-  return { matches, chosen: matches[0] };
-}
-
-function compareByAgeThenId(a: ZohoRecord, b: ZohoRecord): number {
-  const ta = createdMs(a);
-  const tb = createdMs(b);
-  if (ta !== tb) return ta - tb;
-  return compareIds(a.id, b.id);
-}
-
-/** Records without a readable Created_Time sort after those with one. */
-function createdMs(record: ZohoRecord): number {
-  const value = record.Created_Time;
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  return Number.isNaN(ms) ? Number.MAX_SAFE_INTEGER : ms;
-}
-
-/** Zoho ids are 18–19 digit strings: compare them as numbers (a shorter id is smaller), else as text. */
-function compareIds(a: string, b: string): number {
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
-    const ba = BigInt(a);
-    const bb = BigInt(b);
-    return ba < bb ? -1 : ba > bb ? 1 : 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }

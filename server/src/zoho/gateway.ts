@@ -150,18 +150,6 @@ export interface ZohoGateway {
   addPicklistValue(module: string, fieldApiName: string, value: string): Promise<void>;
 
   /**
-   * COQL lookup: records of `module` whose any of `phoneFields` equals one of `values` (exact string).
-   * Selects `id`, the phone fields and `extraFields`. Zoho takes 50 values per `in` and 25 criteria per
-   * query: a call carries ⌊25 / fields⌋ lists of 50 values (250 values with 5 phone fields); more
-   * values take more calls, made concurrently; results are merged (each record once).
-   */
-  findByFieldValues(
-    module: string,
-    phoneFields: string[],
-    values: string[],
-    extraFields: string[],
-  ): Promise<ZohoRecord[]>;
-  /**
    * One page of a full scan of `module` in id order: COQL `select id, <fields> from <module> where
    * id > <afterId> order by id asc limit <limit>` (`where id is not null` for the first page), so no
    * field but `id` is ever in its WHERE and encrypted fields can be read. `limit` ≤ 2,000 (default

@@ -77,15 +77,6 @@ class SdkGateway implements ZohoGateway {
     return fieldOps.addPicklistValue(this.#client, module, fieldApiName, value);
   }
 
-  findByFieldValues(
-    module: string,
-    phoneFields: string[],
-    values: string[],
-    extraFields: string[],
-  ): Promise<ZohoRecord[]> {
-    return recordOps.findByFieldValues(this.#client, module, phoneFields, values, extraFields);
-  }
-
   scanRecords(
     module: string,
     fieldNames: string[],

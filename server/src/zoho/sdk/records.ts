@@ -1,9 +1,8 @@
-/** CRM records through the SDK: the COQL phone lookup, reads by id, and batch creates/updates. */
+/** CRM records through the SDK: reads by id, and batch creates/updates. */
 import * as Z from '@zohocrm/typescript-sdk-8.0';
-import { ZohoError } from '../errors.js';
 import type { ZohoRecord } from '../gateway.js';
 import { COMPLEX_ROWS, ROWS_PER_CALL, writeInChunks } from './batch.js';
-import { EMPTY_RESPONSE, allPages, type SdkClient } from './client.js';
+import { EMPTY_RESPONSE, type SdkClient } from './client.js';
 import {
   ID_RE,
   bigId,
@@ -15,76 +14,6 @@ import {
   type WriteResult,
 } from './convert.js';
 import { objectsOf, str } from './json.js';
-
-const COQL_VALUES_PER_IN = 50;
-/** Zoho accepts at most 25 criteria in a COQL WHERE clause: several `in` lists share one call. */
-const COQL_MAX_CRITERIA = 25;
-/**
- * Rows a lookup call asks for. Lookups match a few records, and Zoho charges a COQL call by its LIMIT
- * (1 credit up to 200 rows; 2 up to 1,000; 3 up to 2,000, as its COQL docs put it): a full page is rare
- * and simply followed by the next one.
- */
-const COQL_ROWS_PER_CALL = 200;
-/** A lookup never pages further than this (a phone number matching >20k records is a data problem). */
-const COQL_MAX_PAGES = 100;
-
-/** COQL string literal. */
-function coqlString(v: string): string {
-  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * COQL accepts at most two conditions at one level: more must be grouped in pairs, as in
- * `((A or B) or C)` (Zoho's COQL FAQ), so conditions are folded left into nested pairs.
- */
-export function nestedOr(conditions: string[]): string {
-  if (conditions.length === 0) throw new Error('nestedOr: no conditions');
-  return conditions.slice(1).reduce((acc, c) => `(${acc} or ${c})`, conditions[0]!);
-}
-
-/** See ZohoGateway.findByFieldValues. */
-export async function findByFieldValues(
-  client: SdkClient,
-  module: string,
-  phoneFields: string[],
-  values: string[],
-  extraFields: string[],
-): Promise<ZohoRecord[]> {
-  checkApiName(module, 'lookup');
-  const pf = [...new Set(phoneFields)].map((f) => checkApiName(f, 'lookup'));
-  const vals = [...new Set(values.filter((v) => typeof v === 'string' && v !== ''))];
-  if (pf.length === 0 || vals.length === 0) return [];
-  if (pf.length > 25)
-    throw new ZohoError('lookup: more than 25 fields', { code: 'validation', zohoCode: 'LIMIT_EXCEEDED' });
-  const select = [...new Set(['id', ...pf, ...extraFields.map((f) => checkApiName(f, 'lookup'))])];
-  const found = new Map<string, ZohoRecord>();
-  // One call carries as many `in` lists of 50 values as the 25 criteria allow (each list once per
-  // field); the calls run concurrently (the lane keeps the org's concurrency).
-  const listsPerCall = Math.max(1, Math.floor(COQL_MAX_CRITERIA / pf.length));
-  const calls = chunk(vals, listsPerCall * COQL_VALUES_PER_IN);
-  await Promise.all(
-    calls.map(async (callValues) => {
-      const where = nestedOr(
-        chunk(callValues, COQL_VALUES_PER_IN).flatMap((list) => {
-          const literal = list.map(coqlString).join(', ');
-          return pf.map((f) => `${f} in (${literal})`);
-        }),
-      );
-      const rows = await allPages(COQL_MAX_PAGES, 'data', (page) => {
-        const offset = (page - 1) * COQL_ROWS_PER_CALL;
-        const body = new Z.Coql.BodyWrapper();
-        body.setSelectQuery(
-          `select ${select.join(', ')} from ${module} where ${where} limit ${COQL_ROWS_PER_CALL} offset ${offset}`,
-        );
-        return client.exec(`lookup in ${module}`, () => new Z.Coql.CoqlOperations().getRecords(body), {
-          complex: true,
-        });
-      });
-      for (const r of rows) found.set(str(r.id), toRecord(r));
-    }),
-  );
-  return [...found.values()];
-}
 
 /** See ZohoGateway.getRecords. */
 export async function getRecords(
