@@ -27,6 +27,8 @@ import type { MetadataCache } from '../../workspace/metadataCache.js';
 import type { AttachmentFetcher } from '../attachments.js';
 import { decide } from '../retryPolicy.js';
 
+export { chunk } from '../../lib/chunk.js';
+
 export interface Failure {
   code: ZohoErrorCode;
   message: string;
@@ -219,12 +221,6 @@ export async function breathe(): Promise<void> {
   if (performance.now() - lastPause < 4) return;
   await new Promise<void>((resolve) => setImmediate(resolve));
   lastPause = performance.now();
-}
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Zoho's per-row failure as the retry policy's failure. */

@@ -10,7 +10,8 @@
  *   written, the failure is thrown (the caller retries the whole write).
  */
 import { toZohoError } from './errors.js';
-import { chunk, failedRow, rowResult, type WriteResult } from './convert.js';
+import { chunk } from '../../lib/chunk.js';
+import { failedRow, rowResult, type WriteResult } from './convert.js';
 import { entriesOf } from './json.js';
 import type { Answer } from './client.js';
 

@@ -35,12 +35,6 @@ export function checkApiName(name: string, what: string): string {
   return name;
 }
 
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 const FIELD_TYPES: Record<string, ZohoFieldType> = {
   phone: 'phone',
   text: 'text',

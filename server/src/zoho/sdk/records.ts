@@ -1,5 +1,6 @@
 /** CRM records through the SDK: reads by id, and batch creates/updates. */
 import * as Z from '@zohocrm/typescript-sdk-8.0';
+import { chunk } from '../../lib/chunk.js';
 import type { ZohoRecord } from '../gateway.js';
 import { COMPLEX_ROWS, ROWS_PER_CALL, writeInChunks } from './batch.js';
 import { EMPTY_RESPONSE, type SdkClient } from './client.js';
@@ -7,7 +8,6 @@ import {
   ID_RE,
   bigId,
   checkApiName,
-  chunk,
   toRecord,
   toSdkValue,
   type SdkFieldDetail,
