@@ -14,6 +14,7 @@ import preact from '@preact/preset-vite';
 const STORE_BOUND = [
   'test/http/**/*.test.ts',
   'test/jobs/sync.test.ts',
+  'test/jobs/phoneIndex.test.ts',
   'test/jobs/crash.test.ts',
   'test/workspace/**/*.test.ts',
   'test/sandbox/**/*.test.ts',

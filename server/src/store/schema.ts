@@ -150,6 +150,8 @@ export interface DayNote {
   /** YYYY-MM-DD in the workspace's time zone */
   day: string;
   noteId: string | undefined;
+  /** the record the Note is on (a chat matched to another record starts a new Note there) */
+  recordId?: string | undefined;
   /** set just before a Note create is sent; cleared once its id is stored (crash recovery) */
   createIntentAt: number | undefined;
   title: string | undefined;
@@ -162,7 +164,9 @@ export interface DayNote {
 }
 
 /** What a run may change on a chat-day besides appending lines. */
-export type DayPatch = Partial<Pick<DayNote, 'noteId' | 'createIntentAt' | 'title' | 'dirty' | 'updatedAt'>>;
+export type DayPatch = Partial<
+  Pick<DayNote, 'noteId' | 'recordId' | 'createIntentAt' | 'title' | 'dirty' | 'updatedAt'>
+>;
 
 export type SyncOutcome = 'synced' | 'skipped' | 'failed';
 

@@ -31,6 +31,7 @@ class Days {
     }
   }
 
+  /** A day written whole at the next stage (new, or started afresh on another record). */
   create(day: DayNote): void {
     this.ctx.days.set(day.key, day);
     this.#isNew.add(day.key);
@@ -46,8 +47,8 @@ class Days {
         const from = this.#storedLines.get(d.key) ?? 0;
         if (d.lines.length !== from || d.prunedLines > 0)
           this.ctx.uow.days.appendLines(d.key, from, d.lines.slice(from));
-        const { noteId, createIntentAt, title, dirty, updatedAt } = d;
-        this.ctx.uow.days.patch(d.key, { noteId, createIntentAt, title, dirty, updatedAt });
+        const { noteId, recordId, createIntentAt, title, dirty, updatedAt } = d;
+        this.ctx.uow.days.patch(d.key, { noteId, recordId, createIntentAt, title, dirty, updatedAt });
       }
       this.#storedLines.set(d.key, d.lines.length);
     }
@@ -72,6 +73,12 @@ async function addLines(ctx: RunContext, days: Days, ready: Event[]): Promise<Da
     const e = q.event;
     const key = ctx.dayKey(e);
     let day = ctx.days.get(key);
+    const recordId = ctx.links.get(e.chat.id)?.recordId;
+    if (day?.noteId && day.recordId && day.recordId !== recordId) {
+      // The chat is on another record now (a module change, a record deleted or merged): the day's
+      // Note stays on the old record with what it holds, and a new one starts on this record.
+      day = undefined;
+    }
     if (!day) {
       day = {
         key,
@@ -79,6 +86,7 @@ async function addLines(ctx: RunContext, days: Days, ready: Event[]): Promise<Da
         chatId: e.chat.id,
         day: localDay(e.sentAt, ctx.tz),
         noteId: undefined,
+        recordId,
         createIntentAt: undefined,
         title: undefined,
         lines: [],
@@ -121,7 +129,8 @@ async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Prom
     const existing = (await ctx.zoho.notesOf(ctx.settings.module, recordOf(d)!)).find(
       (n) => n.title === title,
     );
-    if (existing) Object.assign(d, { noteId: existing.id, title: existing.title, dirty: true });
+    if (existing)
+      Object.assign(d, { noteId: existing.id, recordId: recordOf(d), title: existing.title, dirty: true });
     d.createIntentAt = undefined;
   }
   await createNotes(
@@ -166,7 +175,13 @@ async function createNotes(ctx: RunContext, days: Days, creates: DayNote[]): Pro
     results,
     (d, r) => {
       d.createIntentAt = undefined;
-      if (r.ok) Object.assign(d, { noteId: r.value.id, title: rendered.get(d)!.title, dirty: false });
+      if (r.ok)
+        Object.assign(d, {
+          noteId: r.value.id,
+          recordId: ctx.links.get(d.chatId)?.recordId,
+          title: rendered.get(d)!.title,
+          dirty: false,
+        });
     },
     // The parent record is gone (deleted or merged in the CRM): the chat is matched again.
     (d) => gone.push(ctx.links.get(d.chatId)!.recordId!),
