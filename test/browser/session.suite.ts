@@ -107,6 +107,7 @@ describe.skipIf(!hasChromium)('the settings page session in Chromium', () => {
         .getByText(/Only the workspace owner \(admin@sandbox\.test\) can change these settings/)
         .waitFor();
       expect(await b.settings.getByRole('button', { name: 'Disconnect Zoho CRM' }).count()).toBe(0);
+      expect(await b.settings.getByRole('button', { name: 'Regenerate webhook URL' }).count()).toBe(0);
       expect(await b.settings.getByRole('combobox').count()).toBe(0);
       await expectAccessible(b.page, 'read-only (a rep)');
 
@@ -115,6 +116,7 @@ describe.skipIf(!hasChromium)('the settings page session in Chromium', () => {
         .poll(() => connection(b.settings).textContent(), { timeout: WAIT_MS })
         .toContain(`${ADMIN.email} (owner)`);
       await b.settings.getByRole('button', { name: 'Disconnect Zoho CRM' }).waitFor();
+      await b.settings.getByRole('button', { name: 'Regenerate webhook URL' }).waitFor();
     },
     STEP_MS,
   );

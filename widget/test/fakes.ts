@@ -195,6 +195,19 @@ export class FakeApi implements ApiClient {
     this.ws = { ...this.ws, active: false };
     return this.ws;
   });
+  /** Set to make the next rotateWebhook() fail. */
+  rotateError: ApiError | null = null;
+  rotations = 0;
+  /** As the backend: owner only; a new token in the URL, the old one gone. */
+  rotateWebhook = vi.fn(async () => {
+    if (this.rotateError) throw this.rotateError;
+    if (!this.you.isOwner)
+      throw new ApiError(403, 'NOT_WORKSPACE_OWNER', 'Only the workspace owner can do this.');
+    this.rotations += 1;
+    const webhookUrl = `http://localhost:3000/webhooks/timelines/tok_rotated_${this.rotations}`;
+    this.ws = { ...this.ws, webhookUrl };
+    return webhookUrl;
+  });
   disconnect = vi.fn(async () => {
     this.ws = { ...this.ws, connected: false };
   });

@@ -1,11 +1,21 @@
-/** The widget's new pure rules: the last message and its instant, relative times, the sync log merge, the chat link rule. */
+/**
+ * The widget's pure rules: the last message and its instant, relative times, the sync log merge, the
+ * chat link rule, when a module change needs confirming, and what the page says about the phone index.
+ */
 import { describe, expect, it } from 'vitest';
 import { lastMessage, toWhatsAppDay, whatsappDays, zonedInstant } from '../src/panel/logic';
-import { chatLinkClash, EMPTY_DRAFT, usableAsChatLink } from '../src/settings/logic';
+import {
+  chatLinkClash,
+  EMPTY_DRAFT,
+  moduleChangeNeedsConfirm,
+  usableAsChatLink,
+  type ModuleHistory,
+} from '../src/settings/logic';
+import { phoneIndexText } from '../src/settings/PhoneIndexStatus';
 import { emptySyncLog } from '../src/settings/state';
 import { mergeNewest, SYNC_LOG_PAGE } from '../src/settings/syncLogActions';
-import { formatRelative } from '../src/ui/format';
-import { logEntry, note } from './fakes';
+import { formatCount, formatRelative } from '../src/ui/format';
+import { SAVED, logEntry, note } from './fakes';
 
 describe('the last message', () => {
   const day = (title: string, content: string) =>
@@ -89,5 +99,74 @@ describe('the chat link rule', () => {
     expect(chatLinkClash({ ...draft, chatLinkField: 'Mobile' })).toMatch(/WhatsApp number field/);
     expect(chatLinkClash({ ...draft, chatLinkField: 'Nickname' })).toMatch(/contact name field/);
     expect(chatLinkClash({ ...draft, chatLinkField: 'WhatsApp_Chat' })).toBeNull();
+  });
+});
+
+describe('a new destination module', () => {
+  const ws = (patch: Partial<ModuleHistory>): ModuleHistory => ({
+    settings: SAVED,
+    activatedAt: null,
+    testRecordId: null,
+    ...patch,
+  });
+  const ran = ws({ activatedAt: '2025-03-01T10:00:00.000Z' });
+  it.each([
+    ['activated before, another module', ran, 'Contacts', 'Leads', true],
+    ['only a test record made', ws({ testRecordId: 'rec_test' }), 'Contacts', 'Leads', true],
+    ['a change already confirmed, yet another module', ran, 'Leads', 'Deals', true],
+    ['never activated, no test record', ws({}), 'Contacts', 'Leads', false],
+    ['nothing saved yet', ws({ settings: null, activatedAt: 'x' }), '', 'Leads', false],
+    ['back to the saved module', ran, 'Leads', 'Contacts', false],
+    ['the module already chosen', ran, 'Leads', 'Leads', false],
+    ['no module (the placeholder)', ran, 'Contacts', '', false],
+  ] as const)('%s: confirm = %s', (_, history, current, next, expected) => {
+    expect(moduleChangeNeedsConfirm(history, current, next)).toBe(expected);
+  });
+});
+
+describe('the phone index line', () => {
+  const view = (patch: Partial<Parameters<typeof phoneIndexText>[0]>) => ({
+    active: true,
+    settings: SAVED,
+    phoneIndex: null,
+    ...patch,
+  });
+  const building = (done: number, total: number | null) =>
+    ({ module: 'Contacts', status: 'building', done, total }) as const;
+  const ready = (module: string, done: number) => ({ module, status: 'ready', done, total: done }) as const;
+  const text = (patch: Partial<Parameters<typeof phoneIndexText>[0]>) =>
+    phoneIndexText(view(patch), 'Contacts', 'en-GB');
+
+  it('groups digits in the locale', () => {
+    expect(formatCount(120_000, 'en-GB')).toBe('120,000');
+    expect(formatCount(1_234_567, 'de-DE')).toBe('1.234.567');
+  });
+
+  it('says how far the build got, with or without the total', () => {
+    const wait = '— messages from new chats wait until it is done.';
+    expect(text({ phoneIndex: building(34_000, 120_000) })).toBe(
+      `Indexing 34,000 of 120,000 Contacts ${wait}`,
+    );
+    expect(text({ phoneIndex: building(34_000, null) })).toBe(
+      `Indexing Contacts: 34,000 records read ${wait}`,
+    );
+    expect(text({ phoneIndex: building(1, null) })).toBe(`Indexing Contacts: 1 record read ${wait}`);
+    // Records created during the build: never "130,000 of 120,000".
+    expect(text({ phoneIndex: building(130_000, 120_000) })).toBe(
+      `Indexing 130,000 of 130,000 Contacts ${wait}`,
+    );
+  });
+
+  it('says a build stopped by a deactivation continues at the next activation', () => {
+    expect(text({ active: false, phoneIndex: building(4_000, 9_000) })).toBe(
+      'The phone index of Contacts is not finished (4,000 of 9,000 records read): it continues when the integration is activated.',
+    );
+  });
+
+  it("is one quiet line once ready, and nothing for another module's index or none", () => {
+    expect(text({ phoneIndex: ready('Contacts', 120_000) })).toBe('Phone index: 120,000 Contacts records.');
+    expect(text({ phoneIndex: ready('Contacts', 1) })).toBe('Phone index: 1 Contacts record.');
+    expect(text({ phoneIndex: ready('Leads', 10) })).toBeNull();
+    expect(text({ phoneIndex: null })).toBeNull();
   });
 });

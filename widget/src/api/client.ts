@@ -22,6 +22,7 @@ import type {
   SettingsRequest,
   SyncLogAnswer,
   SyncLogQuery,
+  WebhookRotateAnswer,
   WorkspaceAnswer,
   WorkspaceView,
 } from '../../../contract/adminApi';
@@ -35,6 +36,7 @@ export type {
   FieldRef,
   IntegrationSettings,
   ModuleInfo,
+  PhoneIndexView,
   SettingKey,
   SettingsRequest,
   SyncLogAnswer,
@@ -58,6 +60,8 @@ export interface ApiClient {
   /** Activates; the answer names the test record it created or updated. */
   activate(): Promise<ActivateAnswer>;
   deactivate(): Promise<Workspace>;
+  /** A new webhook URL (owner only); the old one stops working at once. */
+  rotateWebhook(): Promise<string>;
   /** Revokes the Zoho connection and ends every session of the workspace (owner only). */
   disconnect(): Promise<void>;
   /** A fresh token for the signed-in user, with a later expiry. */
@@ -139,6 +143,8 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
         .field,
     activate: () => request<ActivateAnswer>('POST', '/api/activate', {}),
     deactivate: async () => (await request<WorkspaceAnswer>('POST', '/api/deactivate', {})).workspace,
+    rotateWebhook: async () =>
+      (await request<WebhookRotateAnswer>('POST', '/api/webhook/rotate', {})).webhookUrl,
     disconnect: async () => {
       await request<DisconnectAnswer>('POST', '/api/disconnect', {});
     },

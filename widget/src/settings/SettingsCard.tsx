@@ -7,10 +7,13 @@ import {
   CANDIDATES_OF,
   FIELD_KEYS,
   isWhatsAppLabel,
+  ranWithModule,
   usableAsChatLink,
   type Draft,
   type FieldKey,
 } from './logic';
+import { ModuleChangeConfirm, moduleChangeWarning } from './ModuleChangeConfirm';
+import { PhoneIndexStatus } from './PhoneIndexStatus';
 import { isEditable, moduleLabel, type Notice, type SettingsState } from './settingsController';
 
 export const FIELD_TEXT: Record<FieldKey, { label: string; hint: string }> = {
@@ -56,6 +59,7 @@ export function SettingsCard() {
     >
       {s.notice ? <NoticeAlert notice={s.notice} /> : null}
       {!ws.active && ws.activatedAt ? <SkippedCounter count={ws.skippedWhileInactive} /> : null}
+      <PhoneIndexStatus />
       {locked ? <SettingsSummary /> : <SettingsForm />}
     </Card>
   );
@@ -123,6 +127,17 @@ function fieldLabel(meta: ModuleFields | null | undefined, apiName: string): str
   return meta?.fields.find((f) => f.apiName === apiName)?.label ?? apiName;
 }
 
+const MODULE_HINT =
+  'The CRM module WhatsApp contacts are matched in and created in. Only modules with a phone field are listed. Changing it clears the field choices below.';
+
+/** The destination's hint; once a new destination is chosen for an integration that ran, what it does. */
+function moduleHint(s: SettingsState): string {
+  const ran = s.workspace ? ranWithModule(s.workspace) : null;
+  const next = s.draft.module;
+  if (!ran || !next || next === ran) return MODULE_HINT;
+  return `After activation: ${moduleChangeWarning(moduleLabel(s, ran), moduleLabel(s, next))}`;
+}
+
 function timeZoneOptions(): Option[] {
   try {
     return Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z.replace(/_/g, ' ') }));
@@ -180,10 +195,11 @@ function SettingsForm() {
           value={draft.module}
           placeholder={modulePlaceholder}
           options={(s.modules.data ?? []).map((m) => ({ value: m.apiName, label: m.label }))}
-          hint="The CRM module WhatsApp contacts are matched in and created in. Only modules with a phone field are listed. Changing it clears the field choices below."
+          hint={moduleHint(s)}
           error={s.fieldErrors.module ?? (s.modules.status === 'error' ? s.modules.error : null)}
           onChange={(v) => c.selectModule(v)}
         />
+        <ModuleChangeConfirm />
         {draft.module && fieldsState?.status === 'error' ? (
           <Alert tone="error">
             Could not load the fields of {moduleLabel(s, draft.module)}: {fieldsState.error}

@@ -1,12 +1,35 @@
-/** The webhook URL to paste into TimelinesAI, where to paste it, and whether any event arrived. */
-import { Card, CopyField, TimeAgo } from '../ui/components';
+/**
+ * The webhook URL to paste into TimelinesAI, where to paste it, whether any event arrived, and (owner
+ * only) regenerating the URL when it may have leaked: the old one stops working at once.
+ */
+import { Alert, Button, Card, ConfirmPanel, CopyField, TimeAgo } from '../ui/components';
 import { useSettings } from './context';
+
+/** Where the URL goes in TimelinesAI: the two message events of Webhooks v2. */
+function PasteSteps({ replace }: { replace: boolean }) {
+  if (replace)
+    return (
+      <>
+        In TimelinesAI, open <strong>Integrations → Webhooks v2</strong> and replace the URL of both message
+        endpoints (<code>message:received:new</code> and <code>message:sent:new</code>) with this one.
+      </>
+    );
+  return (
+    <>
+      In TimelinesAI, open <strong>Integrations → Webhooks v2 → + Add Endpoint</strong>, paste this URL and
+      choose the event type <code>message:received:new</code>; add a second endpoint with the same URL for{' '}
+      <code>message:sent:new</code>.
+    </>
+  );
+}
 
 export function WebhookCard() {
   const [s] = useSettings();
   const ws = s.workspace;
   if (!ws) return null;
   const last = ws.webhook.lastEventAt;
+  const rotated = s.webhookRotation.step === 'rotated';
+  const mayRotate = !!ws.webhookUrl && !!s.you?.isOwner && s.readOnlyReason === null;
   return (
     <Card id="webhook" title="TimelinesAI webhook">
       <p class="webhook-status">
@@ -22,6 +45,13 @@ export function WebhookCard() {
           )}
         </span>
       </p>
+      {rotated ? (
+        <Alert tone="warning" focusOnMount>
+          <strong>A new webhook URL was made; the old one no longer works.</strong> Paste the new URL below in
+          TimelinesAI (<strong>Integrations → Webhooks v2</strong>, both message endpoints): until then, the
+          events TimelinesAI sends are refused and those messages are not synced.
+        </Alert>
+      ) : null}
       {ws.webhookUrl ? (
         <CopyField
           id="webhook-url"
@@ -29,16 +59,54 @@ export function WebhookCard() {
           value={ws.webhookUrl}
           hint={
             <>
-              In TimelinesAI, open <strong>Integrations → Webhooks v2 → + Add Endpoint</strong>, paste this
-              URL and choose the event type <code>message:received:new</code>; add a second endpoint with the
-              same URL for <code>message:sent:new</code>. Keep the URL private: anyone who has it can send
-              events to this integration.
+              <PasteSteps replace={rotated} /> Keep the URL private: anyone who has it can send events to this
+              integration.
             </>
           }
         />
       ) : (
         <p class="muted">Only the workspace owner ({ws.ownerEmail}) sees the webhook URL.</p>
       )}
+      {mayRotate ? <RegenerateWebhook /> : null}
     </Card>
+  );
+}
+
+/** "Regenerate webhook URL", its confirmation, and why it failed. */
+function RegenerateWebhook() {
+  const [s, c] = useSettings();
+  const { step, error } = s.webhookRotation;
+  return (
+    <>
+      {error ? <Alert tone="error">{error}</Alert> : null}
+      {step === 'confirming' ? (
+        <ConfirmPanel
+          id="confirm-webhook-rotation"
+          title="Regenerate the webhook URL?"
+          confirmLabel="Regenerate URL"
+          cancelLabel="Keep the current URL"
+          onConfirm={() => void c.rotateWebhook()}
+          onCancel={() => c.cancelWebhookRotation()}
+        >
+          <p>
+            The current URL stops working at once: TimelinesAI's events sent to it are refused, and those
+            messages are not synced. Afterwards, paste the new URL in TimelinesAI under{' '}
+            <strong>Integrations → Webhooks v2</strong>, in both message endpoints (
+            <code>message:received:new</code> and <code>message:sent:new</code>).
+          </p>
+          <p>Do this when the URL may have been seen by someone who should not have it.</p>
+        </ConfirmPanel>
+      ) : (
+        <div class="actions">
+          <Button
+            busy={step === 'rotating'}
+            busyLabel="Regenerating…"
+            onClick={() => c.requestWebhookRotation()}
+          >
+            Regenerate webhook URL
+          </Button>
+        </div>
+      )}
+    </>
   );
 }

@@ -6,6 +6,7 @@ import type {
   ModuleInfo,
   SettingKey,
   SettingsRequest,
+  Workspace,
 } from '../api/client';
 
 export type FieldKey = 'phoneField' | 'nameField' | 'chatLinkField' | 'leadSourceField';
@@ -90,6 +91,25 @@ export function changeModule(draft: Draft, module: string): Draft {
   return { ...EMPTY_DRAFT, module, timeZone: draft.timeZone };
 }
 
+/** The workspace facts that decide whether a new destination needs a warning. */
+export type ModuleHistory = Pick<Workspace, 'settings' | 'activatedAt' | 'testRecordId'>;
+
+/**
+ * The module the integration ran with, when it ran (activated, or a test record made): its chats are
+ * linked to that module's records, so moving the destination matches them again in the new one and
+ * leaves their earlier Notes behind. null: nothing to warn about.
+ */
+export function ranWithModule(ws: ModuleHistory): string | null {
+  const saved = ws.settings?.module;
+  return saved && (ws.activatedAt || ws.testRecordId) ? saved : null;
+}
+
+/** Whether choosing `next` (the draft has `current`) must be confirmed before it replaces the module. */
+export function moduleChangeNeedsConfirm(ws: ModuleHistory, current: string, next: string): boolean {
+  const ran = ranWithModule(ws);
+  return ran !== null && next !== '' && next !== ran && next !== current;
+}
+
 const PREFERRED: Record<FieldKey, readonly string[]> = {
   phoneField: ['Phone', 'Mobile'],
   nameField: ['Last_Name', 'Name', 'Full_Name'],
@@ -120,6 +140,25 @@ export function withDefaults(draft: Draft, meta: ModuleFields): Draft {
   const next = { ...draft };
   for (const key of FIELD_KEYS) if (!next[key]) next[key] = defaultField(key, meta);
   return next;
+}
+
+/** The module's fields with a field just created for the chat link, offered first. */
+export function withCreatedField(
+  meta: ModuleFields,
+  field: { apiName: string; label: string },
+): ModuleFields {
+  const known = meta.fields.some((f) => f.apiName === field.apiName);
+  const created = { ...field, type: 'website', mandatory: false, readOnly: false, custom: true };
+  return {
+    fields: known ? meta.fields : [...meta.fields, created],
+    candidates: {
+      ...meta.candidates,
+      chatLink: [
+        { apiName: field.apiName, label: field.label, type: 'website' },
+        ...meta.candidates.chatLink.filter((c) => c.apiName !== field.apiName),
+      ],
+    },
+  };
 }
 
 /** Contacts when offered (the guide's "test contact"), else the first destination. */

@@ -2,7 +2,9 @@
  * State and actions of the admin settings page. The views read `store` and call the actions; all
  * backend traffic goes through the ApiClient, all CRM traffic through the Host. The session's
  * actions (connect, renew, sign out, disconnect) are in sessionActions.ts, the sync log's in
- * syncLogActions.ts; this file holds the loading, the form and activation.
+ * syncLogActions.ts, the webhook URL's in webhookActions.ts, the destination's confirmation in
+ * moduleChangeActions.ts, the phone index's progress in phoneIndexActions.ts; this file holds the
+ * loading, the form and activation.
  */
 import { ApiError, type ApiClient, type ModuleFields, type SettingKey, type Workspace } from '../api/client';
 import type { ConnectAttempt, EndReason, SessionStore } from '../api/session';
@@ -17,21 +19,26 @@ import {
   settingForError,
   settingsFromDraft,
   validateDraft,
+  withCreatedField,
   withDefaults,
   type Draft,
   type FieldKey,
 } from './logic';
+import { createModuleChangeActions, type ModuleChangeActions } from './moduleChangeActions';
+import { createPhoneIndexActions, type PhoneIndexActions } from './phoneIndexActions';
 import { createSessionActions, type SessionActions } from './sessionActions';
 import {
+  activationNotice,
+  idleRotation,
   initialState,
   isEditable,
   moduleLabel,
   signedOutState,
   type Loadable,
-  type Notice,
   type SettingsState,
 } from './state';
 import { createSyncLogActions, type SyncLogActions } from './syncLogActions';
+import { createWebhookActions, type WebhookActions } from './webhookActions';
 
 export { isEditable, moduleLabel } from './state';
 export type { Busy, Loadable, LogFilter, Notice, SettingsState, SyncLogState } from './state';
@@ -59,13 +66,15 @@ export interface ControllerCore {
   sessionEnded(err: unknown): boolean;
   loadModules(): Promise<void>;
   loadFields(module: string, refresh?: boolean): Promise<void>;
+  /** Makes `module` the draft's destination (clearing the field choices); `byUser` keeps the draft. */
+  applyModule(module: string, byUser: boolean): void;
 }
 
-export interface SettingsController extends SessionActions, SyncLogActions {
+export interface SettingsController
+  extends SessionActions, SyncLogActions, WebhookActions, ModuleChangeActions, PhoneIndexActions {
   store: Store<SettingsState>;
   start(): Promise<void>;
   reload(): Promise<void>;
-  selectModule(module: string): void;
   setField(key: FieldKey, value: string): void;
   setTimeZone(value: string): void;
   createChatLinkField(): Promise<void>;
@@ -99,7 +108,11 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     },
     loadModules,
     loadFields,
+    applyModule,
   };
+  const webhook = createWebhookActions(core);
+  const moduleChange = createModuleChangeActions(core);
+  const phoneIndex = createPhoneIndexActions(core);
   const sessionActions = createSessionActions(core);
   const syncLog = createSyncLogActions(core);
 
@@ -178,6 +191,8 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       formError: null,
       connectMessage: null,
       confirming: null,
+      moduleChange: null,
+      webhookRotation: idleRotation(),
     });
     void syncLog.refreshSyncLog();
     if (ws.connected) {
@@ -248,19 +263,8 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     set((st) => {
       const meta = st.fields[module]?.data;
       if (!meta) return {};
-      const known = meta.fields.some((f) => f.apiName === field.apiName);
-      const created = { ...field, type: 'website', mandatory: false, readOnly: false, custom: true };
-      const next: ModuleFields = {
-        fields: known ? meta.fields : [...meta.fields, created],
-        candidates: {
-          ...meta.candidates,
-          chatLink: [
-            { apiName: field.apiName, label: field.label, type: 'website' },
-            ...meta.candidates.chatLink.filter((c) => c.apiName !== field.apiName),
-          ],
-        },
-      };
-      return { fields: { ...st.fields, [module]: { status: 'ready', data: next, error: null } } };
+      const data = withCreatedField(meta, field);
+      return { fields: { ...st.fields, [module]: { status: 'ready', data, error: null } } };
     });
   }
 
@@ -291,7 +295,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
       set({ fieldErrors: errors, formError: null, notice: null });
       return;
     }
-    set({ busy: 'activating', fieldErrors: {}, formError: null, notice: null });
+    set({ busy: 'activating', fieldErrors: {}, formError: null, notice: null, moduleChange: null });
     try {
       const saved = await api.saveSettings(settingsFromDraft(s.draft));
       set((st) => ({ workspace: st.workspace && { ...st.workspace, settings: saved } }));
@@ -344,6 +348,9 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
 
   return {
     store,
+    ...webhook,
+    ...moduleChange,
+    ...phoneIndex,
     ...sessionActions,
     ...syncLog,
 
@@ -354,7 +361,6 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     },
 
     reload: load,
-    selectModule: (module) => applyModule(module, true),
     setField: (key, value) => setDraft({ [key]: value }, key),
     setTimeZone: (value) => setDraft({ timeZone: value }, 'timeZone'),
     createChatLinkField,
@@ -371,26 +377,19 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     discardDraft() {
       const ws = get().workspace;
       if (ws) drafts.clear(ws.id);
-      set({ draft: savedDraft(), draftRestored: false, fieldErrors: {}, formError: null });
+      set({
+        draft: savedDraft(),
+        draftRestored: false,
+        fieldErrors: {},
+        formError: null,
+        moduleChange: null,
+      });
       const s = get();
       if (s.draft.module) {
         if (s.fields[s.draft.module]?.status === 'ready') fillDefaults(s.draft.module);
         else void loadFields(s.draft.module);
       } else if (s.modules.data && isEditable(s)) applyModule(defaultModule(s.modules.data), false);
     },
-  };
-}
-
-function activationNotice(
-  record: { name: string; created: boolean; url: string | null },
-  module: string,
-): Notice {
-  const what = record.created
-    ? `The test record “${record.name}” was created in ${module}.`
-    : `The test record “${record.name}” in ${module} was updated (the same record as before).`;
-  return {
-    text: `The integration is active. ${what}`,
-    ...(record.url ? { link: { href: record.url, label: 'Open the test record in Zoho CRM' } } : {}),
   };
 }
 

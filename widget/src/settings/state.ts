@@ -28,6 +28,14 @@ export interface Notice {
 
 export type LogFilter = 'all' | SyncOutcome;
 
+/** Regenerating the webhook URL: asked, under way, done (the reminder where to paste it stays), failed. */
+export interface WebhookRotation {
+  step: 'idle' | 'confirming' | 'rotating' | 'rotated';
+  error: string | null;
+}
+
+export const idleRotation = (): WebhookRotation => ({ step: 'idle', error: null });
+
 export interface SyncLogState {
   filter: LogFilter;
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -64,6 +72,9 @@ export interface SettingsState {
   readOnlyReason: string | null;
   /** An action waiting for the admin's confirmation. */
   confirming: null | 'deactivate' | 'disconnect';
+  /** A new destination for an integration that ran before, waiting for the admin's confirmation. */
+  moduleChange: { from: string; to: string } | null;
+  webhookRotation: WebhookRotation;
   syncLog: SyncLogState;
 }
 
@@ -97,6 +108,8 @@ export function initialState(): SettingsState {
     notice: null,
     readOnlyReason: null,
     confirming: null,
+    moduleChange: null,
+    webhookRotation: idleRotation(),
     syncLog: emptySyncLog(),
   };
 }
@@ -112,6 +125,8 @@ export function signedOutState(reason: EndReason | null, email: string | null): 
     fields: {},
     busy: null,
     confirming: null,
+    moduleChange: null,
+    webhookRotation: idleRotation(),
     notice: null,
     formError: null,
     fieldErrors: {},
@@ -134,4 +149,18 @@ export function isEditable(s: SettingsState): boolean {
 
 export function moduleLabel(s: SettingsState, apiName: string): string {
   return s.modules.data?.find((m) => m.apiName === apiName)?.label ?? apiName;
+}
+
+/** The confirmation after an activation, naming the test record and linking it into the CRM. */
+export function activationNotice(
+  record: { name: string; created: boolean; url: string | null },
+  module: string,
+): Notice {
+  const what = record.created
+    ? `The test record “${record.name}” was created in ${module}.`
+    : `The test record “${record.name}” in ${module} was updated (the same record as before).`;
+  return {
+    text: `The integration is active. ${what}`,
+    ...(record.url ? { link: { href: record.url, label: 'Open the test record in Zoho CRM' } } : {}),
+  };
 }

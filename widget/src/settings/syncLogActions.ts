@@ -2,7 +2,7 @@
  * The sync log on the settings page: a filter (all, failed, skipped, synced), pages of entries
  * going back in time, and a refresh that adds what is new without dropping the pages already read.
  * The refresh also updates what the page shows from the workspace's activity (last webhook event,
- * messages skipped while inactive).
+ * messages skipped while inactive, the phone index: a rebuild noticed here starts its progress).
  */
 import type { SyncLogAnswer, SyncLogEntry } from '../api/client';
 import type { ControllerCore } from './settingsController';
@@ -52,6 +52,7 @@ export function createSyncLogActions(core: ControllerCore): SyncLogActions {
                 webhook: workspace.webhook,
                 skippedWhileInactive: workspace.skippedWhileInactive,
                 testRecord: workspace.testRecord,
+                phoneIndex: workspace.phoneIndex,
               },
             }
           : {},

@@ -42,3 +42,8 @@ export function formatRelative(iso: string, now: number = Date.now()): string {
   if (days < 26) return rtf.format(-Math.round(days), 'day');
   return formatDateTime(iso);
 }
+
+/** A count with its digits grouped in the reader's locale ("120,000" in English). */
+export function formatCount(n: number, locale?: string): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+}
