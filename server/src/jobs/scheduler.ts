@@ -161,7 +161,8 @@ export class Scheduler {
   async #after(workspaceId: string, result: TurnResult): Promise<void> {
     if (this.#stopping) return;
     const again = this.#rerun.delete(workspaceId);
-    if (result.deferUntil !== undefined) {
+    // Asked for meanwhile (a new message): that turn looks again (it defers again if still out of credits).
+    if (result.deferUntil !== undefined && !again) {
       this.schedule(workspaceId, Math.max(0, result.deferUntil - this.#now()));
       return;
     }
