@@ -39,8 +39,11 @@ export async function linkRecords(ctx: RunContext, index: IndexJob): Promise<voi
   }
   for (const [chatId, events] of byChat) {
     await breathe();
-    const link = refreshed(ctx, stored.get(chatId), chatId, events);
-    ctx.putLink(link);
+    const before = stored.get(chatId);
+    const link = refreshed(ctx, before, chatId, events);
+    // Written only when it changed (a new name or URL, a new chat): most runs change no link here.
+    if (!before || JSON.stringify(before) !== JSON.stringify(link)) ctx.putLink(link);
+    else ctx.links.set(chatId, link);
     if (!link.e164) {
       for (const q of events)
         ctx.finish(
