@@ -213,8 +213,11 @@ export interface SyncLogEntry {
   recordId: string | null;
   noteId: string | null;
   willRetry?: boolean | undefined;
-  /** what the entry is about: a message, one of its attachments, or the chat (its record link, a rename) */
-  kind?: 'message' | 'attachment' | 'chat' | undefined;
+  /**
+   * what the entry is about: a message, one of its attachments, the chat (its record link, a
+   * rename), or a history import (its final report)
+   */
+  kind?: 'message' | 'attachment' | 'chat' | 'import' | undefined;
   contactName?: string | undefined;
   /** the chat's number in E.164 (shown to the admin; never logged) */
   phone?: string | undefined;
