@@ -276,7 +276,7 @@ class ImportRun {
     }
     await this.#flush({ chatPage, chatIndex: 0, messagePage: 1 }, chatsRead);
     if (this.stopping()) return;
-    await this.#drained(ws);
+    await this.#drained();
     if (this.stopping()) return;
     await this.#finish('done', undefined);
   }
@@ -327,9 +327,9 @@ class ImportRun {
   }
 
   /** Waits until the workspace's queue has (nearly) drained and the sync can run; the workspace now. */
-  async #drained(known?: Frozen<Workspace>): Promise<Frozen<Workspace>> {
-    for (let ws = known; ;) {
-      ws = await this.deps.store.workspaces.get(this.workspaceId);
+  async #drained(): Promise<Frozen<Workspace>> {
+    for (;;) {
+      const ws = await this.deps.store.workspaces.get(this.workspaceId);
       if (!ws) throw new Stop('the workspace was deleted');
       const waitFor = !ws.active
         ? 'the integration is inactive: activate it and the import goes on'

@@ -11,7 +11,7 @@ import multer from 'multer';
 import type { PanelSendAnswer, PanelTicketAnswer } from '../../../contract/adminApi.js';
 import { Problem } from '../errors.js';
 import { MAX_PANEL_FILE_BYTES, type PanelSender } from '../panel/send.js';
-import type { PanelTickets } from '../panel/tickets.js';
+import type { PanelTickets, Ticket } from '../panel/tickets.js';
 import { apiCors } from './cors.js';
 
 export interface PanelDeps {
@@ -59,7 +59,7 @@ export function panelRoutes(deps: PanelDeps): Router {
 
 declare module 'express-serve-static-core' {
   interface Request {
-    ticket?: import('../panel/tickets.js').Ticket;
+    ticket?: Ticket;
   }
 }
 

@@ -60,6 +60,7 @@ export function timelinesSandbox(emu: TimelinesEmulator, secrets: Secrets): Time
     const account = ws.accounts[0]!;
     res.json({
       token,
+      workspaceId: ws.id,
       whatsapp: { phone: account.phone, connected: account.connected },
       quota: { total: ws.quota.total, used: ws.quota.used },
       apiCalls: ws.apiCalls,
