@@ -26,8 +26,14 @@ export async function sandboxTimelines(h: Harness): Promise<SandboxTimelines> {
 }
 
 /** Pastes the sandbox's TimelinesAI token as the owner. */
-export async function connectTimelines(h: Harness, s: Session, tl: SandboxTimelines): Promise<TimelinesStatusAnswer> {
-  const res = await api<TimelinesStatusAnswer>(h.url, s.token, 'PUT', '/api/timelines', { apiToken: tl.token });
+export async function connectTimelines(
+  h: Harness,
+  s: Session,
+  tl: SandboxTimelines,
+): Promise<TimelinesStatusAnswer> {
+  const res = await api<TimelinesStatusAnswer>(h.url, s.token, 'PUT', '/api/timelines', {
+    apiToken: tl.token,
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }

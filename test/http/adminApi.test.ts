@@ -145,7 +145,9 @@ describe('admin API: sync log, workspace view, session', () => {
       ['message', 'synced'],
     ]);
     expect(mine[0]).toMatchObject({ resolved: false, willRetry: false, contactName: 'Jane Roe' });
-    expect(mine[0]!.reason).toMatch(/secret\.txt" not synced: an IP address \(169\.254\.169\.254\) is not allowed/);
+    expect(mine[0]!.reason).toMatch(
+      /secret\.txt" not synced: an IP address \(169\.254\.169\.254\) is not allowed/,
+    );
     expect(mine[0]!.noteId).toBe(mine[1]!.noteId);
   });
 

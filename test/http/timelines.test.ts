@@ -38,8 +38,13 @@ describe('TimelinesAI connection', () => {
     await h.close();
   });
 
-  const call = <T>(method: string, route: string, body?: unknown) => api<T>(h.url, s.token, method, route, body);
-  const eventTypes = () => tl.ours().map((w) => w.eventType).sort();
+  const call = <T>(method: string, route: string, body?: unknown) =>
+    api<T>(h.url, s.token, method, route, body);
+  const eventTypes = () =>
+    tl
+      .ours()
+      .map((w) => w.eventType)
+      .sort();
 
   it('refuses a wrong token with TimelinesAI’s reason, and lets only the owner set one', async () => {
     const wrong = await call<ApiErrorBody>('PUT', '/api/timelines', { apiToken: 'not-the-token-1234' });
@@ -53,7 +58,9 @@ describe('TimelinesAI connection', () => {
     const rep = await connectAs(h.url, 'rep@sandbox.test');
     const byRep = await api<ApiErrorBody>(h.url, rep.token, 'PUT', '/api/timelines', { apiToken: tl.token });
     expect(byRep.status).toBe(403);
-    expect((await call<WorkspaceAnswer>('GET', '/api/workspace')).body.workspace.timelines.connected).toBe(false);
+    expect((await call<WorkspaceAnswer>('GET', '/api/workspace')).body.workspace.timelines.connected).toBe(
+      false,
+    );
   });
 
   it('stores the token sealed, says that one is set (never the token), and shows TimelinesAI’s view', async () => {
@@ -71,10 +78,24 @@ describe('TimelinesAI connection', () => {
   it('registers one subscription per message event on activation, none twice, and removes stale ones of ours', async () => {
     await connectTimelines(h, s, tl);
     // Left from earlier: a subscription to an old URL of ours, and a hand-made duplicate.
-    tl.emu.workspace(tl.wsId).webhooks.push(
-      { id: 1, eventType: 'message:received:new', url: `${h.url}/webhooks/timelines/old-token-0123456789`, enabled: true, errorsCounter: 7 },
-      { id: 2, eventType: 'message:new', url: 'https://elsewhere.example.com/hook', enabled: true, errorsCounter: 0 },
-    );
+    tl.emu
+      .workspace(tl.wsId)
+      .webhooks.push(
+        {
+          id: 1,
+          eventType: 'message:received:new',
+          url: `${h.url}/webhooks/timelines/old-token-0123456789`,
+          enabled: true,
+          errorsCounter: 7,
+        },
+        {
+          id: 2,
+          eventType: 'message:new',
+          url: 'https://elsewhere.example.com/hook',
+          enabled: true,
+          errorsCounter: 0,
+        },
+      );
     await connectAndActivate(h.url); // reconnects as the owner and activates
     s = await connectAs(h.url, 'admin@sandbox.test');
     expect(eventTypes()).toEqual(['message:received:new', 'message:sent:new']);
@@ -99,8 +120,11 @@ describe('TimelinesAI connection', () => {
       ['message:sent:new', true, 0],
     ]);
     await tl.emu.deliverIncoming(tl.wsId, { phone: '+34611222333', chatName: 'Lola Flores', text: 'hola' });
-    await until('the event', async () =>
-      (await call<WorkspaceAnswer>('GET', '/api/workspace')).body.workspace.webhook.lastEventAt ?? undefined,
+    await until(
+      'the event',
+      async () =>
+        (await call<WorkspaceAnswer>('GET', '/api/workspace')).body.workspace.webhook.lastEventAt ??
+        undefined,
     );
   });
 
