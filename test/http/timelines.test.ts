@@ -78,24 +78,22 @@ describe('TimelinesAI connection', () => {
   it('registers one subscription per message event on activation, none twice, and removes stale ones of ours', async () => {
     await connectTimelines(h, s, tl);
     // Left from earlier: a subscription to an old URL of ours, and a hand-made duplicate.
-    tl.emu
-      .workspace(tl.wsId)
-      .webhooks.push(
-        {
-          id: 1,
-          eventType: 'message:received:new',
-          url: `${h.url}/webhooks/timelines/old-token-0123456789`,
-          enabled: true,
-          errorsCounter: 7,
-        },
-        {
-          id: 2,
-          eventType: 'message:new',
-          url: 'https://elsewhere.example.com/hook',
-          enabled: true,
-          errorsCounter: 0,
-        },
-      );
+    tl.emu.workspace(tl.wsId).webhooks.push(
+      {
+        id: 1,
+        eventType: 'message:received:new',
+        url: `${h.url}/webhooks/timelines/old-token-0123456789`,
+        enabled: true,
+        errorsCounter: 7,
+      },
+      {
+        id: 2,
+        eventType: 'message:new',
+        url: 'https://elsewhere.example.com/hook',
+        enabled: true,
+        errorsCounter: 0,
+      },
+    );
     await connectAndActivate(h.url); // reconnects as the owner and activates
     s = await connectAs(h.url, 'admin@sandbox.test');
     expect(eventTypes()).toEqual(['message:received:new', 'message:sent:new']);

@@ -276,7 +276,7 @@ class ImportRun {
     }
     await this.#flush({ chatPage, chatIndex: 0, messagePage: 1 }, chatsRead);
     if (this.stopping()) return;
-    await this.#drained();
+    await this.#drained(true);
     if (this.stopping()) return;
     await this.#finish('done', undefined);
   }
@@ -326,8 +326,13 @@ class ImportRun {
     await this.#save();
   }
 
-  /** Waits until the workspace's queue has (nearly) drained and the sync can run; the workspace now. */
-  async #drained(): Promise<Frozen<Workspace>> {
+  /**
+   * Waits until the workspace's queue has (nearly) drained and the sync can run; the workspace now.
+   * At the end (`last`) it waits for an empty queue, for 2 minutes at most: live traffic may never
+   * leave it empty, and the final report says where to look then.
+   */
+  async #drained(last = false): Promise<Frozen<Workspace>> {
+    const giveUpAt = this.now() + 120_000;
     for (;;) {
       const ws = await this.deps.store.workspaces.get(this.workspaceId);
       if (!ws) throw new Stop('the workspace was deleted');
@@ -337,7 +342,9 @@ class ImportRun {
           ? 'Zoho CRM is disconnected: reconnect it and the import goes on'
           : undefined;
       const depth = (await this.deps.store.queue.depths()).find((d) => d.workspaceId === this.workspaceId);
-      if (!waitFor && (depth?.depth ?? 0) <= this.opts.drainBelow) return ws;
+      const below = last && this.now() < giveUpAt ? 0 : this.opts.drainBelow;
+      // Messages waiting for an admin's fix (the sync log says which) do not hold the import up.
+      if (!waitFor && (depth?.depth ?? 0) - (depth?.waiting ?? 0) <= below) return ws;
       if (waitFor) await this.#note(`waiting: ${waitFor}`);
       if (this.stopping()) return ws;
       await this.#sleep(this.opts.pollMs);
