@@ -15,6 +15,7 @@ const STORE_BOUND = [
   'test/http/**/*.test.ts',
   'test/jobs/sync.test.ts',
   'test/jobs/crash.test.ts',
+  'test/jobs/historyCrash.test.ts',
   'test/workspace/**/*.test.ts',
   'test/sandbox/**/*.test.ts',
 ];

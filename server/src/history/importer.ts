@@ -44,7 +44,7 @@ export interface ImporterOptions {
 }
 
 export const DEFAULT_IMPORTER_OPTIONS: ImporterOptions = {
-  waveSize: 1500,
+  waveSize: 1800,
   maxWave: 2000,
   drainBelow: 50,
   pollMs: 500,
@@ -292,6 +292,9 @@ class ImportRun {
     const filters = { after: this.#afterInstant(), before: this.#state.until };
     let page = fromPage;
     for (let more = true; more; page += 1) {
+      // A new wave is read only once the previous one has synced: its download links are fresh.
+      if (this.#wave.length === 0) await this.#drained();
+      if (this.stopping()) throw new Interrupted();
       const p = await client.listChatMessages(chat.id, filters, page);
       more = p.hasMorePages && p.items.length + p.invalid.length > 0;
       const account = chat.whatsappAccountId ? this.#accounts.get(chat.whatsappAccountId) : undefined;
@@ -307,11 +310,11 @@ class ImportRun {
     }
   }
 
-  /** Hands the wave to the sync once the previous one has left the queue; saves the cursor after it. */
+  /** Hands the wave to the sync; saves the cursor after it (a crash in between reads it again). */
   async #flush(next: HistoryImport['cursor'], chatsRead: number): Promise<void> {
     const events = this.#wave.splice(0);
-    const ws = await this.#drained();
-    if (this.stopping()) throw new Interrupted();
+    const ws = await this.deps.store.workspaces.get(this.workspaceId);
+    if (!ws) throw new Stop('the workspace was deleted');
     // Read again: a message may be on two pages when a page boundary moved (order is undocumented).
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()];
     const counts = await this.deps.intake.enqueueEvents(ws, unique);
