@@ -50,7 +50,7 @@ export function checkNotes(opts: {
     out.messages += messages.length;
     out.chatDays += new Set(messages.map((m) => day.format(m.at))).size;
     if (!record) {
-      out.missing.push(...messages.map((m) => `${chat.id}: no record`));
+      out.missing.push(...messages.map(() => `${chat.id}: no record`));
       continue;
     }
     out.records += 1;
