@@ -32,6 +32,8 @@ import {
   type SettingsState,
 } from './state';
 import { createSyncLogActions, type SyncLogActions } from './syncLogActions';
+import { createTimelinesController, type TimelinesController } from './timelinesController';
+import type { WebhookSetup } from '../api/client';
 
 export { isEditable, moduleLabel } from './state';
 export type { Busy, Loadable, LogFilter, Notice, SettingsState, SyncLogState } from './state';
@@ -63,6 +65,8 @@ export interface ControllerCore {
 
 export interface SettingsController extends SessionActions, SyncLogActions {
   store: Store<SettingsState>;
+  /** The TimelinesAI section (token, webhook health, history import). */
+  timelines: TimelinesController;
   start(): Promise<void>;
   reload(): Promise<void>;
   selectModule(module: string): void;
@@ -102,6 +106,22 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
   };
   const sessionActions = createSessionActions(core);
   const syncLog = createSyncLogActions(core);
+  const timelines = createTimelinesController({
+    api,
+    sessionEnded: (err) => core.sessionEnded(err),
+    onChanged: () => void refreshWorkspace(),
+    now: core.now,
+  });
+
+  /** The workspace as the backend has it now (after a change made elsewhere on the page). */
+  async function refreshWorkspace() {
+    try {
+      const { workspace } = await api.getWorkspace();
+      set((st) => (st.workspace?.id === workspace.id ? { workspace } : {}));
+    } catch (err) {
+      core.sessionEnded(err);
+    }
+  }
 
   function savedDraft(): Draft {
     return draftFromSettings(get().workspace?.settings);
@@ -303,9 +323,14 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
         workspace: ws,
         draft: ws.settings ? draftFromSettings(ws.settings) : s.draft,
         draftRestored: false,
-        notice: activationNotice(answer.testRecord, moduleLabel(get(), answer.testRecord.module)),
+        notice: activationNotice(
+          answer.testRecord,
+          moduleLabel(get(), answer.testRecord.module),
+          answer.webhooks,
+        ),
       });
       void syncLog.refreshSyncLog();
+      void timelines.load();
     } catch (err) {
       set({ busy: null });
       placeError(err);
@@ -344,6 +369,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
 
   return {
     store,
+    timelines,
     ...sessionActions,
     ...syncLog,
 
@@ -384,12 +410,19 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
 function activationNotice(
   record: { name: string; created: boolean; url: string | null },
   module: string,
+  webhooks: WebhookSetup | undefined,
 ): Notice {
   const what = record.created
     ? `The test record “${record.name}” was created in ${module}.`
     : `The test record “${record.name}” in ${module} was updated (the same record as before).`;
+  const hooks =
+    webhooks?.mode === 'automatic'
+      ? ' TimelinesAI now delivers new WhatsApp messages here (its webhooks are registered).'
+      : webhooks?.mode === 'failed'
+        ? ` The webhooks could not be registered in TimelinesAI (${webhooks.problem ?? 'no reason given'}): paste the webhook URL there by hand.`
+        : '';
   return {
-    text: `The integration is active. ${what}`,
+    text: `The integration is active. ${what}${hooks}`,
     ...(record.url ? { link: { href: record.url, label: 'Open the test record in Zoho CRM' } } : {}),
   };
 }
