@@ -8,5 +8,6 @@ import { requireChromium } from './helpers.js';
 import './flow.suite.js';
 import './session.suite.js';
 import './findings.suite.js';
+import './timelines.suite.js';
 
 requireChromium();

@@ -17,7 +17,7 @@ export function ComposerView() {
       }}
     >
       <label class="field-label" for="composer-text">
-        Send a WhatsApp message
+        New WhatsApp message
       </label>
       <textarea
         id="composer-text"
