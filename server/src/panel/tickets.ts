@@ -127,7 +127,8 @@ export class PanelTickets {
       t: 'panel-ticket',
       wid: ws.id,
       uid: user.id,
-      name: user.fullName || user.email,
+      // One line, bounded: it is written into Notes as the author of what this user sends.
+      name: (user.fullName || user.email).replace(/\s+/g, ' ').trim().slice(0, 100),
       email: user.email,
       module: input.module,
       recordId: input.recordId,
