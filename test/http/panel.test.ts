@@ -149,6 +149,14 @@ describe('chat panel: sending WhatsApp from a record', () => {
     for (let i = 0; i < 9; i++) await ticket(record, { createdTime: `2020-01-01T00:00:0${i}Z` });
     const locked = await ticket(record); // even the right proof, once the record is locked
     expect(locked.status).toBe(429);
+    // Guessing across records is bounded too: every attempt costs the org Zoho credits.
+    let refused = 0;
+    for (let i = 0; i < 100 && refused === 0; i++) {
+      const r = await ticket({ ...record, id: String(900000 + i) });
+      if (r.status === 429) refused = i;
+    }
+    expect(refused).toBeGreaterThan(50);
+    expect(refused).toBeLessThan(100);
     const none = await send('not-a-ticket', 'hola');
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('TICKET_EXPIRED');

@@ -4,10 +4,11 @@
  * backend checks what it can through the owner's Zoho connection before it issues a ticket:
  *
  * 1. the org has a workspace with TimelinesAI connected;
- * 2. the user id is an active user of that org (Zoho's user list, read now);
+ * 2. the user id is an active user of that org (Zoho's user list, read at most once a minute);
  * 3. the record exists, and the browser read it: it presents the record's Created_Time (to the
  *    second), which only someone who can open the record knows — an id from a URL or a screenshot is
- *    not enough. Failed proofs are limited per record (10 per 10 minutes), so it cannot be guessed;
+ *    not enough. Failed proofs are limited per record (10 per 10 minutes), so it cannot be guessed,
+ *    and per workspace (100), so failed attempts cannot spend the org's Zoho credits;
  * 4. where a message goes is read here, from the record and the store (its linked chat, else its
  *    phone number), never from the browser.
  *
@@ -23,13 +24,17 @@ import type { Secrets } from '../store/crypto.js';
 import { completeSettings, type Workspace } from '../store/schema.js';
 import type { Frozen, Store } from '../store/store.js';
 import { toE164 } from '../sync/phone.js';
-import type { ZohoGateway, ZohoRecord } from '../zoho/gateway.js';
+import type { ZohoGateway, ZohoRecord, ZohoUser } from '../zoho/gateway.js';
 import type { MetadataCache } from '../workspace/metadataCache.js';
 import { asAdminProblem } from '../workspace/zohoProblems.js';
 
 export const TICKET_TTL_MS = 15 * 60 * 1000;
 const PROOF_WINDOW_MS = 10 * 60 * 1000;
+/** Failed proofs allowed per record, and per workspace (every attempt costs the org Zoho credits). */
 const PROOF_FAILURES = 10;
+const WORKSPACE_FAILURES = 100;
+/** The org's user list is read at most this often (a deactivated user keeps sending this long at most). */
+const USERS_TTL_MS = 60_000;
 
 export interface Destination {
   kind: 'chat' | 'phone';
@@ -82,8 +87,9 @@ export interface TicketDeps {
 export class PanelTickets {
   readonly #deps: TicketDeps;
   readonly #now: () => number;
-  /** failed record proofs: `workspace:record` → their times (epoch ms) */
+  /** failed proofs: `workspace:module:record` and `workspace` → their times (epoch ms) */
   readonly #failures = new Map<string, number[]>();
+  readonly #users = new Map<string, { at: number; users: Promise<ZohoUser[]> }>();
 
   constructor(deps: TicketDeps) {
     this.#deps = deps;
@@ -108,13 +114,17 @@ export class PanelTickets {
         "The integration's connection to Zoho CRM is down: ask your CRM admin to reconnect it.",
       );
     const key = `${ws.id}:${input.module}:${input.recordId}`;
-    this.#checkFailures(key);
-    const user = (await asAdminProblem(() => zoho.activeUsers())).find((u) => u.id === input.userId);
-    if (!user || !user.active)
+    this.#checkFailures(key, PROOF_FAILURES);
+    this.#checkFailures(ws.id, WORKSPACE_FAILURES);
+    const user = (await this.#activeUsers(ws, zoho)).find((u) => u.id === input.userId);
+    if (!user || !user.active) {
+      this.#fail(ws.id);
       throw new Problem('forbidden', 'NOT_A_USER', 'You are not an active user of this Zoho CRM org.');
+    }
     const record = await this.#record(ws, zoho, input.module, input.recordId);
     if (!record || !sameInstant(record.Created_Time, input.createdTime)) {
       this.#fail(key);
+      this.#fail(ws.id);
       throw new Problem(
         'forbidden',
         'RECORD_NOT_READABLE',
@@ -194,10 +204,19 @@ export class PanelTickets {
     return null;
   }
 
-  #checkFailures(key: string): void {
+  #activeUsers(ws: Frozen<Workspace>, zoho: ZohoGateway): Promise<ZohoUser[]> {
+    const hit = this.#users.get(ws.id);
+    if (hit && this.#now() - hit.at < USERS_TTL_MS) return hit.users;
+    const users = asAdminProblem(() => zoho.activeUsers());
+    this.#users.set(ws.id, { at: this.#now(), users });
+    users.catch(() => this.#users.delete(ws.id)); // a failure is not kept
+    return users;
+  }
+
+  #checkFailures(key: string, limit: number): void {
     const recent = (this.#failures.get(key) ?? []).filter((t) => this.#now() - t < PROOF_WINDOW_MS);
     this.#failures.set(key, recent);
-    if (recent.length >= PROOF_FAILURES)
+    if (recent.length >= limit)
       throw new Problem(
         'rate_limited',
         'TOO_MANY_ATTEMPTS',
