@@ -94,6 +94,16 @@ export interface WorkspaceView {
   skippedWhileInactive: number;
   /** The phone index of the destination module (matching chats to records): building or ready. */
   phoneIndex: PhoneIndexView | null;
+  /** The TimelinesAI API connection: whether a token is set (never the token itself). */
+  timelines: TimelinesConnectionView;
+}
+
+/** Whether TimelinesAI's public API is connected (webhooks registered for you, sending from the CRM). */
+export interface TimelinesConnectionView {
+  connected: boolean;
+  connectedAt: string | null;
+  /** Why TimelinesAI refused the token on its last use (revoked, plan); null when fine. */
+  problem: string | null;
 }
 
 /** "Indexing 34,000 of 120,000 Contacts": messages of new chats wait until the index is ready. */
@@ -130,6 +140,122 @@ export interface TestRecordResult extends TestRecordRef {
 export interface ActivateAnswer extends WorkspaceAnswer {
   testRecordId: string;
   testRecord: TestRecordResult;
+  /** What happened to the webhook subscriptions in TimelinesAI. */
+  webhooks: WebhookSetup;
+}
+
+/**
+ * `automatic`: TimelinesAI holds one subscription per message event to this workspace's URL (made by
+ * activation with the API token); `manual`: no token, paste the URL in TimelinesAI yourself;
+ * `failed`: the token is set but TimelinesAI refused (`problem` says why): paste the URL by hand or
+ * fix the token and activate again.
+ */
+export interface WebhookSetup {
+  mode: 'automatic' | 'manual' | 'failed';
+  /** The event types subscribed to the current URL. */
+  eventTypes: string[];
+  problem: string | null;
+}
+
+// ---------------------------------------------------------------- TimelinesAI connection
+
+/** The event types the connector subscribes its webhook URL to. */
+export const TIMELINES_EVENT_TYPES = ['message:received:new', 'message:sent:new'] as const;
+
+/** `PUT /api/timelines`: a TimelinesAI API token (TimelinesAI → Integrations → Public API). */
+export interface TimelinesTokenRequest {
+  apiToken: string;
+}
+
+/** One of TimelinesAI's webhook subscriptions to this connector. */
+export interface TimelinesWebhookView {
+  id: string;
+  eventType: string;
+  enabled: boolean;
+  /** Failed deliveries TimelinesAI counted for it (cumulative). */
+  errorsCounter: number;
+  /** true when it points at the current webhook URL (false: an old URL, removed on the next activation). */
+  current: boolean;
+}
+
+export interface TimelinesAccountView {
+  phone: string | null;
+  name: string | null;
+  /** false: the WhatsApp account is disconnected from TimelinesAI (nothing can be sent from it). */
+  connected: boolean;
+}
+
+/** `GET /api/timelines`, `PUT /api/timelines`, `DELETE /api/timelines`. */
+export interface TimelinesStatusAnswer {
+  connection: TimelinesConnectionView;
+  /** Read from TimelinesAI now; null without a token or when TimelinesAI could not be asked. */
+  webhooks: TimelinesWebhookView[] | null;
+  accounts: TimelinesAccountView[] | null;
+  /** The monthly message quota (1 credit a message, 2 with text and a file). */
+  quota: { total: number | null; used: number | null; renewsAt: string | null } | null;
+  /** Why TimelinesAI could not be asked just now. */
+  error: string | null;
+}
+
+// ---------------------------------------------------------------- history import
+
+/** `POST /api/history-import`: chats and messages from this day on (YYYY-MM-DD, the Notes' time zone). */
+export interface HistoryImportRequest {
+  since: string;
+}
+
+/** `GET /api/history-import` (and the 202 of `POST`). */
+export interface HistoryImportAnswer {
+  status: 'idle' | 'running' | 'done' | 'failed';
+  since: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** 1:1 chats with messages since the start day (`total` null until they are counted). */
+  chats: { done: number; total: number | null };
+  /** Messages read and handed to the sync; `total` is exact once every chat is read, estimated before. */
+  messages: { done: number; total: number | null };
+  /** Of `messages.done`: already in the CRM (webhooks delivered them), and not synced (groups, no number). */
+  duplicates: number;
+  skipped: number;
+  /** Seconds left at the pace so far; null until it can be told. */
+  etaSeconds: number | null;
+  /** Why it failed, or what it waits for. */
+  problem: string | null;
+}
+
+// ---------------------------------------------------------------- chat panel (reps)
+
+/**
+ * `POST /api/panel/ticket` (no session: reps have none). What the panel knows from Zoho CRM's SDK;
+ * the backend checks it through the owner's connection (see README, Security).
+ */
+export interface PanelTicketRequest {
+  orgId: string;
+  userId: string;
+  module: string;
+  recordId: string;
+  /** The record's Created_Time as the panel read it (proves the browser can read the record). */
+  createdTime: string;
+}
+
+export interface PanelTicketAnswer {
+  /** Sends for this user and record carry it as `Authorization: Bearer <ticket>`. */
+  ticket: string;
+  expiresAt: string;
+  /** The CRM user as Zoho knows them: the author of what they send. */
+  user: { name: string; email: string };
+  /** Where a message goes: the record's WhatsApp chat, or its phone number (a new chat). */
+  destination: { kind: 'chat' | 'phone'; label: string } | null;
+  /** Why sending is not possible from this record now (no number, no TimelinesAI connection …). */
+  cannotSend: string | null;
+}
+
+/** `POST /api/panel/send`, multipart: `text` and/or `file`. */
+export interface PanelSendAnswer {
+  messageUid: string;
+  via: 'chat' | 'phone';
+  /** Credits of the message quota it used (1, or 2 with text and a file). */
+  credits: number;
 }
 
 /** `POST /api/webhook/rotate`: a new webhook URL; the old one stops working at once. */
@@ -213,8 +339,11 @@ export interface ChatLinkFieldAnswer {
 export const SYNC_OUTCOMES = ['synced', 'skipped', 'failed'] as const;
 export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
 
-/** What an entry is about: one message, one of its attachments, or a whole chat (e.g. its record). */
-export type SyncLogKind = 'message' | 'attachment' | 'chat';
+/**
+ * What an entry is about: one message, one of its attachments, a whole chat (e.g. its record), or a
+ * history import (its final report).
+ */
+export type SyncLogKind = 'message' | 'attachment' | 'chat' | 'import';
 
 export interface SyncLogEntry {
   /** Stable id of the entry: the `before` cursor of the next page. */

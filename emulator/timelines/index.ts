@@ -40,6 +40,10 @@ export interface IncomingMessage {
   /** An existing chat, or a phone: its 1:1 chat (created when missing, with `chat:created`). */
   chatId?: number;
   phone?: string;
+  /** The name of a chat created for `phone` (default the number). */
+  chatName?: string;
+  /** Sent from the WhatsApp phone itself (delivered as message:sent:new); default received. */
+  fromMe?: boolean;
   text?: string;
   attachment?: { filename: string; mimetype: string; data: Buffer };
   /** Who wrote it (groups); default the chat's contact. */
@@ -89,7 +93,8 @@ export interface TimelinesEmulator {
     ownerEmail?: string;
     quota?: number;
   }): WorkspaceRec;
-  issueToken(workspaceId: string): string;
+  /** A new token (or `token`, e.g. a stable one for the sandbox) for the workspace. */
+  issueToken(workspaceId: string, token?: string): string;
   revokeToken(token: string): void;
   /** Like "Generate new token" in TimelinesAI: older tokens stop working. */
   rotateToken(workspaceId: string): string;
@@ -101,6 +106,11 @@ export interface TimelinesEmulator {
   setQuota(workspaceId: string, quota: { total?: number; used?: number }): void;
   /** A message received on WhatsApp: stored and delivered as message:received:new / message:new. */
   deliverIncoming(workspaceId: string, msg: IncomingMessage): Promise<{ messageUid: string; chatId: number }>;
+  /**
+   * Delivers the stored messages sent between `after` and `before` (ms, inclusive) to the webhooks,
+   * as if they had just happened (history seeded with `seedHistory`, then "delivered live").
+   */
+  replayWebhooks(workspaceId: string, range: { after?: number; before?: number }): Promise<number>;
 
   workspace(workspaceId: string): WorkspaceRec;
   chats(workspaceId: string): ChatRec[];
@@ -117,7 +127,7 @@ export function createTimelinesEmulator(opts: TimelinesEmulatorOptions = {}): Ti
   const clock = opts.now ?? Date.now;
   let offset = 0;
   const now = () => clock() + offset;
-  const state = new TimelinesState(now, opts.downloadTtlMs ?? 15 * 60_000);
+  const state = new TimelinesState(now, opts.downloadTtlMs ?? 15 * 60_000, opts.firstChatId);
   let publicUrl = opts.publicUrl?.replace(/\/+$/, '');
   let latencyMs = 0;
   let pageSize = opts.pageSize ?? 50;
@@ -229,7 +239,7 @@ export function createTimelinesEmulator(opts: TimelinesEmulatorOptions = {}): Ti
       },
     },
     createWorkspace: (o) => state.createWorkspace(o),
-    issueToken: (id) => state.issueToken(id),
+    issueToken: (id, token) => state.issueToken(id, token),
     revokeToken: (token) => state.revokeToken(token),
     rotateToken: (id) => state.rotateToken(id),
     addAccount: (id, seed) => state.addAccount(id, seed),
@@ -253,30 +263,52 @@ export function createTimelinesEmulator(opts: TimelinesEmulatorOptions = {}): Ti
         if (!phone || !acc) throw new Error('timelines emulator: deliverIncoming needs a chatId or a phone');
         chat = state.directChat(ws, acc.id, phone);
         if (!chat) {
-          chat = state.addChat(id, { accountId: acc.id, phone });
+          chat = state.addChat(id, {
+            accountId: acc.id,
+            phone,
+            ...(msg.chatName ? { name: msg.chatName } : {}),
+          });
           created = true;
         }
       }
       const acc = ws.accounts.find((a) => a.id === chat.accountId)!;
       const file = msg.attachment ? state.addFile(ws, msg.attachment) : undefined;
+      const contact = { name: msg.senderName ?? chat.name, phone: msg.senderPhone ?? chat.phone };
+      const me = { name: acc.ownerName, phone: acc.phone };
+      const [from, to] = msg.fromMe ? [me, contact] : [contact, me];
       const message = state.addMessage(ws, {
         chatId: chat.id,
         at: msg.at ?? now(),
-        fromMe: false,
+        fromMe: msg.fromMe ?? false,
         text: msg.text ?? '',
-        senderName: msg.senderName ?? chat.name,
-        senderPhone: msg.senderPhone ?? chat.phone,
-        recipientName: acc.ownerName,
-        recipientPhone: acc.phone,
+        senderName: from.name,
+        senderPhone: from.phone,
+        recipientName: to.name,
+        recipientPhone: to.phone,
         origin: 'WhatsApp',
         status: 'Sent',
         fileUid: file?.uid,
         replyTo: undefined,
       });
       chat.read = false;
-      if (created) await delivery.chat(ws, chat, 'received');
+      if (created) await delivery.chat(ws, chat, msg.fromMe ? 'sent' : 'received');
       await delivery.message(ws, chat, message);
       return { messageUid: message.uid, chatId: chat.id };
+    },
+    async replayWebhooks(id, range) {
+      const ws = state.workspace(id);
+      const inRange = (at: number) =>
+        (range.after === undefined || at >= range.after) &&
+        (range.before === undefined || at <= range.before);
+      let n = 0;
+      for (const chat of ws.chats.values()) {
+        for (const m of ws.messages.get(chat.id) ?? []) {
+          if (!inRange(m.at)) continue;
+          await delivery.message(ws, chat, m);
+          n += 1;
+        }
+      }
+      return n;
     },
     workspace: (id) => state.workspace(id),
     chats: (id) => [...state.workspace(id).chats.values()],

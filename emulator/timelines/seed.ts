@@ -19,6 +19,8 @@ export interface HistorySeed {
   seed?: number;
   /** The account the chats belong to (default the workspace's first). */
   accountId?: string;
+  /** Every text ends with ` #<n>` (n from 1), so each message can be found once in a Note. */
+  numbered?: boolean;
 }
 
 export interface SeededHistory {
@@ -113,7 +115,7 @@ export function seedHistory(state: TimelinesState, ws: WorkspaceRec, opts: Histo
       chatId: chat.id,
       at,
       fromMe,
-      text: fileUid && rand() < 0.5 ? '' : pick(PHRASES),
+      text: fileUid && rand() < 0.5 ? '' : `${pick(PHRASES)}${opts.numbered ? ` #${i + 1}` : ''}`,
       senderName: fromMe ? account.ownerName : contactName,
       senderPhone: fromMe ? account.phone : contactPhone,
       recipientName: fromMe ? chat.name : account.ownerName,

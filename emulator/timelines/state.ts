@@ -51,7 +51,10 @@ export class TimelinesState {
   constructor(
     readonly now: () => number,
     readonly downloadTtlMs: number,
-  ) {}
+    firstChatId = FIRST_CHAT_ID,
+  ) {
+    this.#chatSeq = firstChatId;
+  }
 
   // ------------------------------------------------------------------------ workspaces & tokens
 
@@ -83,10 +86,9 @@ export class TimelinesState {
     return ws;
   }
 
-  /** A new token of the form TimelinesAI uses (a UUID); a workspace may have several. */
-  issueToken(workspaceId: string): string {
+  /** A new token of the form TimelinesAI uses (a UUID), or the one given; a workspace may have several. */
+  issueToken(workspaceId: string, token: string = randomUUID()): string {
     this.workspace(workspaceId);
-    const token = randomUUID();
     this.#tokens.set(token, workspaceId);
     return token;
   }

@@ -31,6 +31,8 @@ export interface TimelinesEmulatorOptions {
   maxWebhooks?: number;
   /** Largest upload. Default 100 MB. */
   maxUploadBytes?: number;
+  /** The first chat id handed out (default 1000001); a sandbox restarted afresh picks a higher one. */
+  firstChatId?: number;
 }
 
 export interface AccountRec {

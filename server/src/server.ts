@@ -43,6 +43,13 @@ import { metricsEndpoint } from './metrics/endpoint.js';
 import { Metrics, WEBHOOK_OUTCOMES, type WebhookOutcome } from './metrics/metrics.js';
 import { queueStats } from './metrics/queueStats.js';
 import { packageVersion } from './packageRoot.js';
+import { panelRoutes } from './http/panelRoutes.js';
+import { HistoryImporter, type ImporterOptions } from './history/importer.js';
+import { PanelSender } from './panel/send.js';
+import { PanelTickets } from './panel/tickets.js';
+import { TimelinesPacing } from './timelines/api/index.js';
+import { TimelinesLinkService } from './workspace/timelinesLink.js';
+import type { TimelinesEmulator } from '../../emulator/timelines/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -54,6 +61,9 @@ export interface RunningServer {
   store: Store;
   scheduler: Scheduler;
   emulator: ZohoEmulator | undefined;
+  /** the sandbox's TimelinesAI emulator (mounted under /timelines), undefined with real Zoho */
+  timelinesEmulator: TimelinesEmulator | undefined;
+  history: HistoryImporter;
   /** Zoho calls made by the connector, by kind (benchmarks and tests) */
   zohoCalls: Map<ZohoCallKind, number>;
   metrics: Metrics;
@@ -78,6 +88,10 @@ export interface StartOptions {
   /** replaces the readiness of /readyz (tests) */
   readiness?: Readiness;
   metrics?: Metrics;
+  /** TimelinesAI pacing (tests: no 2 s between sends) */
+  timelinesPacing?: TimelinesPacing;
+  /** the history import's waves and polling (tests) */
+  history?: Partial<ImporterOptions>;
 }
 
 export interface HttpTimeouts {
@@ -180,6 +194,19 @@ async function compose(
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
   /** the sandbox's sample files, downloaded from its own origin and port only */
   const trustedPrefixes: string[] = [];
+  let timelinesEmulator: TimelinesEmulator | undefined;
+  let timelinesApiUrl = config.timelinesApiUrl;
+  if (config.zoho.mode === 'sandbox') {
+    // TimelinesAI too is emulated in the sandbox (unless TIMELINES_API_URL names another one).
+    const { createTimelinesEmulator } = await import('../../emulator/timelines/index.js');
+    timelinesEmulator = createTimelinesEmulator({
+      publicUrl: `${publicUrl}/timelines`,
+      // Chat ids keep growing across restarts, so a fresh emulator never reuses a stored chat's id.
+      firstChatId: Math.floor(Date.now() / 1000),
+    });
+    timelinesApiUrl ??= `${publicUrl}/timelines/integrations/api`;
+    trustedPrefixes.push(`${publicUrl}/timelines/attachments/`);
+  }
   if (config.zoho.mode === 'sandbox') {
     const { createZohoEmulator } = await import('../../emulator/zoho/index.js');
     sandbox = await import('./sandbox/sandboxRoutes.js');
@@ -238,9 +265,33 @@ async function compose(
   );
   const resume = (wsId: string) =>
     scheduler.requeueWaiting(wsId).catch((e: unknown) => log.error({ err: e }, 'requeue failed'));
+  const webhookUrlOf = (ws: Frozen<Workspace>) =>
+    `${publicUrl}/webhooks/timelines/${secrets.open<string>(ws.webhookToken)}`;
+  const timelines = new TimelinesLinkService({
+    store,
+    secrets,
+    publicUrl,
+    apiUrl: timelinesApiUrl,
+    pacing: options.timelinesPacing ?? new TimelinesPacing(),
+    log,
+    webhookUrl: webhookUrlOf,
+  });
+  /** After a reconnection TimelinesAI delivers again (a disconnect removed the subscriptions). */
+  const rewire = async (wsId: string) => {
+    const ws = await store.workspaces.get(wsId);
+    if (ws?.active && ws.timelines) await timelines.syncWebhooks(ws, 'ensure');
+  };
   const sandboxRouter =
     emulator && sandbox
-      ? sandbox.sandboxRoutes({ emulator, store, secrets, publicUrl, dataDir, log })
+      ? sandbox.sandboxRoutes({
+          emulator,
+          timelines: timelinesEmulator,
+          store,
+          secrets,
+          publicUrl,
+          dataDir,
+          log,
+        })
       : undefined;
   // `npm run replay` reads the sandbox's webhook URL from a 0600 file (the state endpoint shows it to the owner only).
   const publishWebhookUrl = () =>
@@ -258,6 +309,7 @@ async function compose(
     onConnected: async (wsId) => {
       publishWebhookUrl();
       await resume(wsId);
+      await rewire(wsId);
     },
     onWebhookRotated: publishWebhookUrl,
   });
@@ -269,6 +321,22 @@ async function compose(
       scheduler.schedule(ws.id);
     },
   });
+  const history = new HistoryImporter({
+    store,
+    intake,
+    timelines,
+    log,
+    holder: scheduler.holder,
+    options: {
+      maxWave: runner.batchSize,
+      waveSize: Math.ceil((runner.batchSize * 3) / 4),
+      ...options.history,
+    },
+  });
+  const panel = {
+    tickets: new PanelTickets({ store, secrets, metadata, zohoFor: (ws) => gateways.for(ws) }),
+    sender: new PanelSender({ store, timelines, log }),
+  };
   const housekeeping = new Housekeeping(store, log);
   // The queue gauges read the store at scrape time; credits come from this process's budgets.
   metrics.setSources({ queue: () => queueStats(store), credits: () => gateways.creditUsage() });
@@ -277,8 +345,11 @@ async function compose(
   web.disable('x-powered-by');
   web.set('trust proxy', false);
   web.use(oauthRoutes(connection));
+  web.use(panelRoutes(panel));
   web.use(
     adminRoutes({
+      timelines,
+      history,
       store,
       secrets,
       gateways,
@@ -290,6 +361,7 @@ async function compose(
   );
   if (emulator && sandboxRouter) {
     web.use('/zoho', emulator.router);
+    if (timelinesEmulator) web.use('/timelines', timelinesEmulator.router);
     web.use(sandboxRouter.router);
     publishWebhookUrl();
   }
@@ -306,6 +378,9 @@ async function compose(
 
   await scheduler.start();
   for (const q of await store.queue.withPendingFiles()) files.ensure(q);
+  await history.start();
+  // The sandbox's TimelinesAI starts empty: it is told again where to deliver.
+  if (sandboxRouter) for (const ws of await store.workspaces.all()) await rewire(ws.id);
   housekeeping.start();
   lifecycle.running();
 
@@ -317,6 +392,8 @@ async function compose(
     store,
     scheduler,
     emulator,
+    timelinesEmulator,
+    history,
     zohoCalls,
     metrics,
     close() {
@@ -327,7 +404,7 @@ async function compose(
         housekeeping.stop();
         const httpDone = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await scheduler.stop();
+        await Promise.all([scheduler.stop(), history.stop()]);
         const forced = setTimeout(() => server.closeAllConnections(), 10_000);
         await httpDone;
         clearTimeout(forced);

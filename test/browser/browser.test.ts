@@ -9,5 +9,6 @@ import './flow.suite.js';
 import './session.suite.js';
 import './findings.suite.js';
 import './settings.suite.js';
+import './timelines.suite.js';
 
 requireChromium();

@@ -43,12 +43,16 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
       expect((await store.workspaces.byOrg(ws.orgId))?.id).toBe(ws.id);
       const uow = store.begin();
       uow.workspaces.patch(ws.id, { active: false, webhookTokenDigest: 'rotated', activatedAt: undefined });
+      uow.workspaces.patch(ws.id, {
+        timelines: { token: { v: 1, iv: 'i', tag: 't', data: 'd' }, connectedAt: '2026-01-01', accounts: 1 },
+      });
       await uow.commit();
       await reopen();
       expect(await store.workspaces.byWebhookDigest(ws.webhookTokenDigest)).toBeUndefined();
       const got = await store.workspaces.byWebhookDigest('rotated');
       expect(got?.active).toBe(false);
       expect(got && 'activatedAt' in got).toBe(false);
+      expect(got?.timelines?.accounts).toBe(1);
       expect((await store.workspaces.all()).map((w) => w.id)).toEqual([ws.id]);
     });
 
@@ -324,6 +328,33 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
       expect((await store.files.get('abc123'))?.toString()).toBe('hello');
       await store.files.delete('abc123');
       expect(await store.files.get('abc123')).toBeUndefined();
+    });
+  });
+
+  describe('messages sent from the chat panel', () => {
+    const sent = (messageId: string, at = Date.now()) => ({
+      workspaceId: ws.id,
+      messageId,
+      author: 'Rafa Rep',
+      authorEmail: 'rep@example.com',
+      userId: 'u2',
+      module: 'Contacts',
+      recordId: 'r1',
+      at,
+    });
+
+    it('remembers who sent a message across a restart, and forgets it with the message ids', async () => {
+      const uow = store.begin();
+      uow.sent.put(sent('s1'));
+      uow.sent.put(sent('s2', Date.now() - 8 * 24 * 60 * 60 * 1000));
+      await uow.commit();
+      await reopen();
+      const got = await store.sent.getMany(ws.id, ['s1', 's2', 'nope']);
+      expect([...got.keys()].sort()).toEqual(['s1', 's2']);
+      expect(got.get('s1')).toEqual(sent('s1', got.get('s1')!.at));
+      expect((await store.sent.getMany('other-workspace', ['s1'])).size).toBe(0);
+      await store.sweep(Date.now());
+      expect([...(await store.sent.getMany(ws.id, ['s1', 's2'])).keys()]).toEqual(['s1']);
     });
   });
 

@@ -1,6 +1,6 @@
 /** Fakes for the widget's two seams: the admin API client and the CRM host. */
 import { vi } from 'vitest';
-import type { SessionAnswer } from '../../contract/adminApi';
+import type { HistoryImportAnswer, SessionAnswer, TimelinesStatusAnswer } from '../../contract/adminApi';
 import {
   ApiError,
   type ActivateAnswer,
@@ -106,6 +106,7 @@ export function workspace(patch: Partial<Workspace> = {}): Workspace {
     webhook: { lastEventAt: null },
     crmUrl: 'https://crm.zoho.eu/crm/org20012345',
     skippedWhileInactive: 0,
+    timelines: { connected: false, connectedAt: null, problem: null },
     ...patch,
   };
 }
@@ -189,6 +190,13 @@ export class FakeApi implements ApiClient {
       you: this.you,
       testRecordId: 'rec_test',
       testRecord: { ...testRecord, name: 'WhatsApp test contact (TimelinesAI)', created },
+      webhooks: this.ws.timelines.connected
+        ? {
+            mode: 'automatic' as const,
+            eventTypes: ['message:received:new', 'message:sent:new'],
+            problem: null,
+          }
+        : { mode: 'manual' as const, eventTypes: [], problem: null },
     };
   });
   deactivate = vi.fn(async () => {
@@ -224,6 +232,62 @@ export class FakeApi implements ApiClient {
       role: this.you.isOwner ? 'owner' : 'viewer',
     };
   });
+  timelinesToken: string | null = null;
+  history: HistoryImportAnswer = {
+    status: 'idle',
+    since: null,
+    startedAt: null,
+    finishedAt: null,
+    chats: { done: 0, total: null },
+    messages: { done: 0, total: null },
+    duplicates: 0,
+    skipped: 0,
+    etaSeconds: null,
+    problem: null,
+  };
+  timelinesStatus = (): TimelinesStatusAnswer => ({
+    connection: this.ws.timelines,
+    webhooks:
+      this.ws.timelines.connected && this.ws.active
+        ? [
+            { id: '1', eventType: 'message:received:new', enabled: true, errorsCounter: 0, current: true },
+            { id: '2', eventType: 'message:sent:new', enabled: true, errorsCounter: 3, current: true },
+          ]
+        : this.ws.timelines.connected
+          ? []
+          : null,
+    accounts: this.ws.timelines.connected
+      ? [{ phone: '+34910000000', name: 'Sales', connected: true }]
+      : null,
+    quota: this.ws.timelines.connected ? { total: 100, used: 12, renewsAt: '2025-04-01T00:00:00Z' } : null,
+    error: null,
+  });
+  getTimelines = vi.fn(async () => this.timelinesStatus());
+  connectTimelines = vi.fn(async (apiToken: string) => {
+    if (apiToken !== 'good-token-123')
+      throw new ApiError(
+        400,
+        'TIMELINES_TOKEN_REFUSED',
+        'TimelinesAI refused this API token ("Invalid or expired token").',
+        'apiToken',
+      );
+    this.timelinesToken = apiToken;
+    this.ws = {
+      ...this.ws,
+      timelines: { connected: true, connectedAt: '2025-03-02T10:00:00Z', problem: null },
+    };
+    return this.timelinesStatus();
+  });
+  disconnectTimelines = vi.fn(async () => {
+    this.timelinesToken = null;
+    this.ws = { ...this.ws, timelines: { connected: false, connectedAt: null, problem: null } };
+    return this.timelinesStatus();
+  });
+  startHistoryImport = vi.fn(async (since: string) => {
+    this.history = { ...this.history, status: 'running', since, startedAt: '2025-03-02T10:00:00Z' };
+    return this.history;
+  });
+  getHistoryImport = vi.fn(async () => this.history);
   /** Pages through `syncLog` (newest first) as the backend does: filter, then `before` an entry id. */
   getSyncLog = vi.fn(async (query: SyncLogQuery = {}): Promise<SyncLogAnswer> => {
     let list = this.syncLog.filter((e) => !query.outcome || e.outcome === query.outcome);
@@ -293,6 +357,8 @@ export class FakeHost implements Host {
   getCurrentUser = vi.fn(async () => ({ id: 'u1', fullName: 'Olga Owner', email: 'owner@acme.test' }));
   orgTimeZone: string | null = 'Europe/Madrid';
   getOrgTimeZone = vi.fn(async () => this.orgTimeZone);
+  orgId: string | null = '800000001';
+  getOrgId = vi.fn(async () => this.orgId);
   resize = vi.fn();
 }
 

@@ -31,6 +31,8 @@ import { apiCors } from './cors.js';
 import { requireOwner, requireSession } from './sessions.js';
 import { parseSyncLogQuery, syncLogPage } from './syncLogView.js';
 import { crmUrlOf, workspaceView, type WorkspaceViewDeps } from './workspaceView.js';
+import { timelinesRoutes, type TimelinesRouteDeps } from './timelinesRoutes.js';
+import type { TimelinesLinkService } from '../workspace/timelinesLink.js';
 
 export interface AdminDeps {
   store: Store;
@@ -41,6 +43,8 @@ export interface AdminDeps {
   activation: ActivationService;
   /** The org's CRM address where it is not one of Zoho's data centres (the sandbox's record pages). */
   crmUrl?: (ws: Frozen<Workspace>) => string | null;
+  timelines: TimelinesLinkService;
+  history: TimelinesRouteDeps['history'];
 }
 
 const MODULE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
@@ -138,10 +142,13 @@ export function adminRoutes(deps: AdminDeps): Router {
     const ws = req.workspace!;
     const result = await deps.activation.activate(ws, zohoOf(ws));
     const crmUrl = crmUrlOf(ws, viewDeps);
+    // With a TimelinesAI token, TimelinesAI is told where to deliver (else the admin pastes the URL).
+    const webhooks = await deps.timelines.syncWebhooks(ws, 'ensure');
     answer<ActivateAnswer>(res, {
       ...(await view(req)),
       testRecordId: result.id,
       testRecord: { ...result, url: crmRecordUrl(crmUrl, result.module, result.id) },
+      webhooks,
     });
   });
 
@@ -151,6 +158,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   router.post('/api/disconnect', requireOwner, async (req, res) => {
+    // TimelinesAI stops delivering first (the token stays, for the reconnection).
+    await deps.timelines.syncWebhooks(req.workspace!, 'remove');
     await deps.connection.disconnect(req.workspace!);
     answer<DisconnectAnswer>(res, { status: 'disconnected' });
   });
@@ -177,8 +186,13 @@ export function adminRoutes(deps: AdminDeps): Router {
   // A new webhook URL: the old token stops at once (a leaked URL is dead); paste the new one in TimelinesAI.
   router.post('/api/webhook/rotate', requireOwner, async (req, res) => {
     const webhookUrl = await deps.connection.rotateWebhook(req.workspace!);
+    // TimelinesAI follows the new URL: re-registered while active, the old one removed either way.
+    const ws = (await deps.store.workspaces.get(req.workspace!.id)) ?? req.workspace!;
+    await deps.timelines.syncWebhooks(ws, ws.active ? 'ensure' : 'removeStale');
     answer<WebhookRotateAnswer>(res, { webhookUrl });
   });
+
+  timelinesRoutes(router, deps);
 
   return router;
 }

@@ -11,6 +11,7 @@ import type { Workspace } from '../store/schema.js';
 import type { Frozen, Store } from '../store/store.js';
 import type { ConnectionService } from '../workspace/connection.js';
 import { zohoCrmUrl } from '../workspace/crmUrl.js';
+import { connectionView } from '../workspace/timelinesLink.js';
 
 export interface WorkspaceViewDeps {
   store: Store;
@@ -60,6 +61,7 @@ export async function workspaceView(
       phoneIndex: index
         ? { module: index.module, status: index.status, done: index.done, total: index.total ?? null }
         : null,
+      timelines: connectionView(ws),
     },
     you: { email: session.email, isOwner: session.role === 'owner', name: session.name ?? null },
   };

@@ -113,6 +113,47 @@ export class Intake {
     return { status: 200, outcome: 'queued' };
   }
 
+  /**
+   * Messages from another source than a webhook (the history import), through the same rules (group
+   * chats, an inactive integration and chats without a number are skipped and logged), accepted in
+   * one store write: each message id once, whichever source brought it first.
+   */
+  async enqueueEvents(
+    ws: Frozen<Workspace>,
+    events: MessageEvent[],
+  ): Promise<{ queued: number; duplicates: number; skipped: number }> {
+    const items: IntakeItem[] = events.map((event) => {
+      const why = event.chat.isGroup
+        ? 'group chat: group chats are never synced'
+        : !ws.active
+          ? 'integration inactive: activate it to sync new messages'
+          : !event.chat.phone
+            ? 'the chat has no phone number'
+            : undefined;
+      if (why) return skipItem(ws, event.messageId, event.chat.id, why, event, !ws.active);
+      const queued = queuedEvent(ws.id, event);
+      return {
+        workspaceId: ws.id,
+        messageId: event.messageId,
+        event: queued,
+        ...(queued.files.some((f) => f.error) ? { log: tooManyFiles(ws, event) } : {}),
+      };
+    });
+    if (items.length === 0) return { queued: 0, duplicates: 0, skipped: 0 };
+    const outcomes = await this.#store.queue.enqueue(items);
+    const counts = { queued: 0, duplicates: 0, skipped: 0 };
+    outcomes.forEach((outcome, i) => {
+      const item = items[i]!;
+      if (outcome === 'duplicate') counts.duplicates += 1;
+      else if (!item.event) counts.skipped += 1;
+      else {
+        counts.queued += 1;
+        this.#hooks.onQueued(ws, item.event);
+      }
+    });
+    return counts;
+  }
+
   /** Acknowledged, not synced: remembered by message id, so a redelivery is not logged again. */
   async #skip(
     ws: Frozen<Workspace>,
@@ -122,28 +163,40 @@ export class Intake {
     event: MessageEvent | undefined,
     inactive = false,
   ): Promise<IntakeResult> {
-    const item: IntakeItem = {
-      workspaceId: ws.id,
-      messageId,
-      log: {
-        at: new Date().toISOString(),
-        workspaceId: ws.id,
-        chatId: chatId ?? null,
-        messageId: messageId ?? null,
-        outcome: 'skipped',
-        reason,
-        recordId: null,
-        noteId: null,
-        kind: 'message',
-        ...contactOf(ws, event),
-      },
-      skippedInactive: inactive,
-    };
+    const item = skipItem(ws, messageId, chatId, reason, event, inactive);
     const [outcome] = await this.#store.queue.enqueue([item]);
     return outcome === 'duplicate'
       ? { status: 200, outcome: 'duplicate' }
       : { status: 200, outcome: 'skipped', reason };
   }
+}
+
+/** A message acknowledged and not synced, with its sync log entry. */
+function skipItem(
+  ws: Frozen<Workspace>,
+  messageId: string | undefined,
+  chatId: string | undefined,
+  reason: string,
+  event: MessageEvent | undefined,
+  inactive: boolean,
+): IntakeItem {
+  return {
+    workspaceId: ws.id,
+    messageId,
+    log: {
+      at: new Date().toISOString(),
+      workspaceId: ws.id,
+      chatId: chatId ?? null,
+      messageId: messageId ?? null,
+      outcome: 'skipped',
+      reason,
+      recordId: null,
+      noteId: null,
+      kind: 'message',
+      ...contactOf(ws, event),
+    },
+    skippedInactive: inactive,
+  };
 }
 
 export function queuedEvent(workspaceId: string, event: MessageEvent): QueuedEvent {

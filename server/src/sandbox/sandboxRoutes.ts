@@ -13,6 +13,8 @@ import type { Logger } from '../log.js';
 import type { Sealed, Secrets } from '../store/crypto.js';
 import type { Store } from '../store/store.js';
 import type { ZohoEmulator } from '../../../emulator/zoho/index.js';
+import type { TimelinesEmulator } from '../../../emulator/timelines/index.js';
+import { timelinesSandbox } from './timelinesSandbox.js';
 import { Problem } from '../errors.js';
 import { verifySession } from '../http/sessions.js';
 import { packageRoot } from '../packageRoot.js';
@@ -32,6 +34,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 export interface SandboxDeps {
   emulator: ZohoEmulator;
+  /** the emulated TimelinesAI (its token for the settings page, what it received) */
+  timelines?: TimelinesEmulator | undefined;
   store: Store;
   secrets: Secrets;
   publicUrl: string;
@@ -95,6 +99,8 @@ export function sandboxRoutes(deps: SandboxDeps): Sandbox {
 
   const webhookUrlOf = (ws: { webhookToken: Sealed }) =>
     `${deps.publicUrl}/webhooks/timelines/${deps.secrets.open<string>(ws.webhookToken)}`;
+  const tl = deps.timelines ? timelinesSandbox(deps.timelines, deps.secrets) : undefined;
+  if (tl) router.use(tl.router);
 
   router.get('/sandbox/api/state', async (req, res) => {
     const ws = await deps.store.workspaces.byOrg(sandboxOrg.orgId);
@@ -108,7 +114,7 @@ export function sandboxRoutes(deps: SandboxDeps): Sandbox {
       module: ws?.settings?.module ?? null,
       settings: ws?.settings ?? null,
       webhookUrl: ws && owner ? webhookUrlOf(ws) : null,
-      users: sandboxOrg.users.map((u) => ({ email: u.email, name: u.fullName, admin: u.isAdmin })),
+      users: sandboxOrg.users.map((u) => ({ id: u.id, email: u.email, name: u.fullName, admin: u.isAdmin })),
     });
   });
 
@@ -166,6 +172,13 @@ export function sandboxRoutes(deps: SandboxDeps): Sandbox {
         'Connect Zoho CRM in the settings page first: the message has no workspace to go to.',
       );
     const url = webhookUrlOf(ws);
+    // With TimelinesAI connected, the message goes through the emulated TimelinesAI (which delivers
+    // it to the subscriptions): its chat is then one the chat panel can send into.
+    if (tl && tl.delivering(url) && !parsed.data.isGroup && !parsed.data.chatId) {
+      const messageId = await tl.deliver(parsed.data);
+      res.json({ ok: true, via: 'timelines', messageId });
+      return;
+    }
     const payload = timelinesMessagePayload({
       ...parsed.data,
       filesBaseUrl: `${deps.publicUrl}/sandbox/files`,

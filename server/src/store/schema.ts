@@ -75,7 +75,42 @@ export interface Workspace {
   testRecordModule?: string | undefined;
   /** messages acknowledged and skipped because the integration was inactive, since the last deactivation */
   skippedWhileInactive?: number | undefined;
+  /** the TimelinesAI public API connection (absent: none; the webhook is then set up by hand) */
+  timelines?: TimelinesLink | undefined;
+  /** the latest history import (its progress, cursor and outcome) */
+  historyImport?: HistoryImport | undefined;
   createdAt: string;
+}
+
+/** The workspace's TimelinesAI API token and what it was verified with. */
+export interface TimelinesLink {
+  /** the API token, encrypted with SECRET_KEY (never shown again) */
+  token: Sealed;
+  connectedAt: string;
+  /** WhatsApp accounts the token's workspace had when it was verified */
+  accounts: number;
+  /** why the last call with the token was refused (revoked, plan), for the admin */
+  problem?: string | undefined;
+}
+
+/** Where a history import stands. It resumes from `cursor` after a restart. */
+export interface HistoryImport {
+  status: 'running' | 'done' | 'failed';
+  /** YYYY-MM-DD: messages from the start of this day (the workspace's time zone) */
+  since: string;
+  /** ISO: messages and chats up to this instant (the import's start; webhooks deliver what follows) */
+  until: string;
+  startedAt: string;
+  finishedAt?: string | undefined;
+  chats: { done: number; total: number | undefined };
+  messages: { done: number; total: number | undefined };
+  /** messages already delivered by a webhook (or imported before), and those not synced (groups, no phone) */
+  duplicates: number;
+  skipped: number;
+  /** the next thing to read: chat page (1-based), chat index within it, message page of that chat */
+  cursor: { chatPage: number; chatIndex: number; messagePage: number };
+  /** why it failed, or what it waits for (Zoho disconnected, the integration inactive) */
+  problem?: string | undefined;
 }
 
 /** The fields of a workspace that change after it is created (a patch names some of them). */
@@ -182,8 +217,11 @@ export interface SyncLogEntry {
   recordId: string | null;
   noteId: string | null;
   willRetry?: boolean | undefined;
-  /** what the entry is about: a message, one of its attachments, or the chat (its record link, a rename) */
-  kind?: 'message' | 'attachment' | 'chat' | undefined;
+  /**
+   * what the entry is about: a message, one of its attachments, the chat (its record link, a
+   * rename), or a history import (its final report)
+   */
+  kind?: 'message' | 'attachment' | 'chat' | 'import' | undefined;
   contactName?: string | undefined;
   /** the chat's number in E.164 (shown to the admin; never logged) */
   phone?: string | undefined;
@@ -191,6 +229,22 @@ export interface SyncLogEntry {
   module?: string | undefined;
   /** a failure whose message was synced later (set by the store when that happens) */
   resolved?: boolean | undefined;
+}
+
+/** A message a CRM user sent from the chat panel: its echo webhook is written with them as the author. */
+export interface SentMessage {
+  workspaceId: string;
+  /** TimelinesAI's message_uid of the send */
+  messageId: string;
+  /** the CRM user's name and email (as Zoho knows them) */
+  author: string;
+  authorEmail: string;
+  userId: string;
+  /** the record the panel was on */
+  module: string;
+  recordId: string;
+  /** epoch ms (kept as long as message ids are remembered) */
+  at: number;
 }
 
 /** One record of the destination module as the phone index holds it. */

@@ -19,6 +19,7 @@ import type {
   IndexedRecord,
   PhoneIndexState,
   QueuedEvent,
+  SentMessage,
   SyncLogEntry,
   SyncOutcome,
   Workspace,
@@ -128,6 +129,11 @@ export interface LeaseRepo {
   release(lease: Lease): Promise<void>;
 }
 
+/** Messages sent from the chat panel (who sent them), for the Note lines of their echoes. */
+export interface SentMessageRepo {
+  getMany(workspaceId: string, messageIds: string[]): Promise<Map<string, Frozen<SentMessage>>>;
+}
+
 /** Attachment bytes between their download and their upload (shared by every process). */
 export interface FileRepo {
   put(key: string, data: Buffer): Promise<void>;
@@ -158,11 +164,15 @@ export interface Store {
   readonly nonces: NonceRepo;
   readonly leases: LeaseRepo;
   readonly files: FileRepo;
+  readonly sent: SentMessageRepo;
   /** A unit of work; with `lease`, its commits land only while the lease is held. */
   begin(opts?: CommitOptions): UnitOfWork;
   /** Whether the store can take writes now (a probe write when it has not written for a while). */
   health(): Promise<StoreHealth>;
-  /** Forgets what retention allows (message ids after 7 days, lines of days after 35, old log entries). */
+  /**
+   * Forgets what retention allows (message ids and panel sends after 7 days, lines of days after 35,
+   * old log entries).
+   */
   sweep(now: number): Promise<SweepResult>;
   /**
    * Waits for writes in flight and releases the files or connections. `flush: false` (a start that

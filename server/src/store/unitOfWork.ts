@@ -21,6 +21,7 @@ import type {
   PhoneIndexState,
   PhoneIndexPatch,
   QueuePatch,
+  SentMessage,
   SyncLogEntry,
   Workspace,
   WorkspacePatch,
@@ -55,7 +56,9 @@ export type Op =
   | { t: 'idx.put'; workspaceId: string; records: IndexedRecord[] }
   | { t: 'idx.del'; workspaceId: string; recordIds: string[] }
   /** forget the whole index (a module change, a rebuild) */
-  | { t: 'idx.clear'; workspaceId: string };
+  | { t: 'idx.clear'; workspaceId: string }
+  /** a message sent from the chat panel, by whom (kept as long as message ids) */
+  | { t: 'sent.put'; sent: SentMessage };
 
 /** Lease of a workspace: commits made under it fail once another process took the workspace over. */
 export interface Lease {
@@ -141,6 +144,10 @@ export class UnitOfWork {
       if (recordIds.length) this.#push({ t: 'idx.del', workspaceId, recordIds });
     },
     clear: (workspaceId: string) => this.#push({ t: 'idx.clear', workspaceId }),
+  };
+
+  readonly sent = {
+    put: (sent: SentMessage) => this.#push({ t: 'sent.put', sent }),
   };
 
   #push(op: Op): void {

@@ -386,13 +386,13 @@ function fileNameFromUrl(url: string): string {
 }
 
 /** File names go into a multipart upload to Zoho: no path separators or control characters. */
-function safeFileName(name: string): string {
+export function safeFileName(name: string): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = name.replace(/[\\/\u0000-\u001f\u007f]/g, '_').trim();
   return (cleaned || 'attachment').slice(0, 255);
 }
 
-function limitText(text: string): string {
+export function limitText(text: string): string {
   if (text.length <= MAX_MESSAGE_TEXT_LENGTH) return text;
   const marker = `… [message truncated: it had ${text.length} characters]`;
   let kept = text.slice(0, MAX_MESSAGE_TEXT_LENGTH - marker.length);

@@ -16,8 +16,10 @@ import type {
   IntegrationSettings,
   ModuleFieldsAnswer,
   ModuleInfo,
+  HistoryImportAnswer,
   ModulesAnswer,
   SettingsAnswer,
+  TimelinesStatusAnswer,
   SessionAnswer,
   SettingsRequest,
   SyncLogAnswer,
@@ -44,6 +46,10 @@ export type {
   SyncLogQuery,
   SyncOutcome,
   TestRecordResult,
+  HistoryImportAnswer,
+  TimelinesStatusAnswer,
+  TimelinesWebhookView,
+  WebhookSetup,
 } from '../../../contract/adminApi';
 export type Workspace = WorkspaceView;
 export type WorkspaceResponse = WorkspaceAnswer;
@@ -68,6 +74,15 @@ export interface ApiClient {
   renewSession(): Promise<SessionAnswer>;
   /** One page of the sync log, newest first. */
   getSyncLog(query?: SyncLogQuery): Promise<SyncLogAnswer>;
+  /** The TimelinesAI connection, with TimelinesAI's view of its webhooks, accounts and quota. */
+  getTimelines(): Promise<TimelinesStatusAnswer>;
+  /** Verifies and stores a TimelinesAI API token (owner only). */
+  connectTimelines(apiToken: string): Promise<TimelinesStatusAnswer>;
+  /** Removes the webhook subscriptions in TimelinesAI and forgets the token (owner only). */
+  disconnectTimelines(): Promise<TimelinesStatusAnswer>;
+  /** Starts importing the history from `since` (YYYY-MM-DD; owner only). */
+  startHistoryImport(since: string): Promise<HistoryImportAnswer>;
+  getHistoryImport(): Promise<HistoryImportAnswer>;
 }
 
 export class ApiError extends Error {
@@ -150,6 +165,11 @@ export function createApiClient({ baseUrl, getToken, fetch: fetchFn }: ApiClient
     },
     renewSession: () => request<SessionAnswer>('POST', '/api/session', {}),
     getSyncLog: (query = {}) => request<SyncLogAnswer>('GET', `/api/sync-log${queryString(query)}`),
+    getTimelines: () => request<TimelinesStatusAnswer>('GET', '/api/timelines'),
+    connectTimelines: (apiToken) => request<TimelinesStatusAnswer>('PUT', '/api/timelines', { apiToken }),
+    disconnectTimelines: () => request<TimelinesStatusAnswer>('DELETE', '/api/timelines'),
+    startHistoryImport: (since) => request<HistoryImportAnswer>('POST', '/api/history-import', { since }),
+    getHistoryImport: () => request<HistoryImportAnswer>('GET', '/api/history-import'),
   };
 }
 

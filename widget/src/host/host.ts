@@ -42,6 +42,8 @@ export interface Host {
   getCurrentUser(): Promise<CrmUser | null>;
   /** The org's IANA time zone (the one Note times are written in), or null when the host cannot tell. */
   getOrgTimeZone(): Promise<string | null>;
+  /** The org's id (Zoho's `org[0].id`), or null when the host cannot tell. */
+  getOrgId(): Promise<string | null>;
   /** Asks the host to resize the widget's frame to this content height (px). Never throws. */
   resize(height: number): void;
 }

@@ -178,6 +178,18 @@ export function createZohoHost(win: Window = window, options: ZohoHostOptions = 
         },
       ),
 
+    getOrgId: () =>
+      call(
+        'Could not read the organization from Zoho CRM',
+        (sdk) => sdk.CRM.CONFIG.getOrgInfo(),
+        (answer) => {
+          const orgs = isObject(answer) && Array.isArray(answer.org) ? answer.org : [];
+          const org: unknown = orgs[0];
+          const id = isObject(org) ? str(org.id) : '';
+          return id || null;
+        },
+      ),
+
     resize(height) {
       pendingHeight = Math.ceil(height);
       applyResize();

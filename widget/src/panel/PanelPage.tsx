@@ -2,6 +2,7 @@
 import { Alert, Button, LinkifiedText } from '../ui/components';
 import { formatDateTime, formatDay, formatTime } from '../ui/format';
 import { usePanel } from './context';
+import { ComposerView } from './ComposerView';
 import { isTestChatLink, zonedInstant, type LastMessage, type WhatsAppDay } from './logic';
 
 export function PanelPage() {
@@ -48,6 +49,7 @@ function PanelContent() {
           When this {s.phone ? `number (${s.phone})` : 'contact'} chats with a WhatsApp number connected to
           TimelinesAI, the chat link and a Note for every day of conversation appear here.
         </p>
+        <ComposerView />
       </div>
     );
   }
@@ -85,6 +87,7 @@ function PanelContent() {
           This is the integration's test record: its chat link is a placeholder, not a real chat.
         </Alert>
       ) : null}
+      <ComposerView />
       <h2 class="section-title">Recent WhatsApp days</h2>
       {s.noteTimeZone && s.noteTimeZone !== s.browserTimeZone && s.days.length > 0 ? (
         <p class="muted zone-note">Times in the Notes are {zoneName(s.noteTimeZone)} time.</p>

@@ -5,6 +5,8 @@ import { useSettings } from './context';
 import { SettingsCard } from './SettingsCard';
 import { SyncLogCard } from './SyncLogCard';
 import { WebhookCard } from './WebhookCard';
+import { TimelinesCard } from './TimelinesCard';
+import { HistoryCard } from './HistoryCard';
 
 /** How often the page checks whether its session is due for renewal while it is shown. */
 const KEEP_ALIVE_CHECK_MS = 60_000;
@@ -39,7 +41,9 @@ export function SettingsPage({ syncLogPollMs }: { syncLogPollMs?: number }) {
       {s.phase === 'ready' && s.workspace?.connected ? (
         <>
           <SettingsCard />
+          <TimelinesCard />
           <WebhookCard />
+          <HistoryCard />
           <SyncLogCard pollMs={syncLogPollMs} />
         </>
       ) : null}

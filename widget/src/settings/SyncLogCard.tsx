@@ -148,9 +148,11 @@ function Details({ entry: e, crmUrl }: { entry: SyncLogEntry; crmUrl: string | n
       ? 'Attachment'
       : e.kind === 'chat'
         ? 'Chat'
-        : e.outcome === 'synced'
-          ? 'Message synced'
-          : '';
+        : e.kind === 'import'
+          ? 'History import'
+          : e.outcome === 'synced'
+            ? 'Message synced'
+            : '';
   const retry = e.outcome === 'failed' && !e.resolved && e.willRetry !== undefined;
   return (
     <span class="details">

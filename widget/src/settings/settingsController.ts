@@ -39,6 +39,8 @@ import {
 } from './state';
 import { createSyncLogActions, type SyncLogActions } from './syncLogActions';
 import { createWebhookActions, type WebhookActions } from './webhookActions';
+import { createTimelinesController, type TimelinesController } from './timelinesController';
+import type { WebhookSetup } from '../api/client';
 
 export { isEditable, moduleLabel } from './state';
 export type { Busy, Loadable, LogFilter, Notice, SettingsState, SyncLogState } from './state';
@@ -73,6 +75,8 @@ export interface ControllerCore {
 export interface SettingsController
   extends SessionActions, SyncLogActions, WebhookActions, ModuleChangeActions, PhoneIndexActions {
   store: Store<SettingsState>;
+  /** The TimelinesAI section (token, webhook health, history import). */
+  timelines: TimelinesController;
   start(): Promise<void>;
   reload(): Promise<void>;
   setField(key: FieldKey, value: string): void;
@@ -110,11 +114,27 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     loadFields,
     applyModule,
   };
-  const webhook = createWebhookActions(core);
   const moduleChange = createModuleChangeActions(core);
   const phoneIndex = createPhoneIndexActions(core);
   const sessionActions = createSessionActions(core);
   const syncLog = createSyncLogActions(core);
+  const timelines = createTimelinesController({
+    api,
+    sessionEnded: (err) => core.sessionEnded(err),
+    onChanged: () => void refreshWorkspace(),
+    now: core.now,
+  });
+  const webhook = createWebhookActions(core, () => void timelines.load());
+
+  /** The workspace as the backend has it now (after a change made elsewhere on the page). */
+  async function refreshWorkspace() {
+    try {
+      const { workspace } = await api.getWorkspace();
+      set((st) => (st.workspace?.id === workspace.id ? { workspace } : {}));
+    } catch (err) {
+      core.sessionEnded(err);
+    }
+  }
 
   function savedDraft(): Draft {
     return draftFromSettings(get().workspace?.settings);
@@ -307,9 +327,14 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
         workspace: ws,
         draft: ws.settings ? draftFromSettings(ws.settings) : s.draft,
         draftRestored: false,
-        notice: activationNotice(answer.testRecord, moduleLabel(get(), answer.testRecord.module)),
+        notice: activationNotice(
+          answer.testRecord,
+          moduleLabel(get(), answer.testRecord.module),
+          answer.webhooks,
+        ),
       });
       void syncLog.refreshSyncLog();
+      void timelines.load();
     } catch (err) {
       set({ busy: null });
       placeError(err);
@@ -351,6 +376,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     ...webhook,
     ...moduleChange,
     ...phoneIndex,
+    timelines,
     ...sessionActions,
     ...syncLog,
 

@@ -5,6 +5,7 @@ import type {
   SettingKey,
   SyncLogEntry,
   SyncOutcome,
+  WebhookSetup,
   Workspace,
   WorkspaceResponse,
 } from '../api/client';
@@ -155,12 +156,19 @@ export function moduleLabel(s: SettingsState, apiName: string): string {
 export function activationNotice(
   record: { name: string; created: boolean; url: string | null },
   module: string,
+  webhooks?: WebhookSetup,
 ): Notice {
   const what = record.created
     ? `The test record “${record.name}” was created in ${module}.`
     : `The test record “${record.name}” in ${module} was updated (the same record as before).`;
+  const hooks =
+    webhooks?.mode === 'automatic'
+      ? ' TimelinesAI now delivers new WhatsApp messages here (its webhooks are registered).'
+      : webhooks?.mode === 'failed'
+        ? ` The webhooks could not be registered in TimelinesAI (${webhooks.problem ?? 'no reason given'}): paste the webhook URL there by hand.`
+        : '';
   return {
-    text: `The integration is active. ${what}`,
+    text: `The integration is active. ${what}${hooks}`,
     ...(record.url ? { link: { href: record.url, label: 'Open the test record in Zoho CRM' } } : {}),
   };
 }

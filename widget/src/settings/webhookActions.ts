@@ -24,7 +24,8 @@ function mayRotate(s: SettingsState): boolean {
   );
 }
 
-export function createWebhookActions(core: ControllerCore): WebhookActions {
+/** `onRotated`: TimelinesAI's subscriptions changed with the URL (re-registered while connected). */
+export function createWebhookActions(core: ControllerCore, onRotated: () => void): WebhookActions {
   const { store, deps } = core;
   const { get, set } = store;
 
@@ -52,6 +53,7 @@ export function createWebhookActions(core: ControllerCore): WebhookActions {
               }
             : {},
         );
+        onRotated();
       } catch (err) {
         if (core.sessionEnded(err)) return;
         const message = err instanceof Error ? err.message : String(err);

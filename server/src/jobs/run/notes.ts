@@ -59,14 +59,24 @@ export async function notes(ctx: RunContext): Promise<void> {
   const ready = ctx.open().filter((q) => ctx.links.get(q.event.chat.id)?.recordId);
   const days = new Days(ctx);
   await days.load([...new Set(ready.map((q) => ctx.dayKey(q.event)))]);
-  const touched = await addLines(ctx, days, ready);
+  // Messages a CRM user sent from the chat panel are written with that user as their author.
+  const sent = ready.filter((q) => q.event.direction === 'sent').map((q) => q.event.messageId);
+  const authors = new Map<string, string>();
+  if (sent.length)
+    for (const [id, s] of await ctx.store.sent.getMany(ctx.ws.id, sent)) authors.set(id, s.author);
+  const touched = await addLines(ctx, days, ready, authors);
   days.stage(touched);
   await ctx.commit();
   await writeNotes(ctx, days, touched);
 }
 
 /** Adds each ready message to its day (once per message id); returns the days that need a write. */
-async function addLines(ctx: RunContext, days: Days, ready: Event[]): Promise<DayNote[]> {
+async function addLines(
+  ctx: RunContext,
+  days: Days,
+  ready: Event[],
+  authors: Map<string, string>,
+): Promise<DayNote[]> {
   const touched = new Map<string, DayNote>();
   for (const q of ready) {
     await breathe();
@@ -100,7 +110,7 @@ async function addLines(ctx: RunContext, days: Days, ready: Event[]): Promise<Da
       day.lines.push({
         messageId: e.messageId,
         sentAt: e.sentAt,
-        author: authorOf(e),
+        author: authors.get(e.messageId) ?? authorOf(e),
         text: e.text,
         attachmentNames: e.attachments.map((a) => a.fileName),
       });

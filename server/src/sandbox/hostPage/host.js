@@ -1,5 +1,5 @@
 // @ts-check
-/* global window, document, fetch, location, setTimeout, setInterval, clearInterval, FormData */
+/* global window, document, fetch, location, setTimeout, setInterval, clearInterval, FormData, navigator */
 /**
  * The sandbox host page: plays Zoho CRM around the widget.
  *
@@ -24,7 +24,7 @@ const FAST_POLL_FOR_MS = 20000;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const enc = encodeURIComponent;
 
-/** @type {{ view: 'settings' | 'records', module: string, recordId: string | null, panelSignature: string, lastState: Json | null, orgTimeZone: string | null }} */
+/** @type {{ view: 'settings' | 'records', module: string, recordId: string | null, panelSignature: string, lastState: Json | null, orgTimeZone: string | null, panelUser: string }} */
 const ui = {
   view: 'settings',
   module: 'Contacts',
@@ -32,6 +32,8 @@ const ui = {
   panelSignature: '',
   lastState: null,
   orgTimeZone: null,
+  // The CRM user the chat panel is told about (the sandbox's rep by default).
+  panelUser: 'rep@sandbox.test',
 };
 
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -131,8 +133,8 @@ function makeShim(frame) {
         async getCurrentUser() {
           const { body } = await call('api/state');
           const users = Array.isArray(body && body.users) ? body.users : [];
-          const user = users.find((/** @type {any} */ u) => u.admin) ?? users[0];
-          return { users: user ? [{ id: user.email, full_name: user.name, email: user.email }] : [] };
+          const user = users.find((/** @type {any} */ u) => u.email === ui.panelUser) ?? users[0];
+          return { users: user ? [{ id: user.id, full_name: user.name, email: user.email }] : [] };
         },
       },
       UI: {
@@ -242,8 +244,74 @@ async function refreshState() {
       : 'Connected · integration inactive';
   // The connection decides first: a disconnected org is a warning even while its integration is on.
   box.dataset.tone = !body.connected ? 'warn' : body.active ? 'ok' : 'idle';
+  fillPanelUsers(Array.isArray(body.users) ? body.users : []);
   // An error about the connection under the send form is stale once it changed.
   if (wasConnected !== undefined && wasConnected !== body.connected) clearSendError();
+}
+
+/** The "Viewing this record as" choice, once the users are known. @param {any[]} users */
+function fillPanelUsers(users) {
+  const select = /** @type {HTMLSelectElement} */ ($('panel-user'));
+  if (select.options.length === users.length) return;
+  select.replaceChildren(
+    ...users.map((u) =>
+      el('option', { text: `${u.name} (${u.admin ? 'admin' : 'rep'})`, attrs: { value: u.email } }),
+    ),
+  );
+  select.value = ui.panelUser;
+}
+
+// ---------------------------------------------------------------- the emulated TimelinesAI
+
+async function refreshTimelines() {
+  const { status, body } = await call('api/timelines');
+  if (status !== 200 || !body) return;
+  const token = /** @type {HTMLInputElement} */ ($('tl-token'));
+  if (token.value !== body.token) token.value = body.token;
+  $('tl-whatsapp').textContent =
+    `${body.whatsapp.phone} · ${body.whatsapp.connected ? 'connected' : 'disconnected'}`;
+  $('tl-quota').textContent = `${body.quota.used} of ${body.quota.total} used`;
+  const exhausted = body.quota.used >= body.quota.total;
+  $('tl-quota-toggle').textContent = exhausted ? 'Renew the quota' : 'Use up the quota';
+  $('tl-quota-toggle').dataset.next = exhausted ? 'renewed' : 'exhausted';
+  $('tl-whatsapp-toggle').textContent = body.whatsapp.connected
+    ? 'Disconnect the WhatsApp number'
+    : 'Reconnect the WhatsApp number';
+  $('tl-whatsapp-toggle').dataset.next = body.whatsapp.connected ? 'disconnected' : 'connected';
+  $('tl-webhooks').replaceChildren(
+    ...(body.webhooks.length
+      ? body.webhooks.map((/** @type {any} */ w) =>
+          el('li', { text: `${w.eventType} → ${w.url} (${w.errorsCounter} failed deliveries)` }),
+        )
+      : [el('li', { class: 'muted', text: 'none yet: connect TimelinesAI in the settings, then activate' })]),
+  );
+  const activity = [
+    ...body.sends.map((/** @type {any} */ x) => ({
+      at: x.at,
+      text: `send via ${x.via}: ${x.status} (${x.credits} credit${x.credits === 1 ? '' : 's'})`,
+    })),
+    ...body.deliveries.map((/** @type {any} */ d) => ({
+      at: d.at,
+      text: `delivered ${d.eventType}: ${d.ok ? 'ok' : `failed (${d.status ?? 'no answer'})`}`,
+    })),
+  ]
+    .sort((a, b) => b.at - a.at)
+    .slice(0, 8);
+  $('tl-activity').replaceChildren(
+    ...(activity.length
+      ? activity.map((a) => el('li', { text: `${new Date(a.at).toLocaleTimeString()} ${a.text}` }))
+      : [el('li', { class: 'muted', text: 'nothing yet' })]),
+  );
+}
+
+/** @param {Record<string, string>} change */
+async function controlTimelines(change) {
+  await call('api/timelines/controls', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(change),
+  });
+  await refreshTimelines();
 }
 
 /** Removes an error left under the send form (the form was changed, or the org state changed). */
@@ -361,7 +429,7 @@ async function refresh() {
   try {
     do {
       refreshAgain = false;
-      await refreshState();
+      await Promise.all([refreshState(), refreshTimelines()]);
       if (ui.view === 'records') await Promise.all([refreshRecords(), refreshDetail()]);
     } while (refreshAgain);
   } finally {
@@ -399,7 +467,9 @@ async function send(event) {
       status.dataset.tone = 'ok';
       status.textContent = inactive
         ? 'Delivered to the webhook. The integration is not active, so the sync log records it as skipped.'
-        : 'Delivered to the webhook. It reaches the CRM within a few seconds; this page refreshes by itself.';
+        : body.via === 'timelines'
+          ? 'Received by the emulated TimelinesAI, which delivered it to the webhook. It reaches the CRM within a few seconds.'
+          : 'Delivered to the webhook. It reaches the CRM within a few seconds; this page refreshes by itself.';
       pollFast();
     } else {
       status.dataset.tone = 'error';
@@ -442,6 +512,27 @@ function start() {
   });
   $('send-form').addEventListener('submit', (e) => void send(/** @type {SubmitEvent} */ (e)));
   $('send-form').addEventListener('input', clearSendError);
+  $('panel-user').addEventListener('change', (e) => {
+    ui.panelUser = /** @type {HTMLSelectElement} */ (e.target).value;
+    ui.panelSignature = ''; // the panel is opened again for that user
+    void refresh();
+  });
+  $('tl-copy').addEventListener('click', () => {
+    const token = /** @type {HTMLInputElement} */ ($('tl-token'));
+    token.select();
+    void navigator.clipboard?.writeText(token.value).then(
+      () => ($('tl-copy-status').textContent = 'Copied.'),
+      () => ($('tl-copy-status').textContent = 'Select the token and copy it.'),
+    );
+  });
+  $('tl-quota-toggle').addEventListener(
+    'click',
+    () => void controlTimelines({ quota: $('tl-quota-toggle').dataset.next ?? 'exhausted' }),
+  );
+  $('tl-whatsapp-toggle').addEventListener(
+    'click',
+    () => void controlTimelines({ whatsapp: $('tl-whatsapp-toggle').dataset.next ?? 'disconnected' }),
+  );
   void call('api/org').then(({ status, body }) => {
     const org = status === 200 && body && Array.isArray(body.org) ? body.org[0] : null;
     ui.orgTimeZone = org && typeof org.time_zone === 'string' ? org.time_zone : null;

@@ -78,6 +78,7 @@ export class DocumentStore implements Store {
   readonly leases;
   readonly files;
   readonly nonces;
+  readonly sent;
 
   private constructor(
     file: string,
@@ -104,6 +105,7 @@ export class DocumentStore implements Store {
     this.leases = repos.memoryLeases(this.#now);
     this.files = new FolderFiles(path.join(path.dirname(file), 'attachments'));
     this.nonces = { use: (nonce: string, expiresAt: number) => this.#useNonce(nonce, expiresAt) };
+    this.sent = repos.sentRepo(s);
   }
 
   /**

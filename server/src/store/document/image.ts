@@ -11,6 +11,7 @@ import type {
   IndexedRecord,
   PhoneIndexState,
   QueuedEvent,
+  SentMessage,
   SyncLogEntry,
   Workspace,
 } from '../schema.js';
@@ -31,6 +32,8 @@ export interface DocumentImage {
   indexStates: { workspaceId: string; state: PhoneIndexState }[];
   indexRecords: [string, IndexedRecord][];
   nonces: [string, number][];
+  /** panel sends (absent from images written before they existed) */
+  sent?: SentMessage[];
 }
 
 export class StoreFileError extends Error {
@@ -96,6 +99,7 @@ export function captureImage(state: DocState, journalGeneration: number): Docume
     indexStates,
     indexRecords,
     nonces: [...state.nonces],
+    sent: [...state.sent.values()],
   };
 }
 
@@ -124,6 +128,7 @@ export function stateOf(image: DocumentImage): DocState {
   }
   for (const [workspaceId, records] of byWorkspace) state.apply({ t: 'idx.put', workspaceId, records });
   for (const [nonce, exp] of image.nonces) state.nonces.set(nonce, exp);
+  for (const sent of image.sent ?? []) state.apply({ t: 'sent.put', sent });
   return state;
 }
 
@@ -141,5 +146,6 @@ export function emptyImage(): DocumentImage {
     indexStates: [],
     indexRecords: [],
     nonces: [],
+    sent: [],
   };
 }

@@ -9,12 +9,21 @@ import type {
   LeaseRepo,
   PhoneIndexRepo,
   QueueDepth,
+  SentMessageRepo,
   SyncLogQuery,
   SyncLogRepo,
   WorkspaceRepo,
 } from '../store.js';
 import { keys } from '../store.js';
-import type { ChatLink, DayNote, IndexedRecord, QueuedEvent, SyncLogEntry, Workspace } from '../schema.js';
+import type {
+  ChatLink,
+  DayNote,
+  IndexedRecord,
+  QueuedEvent,
+  SentMessage,
+  SyncLogEntry,
+  Workspace,
+} from '../schema.js';
 import type { Lease } from '../unitOfWork.js';
 import type { DocState } from './state.js';
 
@@ -149,6 +158,19 @@ export function phoneIndexRepo(state: () => DocState): PhoneIndexRepo {
       return out;
     },
     size: async (workspaceId) => state().index.get(workspaceId)?.records.size ?? 0,
+  };
+}
+
+export function sentRepo(state: () => DocState): SentMessageRepo {
+  return {
+    async getMany(workspaceId, messageIds) {
+      const out = new Map<string, Frozen<SentMessage>>();
+      for (const id of messageIds) {
+        const sent = state().sent.get(keys.message(workspaceId, id));
+        if (sent) out.set(id, sent);
+      }
+      return out;
+    },
   };
 }
 

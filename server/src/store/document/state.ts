@@ -13,6 +13,7 @@ import type {
   IndexedRecord,
   PhoneIndexState,
   QueuedEvent,
+  SentMessage,
   SyncLogEntry,
   Workspace,
 } from '../schema.js';
@@ -56,6 +57,8 @@ export class DocState {
   logSeq = 0;
   readonly index = new Map<string, WorkspaceIndex>();
   readonly nonces = new Map<string, number>();
+  /** message key → who sent it from the chat panel */
+  readonly sent = new Map<string, SentMessage>();
   /** per workspace, messages with a failure in the log not yet resolved (derived from the log) */
   readonly #openFailures = new Map<string, Set<string>>();
 
@@ -170,6 +173,9 @@ export class DocState {
       case 'idx.clear':
         this.index.delete(op.workspaceId);
         return;
+      case 'sent.put':
+        this.sent.set(keys.message(op.sent.workspaceId, op.sent.messageId), deepFreeze(op.sent));
+        return;
     }
   }
 
@@ -259,6 +265,7 @@ export class DocState {
       }
     }
     for (const [nonce, exp] of this.nonces) if (exp < now) this.nonces.delete(nonce);
+    for (const [key, sent] of this.sent) if (now - sent.at > RETENTION.seenMs) this.sent.delete(key);
     let log = 0;
     for (const entries of this.log.values()) {
       const over = entries.length - RETENTION.logEntries;

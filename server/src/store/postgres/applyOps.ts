@@ -82,6 +82,13 @@ async function applyRun(c: PoolClient, run: readonly Op[]): Promise<void> {
 
 async function applyOne(c: PoolClient, op: Op): Promise<void> {
   switch (op.t) {
+    case 'sent.put':
+      await c.query(
+        `INSERT INTO sent_messages (workspace_id, message_id, at, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (workspace_id, message_id) DO UPDATE SET at = EXCLUDED.at, data = EXCLUDED.data`,
+        [op.sent.workspaceId, op.sent.messageId, op.sent.at, JSON.stringify(op.sent)],
+      );
+      return;
     case 'ws.create':
       await c.query('INSERT INTO workspaces (id, org_id, webhook_digest, data) VALUES ($1, $2, $3, $4)', [
         op.ws.id,

@@ -128,6 +128,21 @@ CREATE TABLE files (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'messages sent from the chat panel',
+    sql: `
+-- Who sent a message from the chat panel, kept as long as message ids (7 days).
+CREATE TABLE sent_messages (
+  workspace_id text NOT NULL,
+  message_id text NOT NULL,
+  at bigint NOT NULL,
+  data jsonb NOT NULL,
+  PRIMARY KEY (workspace_id, message_id)
+);
+CREATE INDEX sent_messages_age ON sent_messages (at);
+`,
+  },
 ];
 
 /** Applies the migrations not applied yet; returns the versions applied now. */

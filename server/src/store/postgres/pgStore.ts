@@ -22,6 +22,7 @@ import type {
   IndexedRecord,
   PhoneIndexState,
   QueuedEvent,
+  SentMessage,
   SyncLogEntry,
   Workspace,
 } from '../schema.js';
@@ -296,6 +297,19 @@ export class PgStore implements Store {
     },
   };
 
+  readonly sent = {
+    getMany: async (workspaceId: string, messageIds: string[]) => {
+      const out = new Map<string, Frozen<SentMessage>>();
+      if (messageIds.length === 0) return out;
+      const rows = await this.#rows<{ data: SentMessage }>(
+        'SELECT data FROM sent_messages WHERE workspace_id = $1 AND message_id = ANY($2)',
+        [workspaceId, messageIds],
+      );
+      for (const r of rows) out.set(r.data.messageId, r.data);
+      return out;
+    },
+  };
+
   readonly nonces = {
     use: async (nonce: string, expiresAt: number) =>
       (
@@ -350,6 +364,7 @@ export class PgStore implements Store {
       [cutoff],
     );
     await this.#pool.query('DELETE FROM oauth_nonces WHERE expires_at < $1', [now]);
+    await this.#pool.query('DELETE FROM sent_messages WHERE at < $1', [now - RETENTION.seenMs]);
     await this.#pool.query("DELETE FROM lease_history WHERE ended_at < now() - interval '7 days'");
     // Bytes no queued event refers to any more (an upload finished but the delete was lost).
     await this.#pool.query(
