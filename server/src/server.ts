@@ -78,6 +78,12 @@ export interface StartOptions {
   /** replaces the readiness of /readyz (tests) */
   readiness?: Readiness;
   metrics?: Metrics;
+  /**
+   * URL prefixes whose attachments are downloaded without the host policy, as the sandbox's own
+   * sample files are (benchmarks serve theirs from a local file server). A code seam, never a
+   * setting: no environment variable reaches it.
+   */
+  trustedAttachmentPrefixes?: string[];
 }
 
 export interface HttpTimeouts {
@@ -179,7 +185,7 @@ async function compose(
   let app: ZohoApp;
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
   /** the sandbox's sample files, downloaded from its own origin and port only */
-  const trustedPrefixes: string[] = [];
+  const trustedPrefixes: string[] = [...(options.trustedAttachmentPrefixes ?? [])];
   if (config.zoho.mode === 'sandbox') {
     const { createZohoEmulator } = await import('../../emulator/zoho/index.js');
     sandbox = await import('./sandbox/sandboxRoutes.js');
