@@ -31,6 +31,8 @@ import {
   type Check,
   type Rows,
 } from './report.js';
+import { indexMemory, type IndexMemory } from './indexMemory.js';
+import { fmt } from './measure.js';
 import { standardChecks, standardRun, type StandardRun } from './standard.js';
 import { scaleChecks, scaleRows, storeScale, type ScaleRun } from './storeScale.js';
 
@@ -38,14 +40,28 @@ async function main(): Promise<number> {
   const o = parseOptions(process.argv.slice(2));
   mkdirSync(o.out, { recursive: true });
   const startLoad = machineLoad();
-  const pg: PgServer | undefined = o.store === 'postgres' || o.compare ? await pgServer() : undefined;
+  const needsPg = o.store === 'postgres' || (o.compare && !o.storeScale && !o.indexMemory);
+  const pg: PgServer | undefined = needsPg ? await pgServer() : undefined;
   const rows: Rows = headerRows(o.store, o.latencyMs, o.cap, startLoad, pg?.origin);
   const checks: Check[] = [];
   let standard: StandardRun | undefined;
   let scale: ScaleRun | undefined;
   let comparison: Comparison | undefined;
+  let index: IndexMemory | undefined;
   try {
-    if (o.storeScale) {
+    if (o.indexMemory) {
+      index = await indexMemory(o.indexRecords, o.store === 'postgres' ? pg?.url : undefined);
+      rows.push(
+        [`Phone index: ${fmt(index.records)} records, ${fmt(index.keys)} keys`, ''],
+        ['document engine, heap', `${fmt(index.heapBytesPerRecord)} bytes a record`],
+        ['document engine, data file', `${fmt(index.diskBytesPerRecord)} bytes a record`],
+        ...(index.pgBytesPerRecord !== undefined
+          ? ([
+              ['PostgreSQL, both tables and indexes', `${fmt(index.pgBytesPerRecord)} bytes a record`],
+            ] as Rows)
+          : []),
+      );
+    } else if (o.storeScale) {
       scale = await storeScale(o, pg?.url);
       rows.push(...scaleRows(scale));
       checks.push(...scaleChecks(scale));
@@ -73,7 +89,7 @@ async function main(): Promise<number> {
   rows.push(...checkRows(checks));
   console.log(`\n${table(rows)}\n`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = `${o.storeScale ? 'store-scale' : 'bench'}-${o.store}${o.quick ? '-quick' : ''}-${stamp}.json`;
+  const name = `${o.indexMemory ? 'index-memory' : o.storeScale ? 'store-scale' : 'bench'}-${o.store}${o.quick ? '-quick' : ''}-${stamp}.json`;
   const file = path.join(o.out, name);
   const { prepared: _p, ...standardJson } = standard ?? { prepared: undefined };
   writeFileSync(
@@ -88,6 +104,7 @@ async function main(): Promise<number> {
         postgres: pg?.origin,
         standard: standard ? standardJson : undefined,
         storeScale: scale,
+        indexMemory: index,
         comparison,
         checks,
       },

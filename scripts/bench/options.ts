@@ -8,6 +8,9 @@ export interface BenchOptions {
   store: Engine;
   storeScale: boolean;
   scales: number[];
+  /** measure the phone index's bytes per record (document heap and disk; PostgreSQL tables with --store postgres) */
+  indexMemory: boolean;
+  indexRecords: number;
   /** compare the engines' Zoho calls on one identical queue (default: with --store postgres) */
   compare: boolean;
   conversation: Omit<ConversationOptions, 'filesBaseUrl'>;
@@ -31,6 +34,7 @@ const HELP = `npm run bench [-- options]
   --quick                 2,000 messages over 200 chats (about a minute)
   --store document|postgres   the store engine (postgres: DATABASE_URL, else a throw-away cluster)
   --store-scale           intake and memory with 10k, 100k and 1M stored messages (--scales 10000,100000)
+  --index-memory          the phone index's bytes per record (--records 100000)
   --compare / --no-compare    the engines' Zoho calls on one identical queue (default with --store postgres)
   --messages N --chats N --days N --attachments 0.05 --groups 0.1 --renames 0.2 --redeliveries 0.05
   --records N             records in Contacts before activation (default 10,000)
@@ -50,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       store: { type: 'string', default: 'document' },
       'store-scale': { type: 'boolean', default: false },
       scales: { type: 'string' },
+      'index-memory': { type: 'boolean', default: false },
       compare: { type: 'boolean' },
       'no-compare': { type: 'boolean', default: false },
       messages: { type: 'string' },
@@ -59,7 +64,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       groups: { type: 'string', default: '0.1' },
       renames: { type: 'string', default: '0.2' },
       redeliveries: { type: 'string', default: '0.05' },
-      records: { type: 'string', default: '10000' },
+      records: { type: 'string' },
       'match-rate': { type: 'string', default: '0.3' },
       'no-encrypt': { type: 'boolean', default: false },
       latency: { type: 'string', default: '150' },
@@ -96,6 +101,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     scales: (a.scales ?? (quick ? '10000,100000' : '10000,100000,1000000'))
       .split(',')
       .map((s) => num('scales', s, 1)),
+    indexMemory: a['index-memory']!,
+    indexRecords: num('records', a.records ?? '100000', 1),
     compare: a['no-compare'] ? false : (a.compare ?? store === 'postgres'),
     conversation: {
       messages: num('messages', a.messages ?? (quick ? '2000' : '20000'), 1),
@@ -107,7 +114,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       redeliveryRate: num('redeliveries', a.redeliveries),
       seed: num('seed', a.seed),
     },
-    records: num('records', a.records),
+    records: num('records', a.records ?? '10000'),
     matchRate: num('match-rate', a['match-rate']),
     encryptPhone: !a['no-encrypt'],
     latencyMs: num('latency', a.latency),
