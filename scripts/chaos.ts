@@ -66,7 +66,7 @@ function table(r: ChaosResult): string {
     ],
     [
       'Zoho faults',
-      `${fmt(r.zoho.injected)} of ${fmt(r.zoho.calls + r.zoho.injected)} calls answered 429/5xx (rate ${r.options.failureRate}), 5% delayed 2 s, ${fmt(r.zoho.throttled)} over the cap`,
+      `${fmt(r.zoho.injected)} of the ${fmt(r.zoho.faultyCalls)} calls made while sending answered 429/5xx (rate ${r.options.failureRate}), 5% delayed 2 s; ${fmt(r.zoho.calls)} calls in all, ${fmt(r.zoho.throttled)} over the cap`,
     ],
     ['tokens', `every access token expired ${f.tokenExpiries} times, ${r.zoho.tokenRefreshes} refreshes`],
     [

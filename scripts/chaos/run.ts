@@ -34,7 +34,14 @@ export interface ChaosResult {
   options: ChaosOptions;
   plan: FaultPlan;
   faults: FaultLog;
-  zoho: { calls: number; injected: number; throttled: number; tokenRefreshes: number };
+  /** Zoho calls while the faults were on (sending) and in all (the drain included) */
+  zoho: {
+    faultyCalls: number;
+    injected: number;
+    calls: number;
+    throttled: number;
+    tokenRefreshes: number;
+  };
   send: Omit<SendResult, 'acks'>;
   drainSeconds: number;
   verdict: Verdict;
@@ -111,6 +118,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosResult> {
     const faults = await runFaults(stack, disk, plan, startedAt, sending);
     const send = await sending;
     await emu.call({ cmd: 'controls', randomFaults: null });
+    const faulty = await emu.call({ cmd: 'stats' });
     const t = Date.now();
     await stack.waitSynced(o.drainTimeoutMs);
     const drainSeconds = (Date.now() - t) / 1000;
@@ -125,14 +133,17 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosResult> {
       send.unacknowledged,
     );
     const { acks: _a, ...sendSummary } = send;
+    const answered = (s: Record<string, number>) =>
+      Object.entries(s)
+        .filter(([k]) => !['throttled', 'token', 'tokenRefreshes'].includes(k))
+        .reduce((a, [, v]) => a + v, 0);
     return {
       options: o,
       plan,
       faults,
       zoho: {
-        calls: Object.entries(stats)
-          .filter(([k]) => !['throttled', 'injected', 'token', 'tokenRefreshes'].includes(k))
-          .reduce((a, [, v]) => a + v, 0),
+        faultyCalls: answered(faulty),
+        calls: answered(stats),
         injected: stats.injected ?? 0,
         throttled: stats.throttled ?? 0,
         tokenRefreshes: stats.tokenRefreshes ?? 0,
