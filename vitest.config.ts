@@ -16,6 +16,7 @@ const STORE_BOUND = [
   'test/jobs/sync.test.ts',
   'test/jobs/phoneIndex.test.ts',
   'test/jobs/crash.test.ts',
+  'test/jobs/chaos.test.ts',
   'test/workspace/**/*.test.ts',
   'test/sandbox/**/*.test.ts',
 ];
