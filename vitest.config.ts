@@ -17,6 +17,7 @@ const STORE_BOUND = [
   'test/jobs/phoneIndex.test.ts',
   'test/jobs/crash.test.ts',
   'test/jobs/historyCrash.test.ts',
+  'test/jobs/chaos.test.ts',
   'test/workspace/**/*.test.ts',
   'test/sandbox/**/*.test.ts',
 ];

@@ -14,6 +14,18 @@ export interface EmulatorOptions {
 
 export type InjectedStatus = 429 | 500 | 502 | 503;
 
+/** Random faults on CRM API calls: a bad day at Zoho (chaos runs). */
+export interface RandomFaults {
+  /** probability that a call fails with one of `statuses` (drawn uniformly) */
+  failureRate: number;
+  statuses: InjectedStatus[];
+  /** probability that a call is delayed by `spikeMs` on top of the latency */
+  spikeRate: number;
+  spikeMs: number;
+  /** seed of the draws: the same seed and call order give the same faults */
+  seed: number;
+}
+
 export interface EmulatorControls {
   /** Delay added to every CRM API call (the call holds its concurrency slot meanwhile). */
   latencyMs: number;
@@ -29,6 +41,11 @@ export interface EmulatorControls {
    * the SDK's HTTP client (got: 2 retries, ~1 s and ~2 s apart), so it consumes up to 3 injections.
    */
   failNext(n: number, status: InjectedStatus, opts?: { pathIncludes?: string; body?: 'json' | 'html' }): void;
+  /**
+   * Random faults on every CRM API call from now on (undefined: off). Answers are Zoho's JSON for
+   * 429/500 and its load balancer's HTML for 502/503, as with `failNext`; each counts as `injected`.
+   */
+  randomFaults: RandomFaults | undefined;
   /** Pending injections (remaining count summed). */
   pendingFailures(): number;
   clearFailures(): void;

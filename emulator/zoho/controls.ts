@@ -2,6 +2,7 @@
 import type { EmulatorControls, EmulatorStats } from './api.js';
 import type { EmuCore, Injection } from './core.js';
 import { revokeRefresh } from './accounts/tokens.js';
+import { seededRandom } from './seed/bulk.js';
 
 export function createControls(core: EmuCore, advanceClock: (ms: number) => void): EmulatorControls {
   const { state, switches } = core;
@@ -23,6 +24,23 @@ export function createControls(core: EmuCore, advanceClock: (ms: number) => void
     },
     set searchLagSec(v: number) {
       switches.searchLagSec = Math.max(0, v);
+    },
+    get randomFaults() {
+      return switches.faults?.spec;
+    },
+    set randomFaults(spec) {
+      if (!spec) {
+        switches.faults = undefined;
+        return;
+      }
+      const rate = (v: number, what: string) => {
+        if (!(v >= 0 && v <= 1)) throw new Error(`emulator: randomFaults.${what} must be within [0, 1]`);
+      };
+      rate(spec.failureRate, 'failureRate');
+      rate(spec.spikeRate, 'spikeRate');
+      if (spec.failureRate > 0 && spec.statuses.length === 0)
+        throw new Error('emulator: randomFaults.statuses must name at least one status');
+      switches.faults = { spec: { ...spec, statuses: [...spec.statuses] }, rng: seededRandom(spec.seed) };
     },
     failNext(n, status, o) {
       if (n <= 0) return;

@@ -1,5 +1,6 @@
 /** What the route modules share: state, clock, switches, counters. */
 import type { Request } from 'express';
+import type { RandomFaults } from './api.js';
 import type { EmuState } from './model/emuState.js';
 
 export interface Injection {
@@ -15,6 +16,8 @@ export interface Switches {
   concurrencyCap: number | undefined;
   searchLagSec: number;
   injections: Injection[];
+  /** random faults with their seeded generator (controls.randomFaults) */
+  faults: { spec: RandomFaults; rng: () => number } | undefined;
 }
 
 export interface EmuCore {

@@ -51,7 +51,13 @@ function clockOf(opts: EmulatorOptions): Clock {
 }
 
 function createCore(state: EmuState, clock: Clock, persistence: Persistence, base: () => string | undefined) {
-  const switches: Switches = { latencyMs: 0, concurrencyCap: undefined, searchLagSec: 0, injections: [] };
+  const switches: Switches = {
+    latencyMs: 0,
+    concurrencyCap: undefined,
+    searchLagSec: 0,
+    injections: [],
+    faults: undefined,
+  };
   const globalCalls: Record<string, number> = {};
   const core: EmuCore = {
     state,

@@ -92,6 +92,12 @@ export interface StartOptions {
   timelinesPacing?: TimelinesPacing;
   /** the history import's waves and polling (tests) */
   history?: Partial<ImporterOptions>;
+  /**
+   * URL prefixes whose attachments are downloaded without the host policy, as the sandbox's own
+   * sample files are (benchmarks serve theirs from a local file server). A code seam, never a
+   * setting: no environment variable reaches it.
+   */
+  trustedAttachmentPrefixes?: string[];
 }
 
 export interface HttpTimeouts {
@@ -193,7 +199,7 @@ async function compose(
   let app: ZohoApp;
   let overrides: { accountsUrl?: string | undefined; apiUrl?: string | undefined };
   /** the sandbox's sample files, downloaded from its own origin and port only */
-  const trustedPrefixes: string[] = [];
+  const trustedPrefixes: string[] = [...(options.trustedAttachmentPrefixes ?? [])];
   let timelinesEmulator: TimelinesEmulator | undefined;
   let timelinesApiUrl = config.timelinesApiUrl;
   if (config.zoho.mode === 'sandbox') {

@@ -54,12 +54,22 @@ export interface ConnectorEnv {
   dataFile: string;
   databaseUrl?: string | undefined;
   extra?: Record<string, string>;
+  /**
+   * Attachments under this URL prefix are downloaded without the host policy (a local file server):
+   * the process then runs connectorMain.ts, the benchmarks' main, instead of server/src/main.ts.
+   */
+  trustedFilesPrefix?: string | undefined;
+  /** node options (e.g. `--cpu-prof`) */
+  nodeArgs?: string[] | undefined;
+  /** how long to wait for "Connector ready" (a store of a million messages opens slowly); default 60 s */
+  readyTimeoutMs?: number | undefined;
 }
 
 /** Starts a connector process and resolves once it says it is ready. */
 export async function startConnector(env: ConnectorEnv): Promise<ConnectorProcess> {
   const url = `http://localhost:${env.port}`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const entry = env.trustedFilesPrefix ? 'test/helpers/connectorMain.ts' : 'server/src/main.ts';
+  const proc = spawn(process.execPath, [...(env.nodeArgs ?? []), '--import', 'tsx', entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -74,18 +84,34 @@ export async function startConnector(env: ConnectorEnv): Promise<ConnectorProces
       ZOHO_API_URL: env.emulatorUrl,
       LOG_LEVEL: 'info',
       ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : {}),
+      ...(env.trustedFilesPrefix ? { TRUSTED_FILES_PREFIX: env.trustedFilesPrefix } : {}),
       ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // Kept to the last 1 MB: a long benchmark must not grow this without bound.
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 2 * 1024 * 1024) output = output.slice(-1024 * 1024);
+  };
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`connector not ready after ${env.readyTimeoutMs ?? 60_000} ms:\n${output}`));
+    }, env.readyTimeoutMs ?? 60_000);
     proc.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('Connector ready')) resolve();
+      keep(d);
+      if (output.includes('Connector ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    proc.once('exit', (code) => reject(new Error(`connector exited (${code}) before ready:\n${output}`)));
+    proc.stderr!.on('data', keep);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`connector exited (${code}) before ready:\n${output}`));
+    });
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return {

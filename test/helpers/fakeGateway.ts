@@ -59,6 +59,7 @@ export class FakeGateway implements ZohoGateway {
   #lastTime = 0;
   #offset = 0;
   #lose = new Set<Lossy>();
+  #refuse = new Set<Lossy>();
 
   /** Now as ISO, strictly after the last time handed out (two writes never share a Modified_Time). */
   #stamp(): string {
@@ -104,8 +105,17 @@ export class FakeGateway implements ZohoGateway {
     this.#lose.add(method);
   }
 
+  /** The next call of `method` never reaches Zoho (the process died, the connection was refused). */
+  refuseNext(method: Lossy): void {
+    this.#refuse.add(method);
+  }
+
   #count(name: string): void {
     this.calls[name] = (this.calls[name] ?? 0) + 1;
+  }
+  #maybeRefuse(method: Lossy): void {
+    if (this.#refuse.delete(method))
+      throw new ZohoError(`${method}: connection refused`, { code: 'temporary' });
   }
   #maybeLose(method: Lossy): void {
     if (this.#lose.delete(method)) throw new ZohoError(`${method}: socket hang up`, { code: 'temporary' });
@@ -262,6 +272,7 @@ export class FakeGateway implements ZohoGateway {
   }
   async uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }> {
     this.#count('attachment');
+    this.#maybeRefuse('uploadNoteAttachment');
     const id = this.#id();
     const list = this.attachments.get(noteId) ?? [];
     list.push({ id, noteId, fileName: file.fileName, size: file.data.length });

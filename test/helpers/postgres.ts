@@ -34,23 +34,23 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database on the test server. */
-export async function freshDatabase(): Promise<TestDatabase> {
-  if (!TEST_PG_URL) throw new Error('no PostgreSQL for tests');
+/** A new, empty database on the test server (or on the server of `serverUrl`: benchmarks). */
+export async function freshDatabase(serverUrl = TEST_PG_URL): Promise<TestDatabase> {
+  if (!serverUrl) throw new Error('no PostgreSQL for tests');
   const name = `wa_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(TEST_PG_URL);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       try {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

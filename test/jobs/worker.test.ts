@@ -62,6 +62,23 @@ function workerSuite(makeEngine: () => Promise<EngineUnderTest>): void {
     expect(await h.store.files.get('f1')).toBeUndefined(); // the bytes left once uploaded
   });
 
+  it('uploads again an attachment whose upload never reached Zoho, though the Note holds the same file of another message', async () => {
+    await start();
+    const offer = { url: 'https://files.timelines.ai/x', filename: 'offer.pdf' };
+    await h.store.files.put('f1', Buffer.from('file body'));
+    await h.enqueue({ uid: 'a', text: 'first copy', attachments: [offer] }, [{ localPath: 'f1', size: 9 }]);
+    await h.drain();
+    // The same file again in the same chat-day; its upload intent is stored, the upload never arrives.
+    h.zoho.refuseNext('uploadNoteAttachment');
+    await h.store.files.put('f2', Buffer.from('file body'));
+    await h.enqueue({ uid: 'b', text: 'second copy', attachments: [offer] }, [{ localPath: 'f2', size: 9 }]);
+    await h.drain();
+    const note = [...h.zoho.notes.values()][0]!;
+    expect(h.zoho.notes.size).toBe(1);
+    expect(h.zoho.attachments.get(note.id)?.map((a) => a.fileName)).toEqual(['offer.pdf', 'offer.pdf']);
+    expect(await queueEmpty()).toBe(true);
+  });
+
   it('batches: 30 new chats cost no lookup call, one record create and one Note create', async () => {
     await start();
     for (let i = 0; i < 30; i++)

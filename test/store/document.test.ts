@@ -34,6 +34,40 @@ function fullDisk(): JournalIo & { full: boolean } {
   return io;
 }
 
+/**
+ * A disk with `free` bytes left, written the way the kernel writes: a write that does not fit writes
+ * what fits and answers that count without an error; only the next write fails with ENOSPC.
+ */
+function shortWriteDisk(): JournalIo & { free: number } {
+  const io = {
+    free: Number.POSITIVE_INFINITY,
+    async open(file: string) {
+      const fh = await realIo.open(file);
+      const write = async (
+        buf: Buffer,
+        offset = 0,
+        length = buf.length - offset,
+        position?: number | null,
+      ) => {
+        if (io.free <= 0)
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        const r = await fh.write(buf, offset, Math.min(length, io.free), position);
+        io.free -= r.bytesWritten;
+        return r;
+      };
+      return new Proxy(fh, {
+        get(target, prop) {
+          if (prop === 'write') return write;
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+    write: realIo.write,
+  };
+  return io;
+}
+
 describe('document store', () => {
   it('shares one journal write among concurrent commits (group commit)', async () => {
     const store = await DocumentStore.open(tmpFile());
@@ -180,6 +214,28 @@ describe('document store', () => {
     await uow.commit();
     const back = await DocumentStore.read(file); // the half line left by the failure was cut away
     expect(back.workspaces.get(ws.id)).toMatchObject({ active: true, orgName: 'after the disk was freed' });
+    await store.close();
+  });
+
+  it('never acknowledges a line the disk took only part of (a short write), and replays cleanly after', async () => {
+    const io = shortWriteDisk();
+    const file = tmpFile();
+    const store = await DocumentStore.open(file, { io });
+    const ws = workspace();
+    let uow = store.begin();
+    uow.workspaces.create(ws);
+    await uow.commit();
+    io.free = 10; // the disk fills up ten bytes into the next line
+    uow = store.begin();
+    uow.workspaces.patch(ws.id, { orgName: 'written only in part' });
+    await expect(uow.commit()).rejects.toThrow(/ENOSPC/);
+    expect((await store.workspaces.get(ws.id))?.orgName).toBe(ws.orgName);
+    io.free = Number.POSITIVE_INFINITY; // space freed
+    uow = store.begin();
+    uow.workspaces.patch(ws.id, { active: false });
+    await uow.commit();
+    const back = await DocumentStore.read(file); // no damaged line in the middle of the journal
+    expect(back.workspaces.get(ws.id)).toMatchObject({ orgName: ws.orgName, active: false });
     await store.close();
   });
 

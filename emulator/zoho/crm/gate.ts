@@ -4,7 +4,7 @@
  * failures, and the call counter by kind. The caller goes to `res.locals.crm`.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { sleep, type EmuCore } from '../core.js';
+import { sleep, type EmuCore, type Injection } from '../core.js';
 import { Errors, sendError, sendJson, type ApiError } from '../http/errors.js';
 import type { Caller } from './context.js';
 
@@ -106,6 +106,16 @@ function holdSlot(caller: Caller, res: Response): void {
   res.once('close', release);
 }
 
+/** A latency spike and / or a failure drawn from `controls.randomFaults`, when they are on. */
+async function randomFault(core: EmuCore): Promise<Pick<Injection, 'status' | 'body'> | undefined> {
+  const f = core.switches.faults;
+  if (!f) return undefined;
+  if (f.rng() < f.spec.spikeRate) await sleep(f.spec.spikeMs);
+  if (!(f.rng() < f.spec.failureRate)) return undefined;
+  const status = f.spec.statuses[Math.floor(f.rng() * f.spec.statuses.length)] ?? 500;
+  return { status, body: status === 502 || status === 503 ? 'html' : 'json' };
+}
+
 export function gate(core: EmuCore) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     let caller: Caller;
@@ -123,7 +133,7 @@ export function gate(core: EmuCore) {
     }
     holdSlot(caller, res);
     await sleep(core.switches.latencyMs);
-    const inj = core.takeInjection(req.originalUrl, true);
+    const inj = core.takeInjection(req.originalUrl, true) ?? (await randomFault(core));
     if (inj) {
       core.count(orgId, 'injected');
       return sendInjected(res, inj.status, inj.body);

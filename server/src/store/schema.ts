@@ -196,11 +196,17 @@ export interface DayNote {
   /** true while lines were added that the Note in Zoho does not show yet */
   dirty: boolean;
   updatedAt: string;
+  /**
+   * Attachments uploaded to the Note for its messages (Zoho ids). An upload whose answer was lost in
+   * a crash is looked for on the Note among the attachments not in here, so that two messages
+   * sending the same file never take one upload for both.
+   */
+  attachmentIds?: string[] | undefined;
 }
 
 /** What a run may change on a chat-day besides appending lines. */
 export type DayPatch = Partial<
-  Pick<DayNote, 'noteId' | 'recordId' | 'createIntentAt' | 'title' | 'dirty' | 'updatedAt'>
+  Pick<DayNote, 'noteId' | 'recordId' | 'createIntentAt' | 'title' | 'dirty' | 'updatedAt' | 'attachmentIds'>
 >;
 
 export type SyncOutcome = 'synced' | 'skipped' | 'failed';

@@ -4,7 +4,10 @@
  * An attachment still downloading parks only its message for a second.
  *
  * Crash safety: an upload intent is committed first; an upload whose answer was lost is looked for on
- * the Note (same file name and size, not claimed by another attachment) before it is sent again.
+ * the Note (same file name and size) before it is sent again, among the attachments no message has
+ * claimed: the day keeps the ids uploaded to its Note (`attachmentIds`), so when two messages sent
+ * the same file and only one upload reached Zoho, the other is sent again instead of taking the
+ * first one's attachment for its own.
  */
 import type { EventFile } from '../../store/schema.js';
 import type { ZohoAttachment } from '../../zoho/gateway.js';
@@ -15,13 +18,15 @@ interface Pending {
   f: EventFile;
   i: number;
   noteId: string;
+  dayKey: string;
 }
 
 export async function uploads(ctx: RunContext): Promise<void> {
   const pending: Pending[] = [];
   for (const q of ctx.open()) {
     if (q.files.length === 0) continue;
-    const noteId = ctx.days.get(ctx.dayKey(q.event))?.noteId;
+    const dayKey = ctx.dayKey(q.event);
+    const noteId = ctx.days.get(dayKey)?.noteId;
     if (!noteId) continue;
     if (ctx.filesOf(q).some((f) => !f.localPath && !f.error && !f.uploadedId)) {
       // Not downloaded yet (or the download was lost in a crash): make sure it runs, come back later.
@@ -29,7 +34,7 @@ export async function uploads(ctx: RunContext): Promise<void> {
       ctx.park(q, ctx.now() + 1000);
     }
     ctx.filesOf(q).forEach((f, i) => {
-      if (f.localPath && !f.uploadedId) pending.push({ q, f, i, noteId });
+      if (f.localPath && !f.uploadedId) pending.push({ q, f, i, noteId, dayKey });
     });
   }
   if (pending.length === 0) return;
@@ -55,6 +60,7 @@ export async function uploads(ctx: RunContext): Promise<void> {
   );
   for (const p of pending) {
     if (!p.f.uploadedId || !p.f.localPath) continue;
+    claim(ctx, p.dayKey, p.f.uploadedId);
     await ctx.services.files.remove(p.f.localPath);
     p.f.localPath = undefined;
     p.f.uploadIntentAt = undefined;
@@ -69,6 +75,23 @@ export async function uploads(ctx: RunContext): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** The day's Note holds this upload of one of its messages (staged with the run's next commit). */
+function claim(ctx: RunContext, dayKey: string, attachmentId: string): void {
+  const day = ctx.days.get(dayKey);
+  if (!day || day.attachmentIds?.includes(attachmentId)) return;
+  day.attachmentIds = [...(day.attachmentIds ?? []), attachmentId];
+  ctx.uow.days.patch(dayKey, { attachmentIds: day.attachmentIds });
+}
+
+/** Attachment ids on the day's Note that belong to a message: the day's record, and the run's events. */
+function claimedOn(ctx: RunContext, dayKey: string): Set<string> {
+  const claimed = new Set(ctx.days.get(dayKey)?.attachmentIds ?? []);
+  for (const q of ctx.events)
+    if (q.files.length > 0 && ctx.dayKey(q.event) === dayKey)
+      for (const f of ctx.filesOf(q)) if (f.uploadedId) claimed.add(f.uploadedId);
+  return claimed;
+}
+
 /** Uploads whose answer was lost may have reached Zoho: look on their Notes first. */
 async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<void> {
   const uncertain = pending.filter((p) => p.f.uploadIntentAt !== undefined);
@@ -76,12 +99,8 @@ async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<vo
   for (const noteId of new Set(uncertain.map((p) => p.noteId)))
     onNote.set(noteId, await ctx.zoho.noteAttachments(noteId));
   for (const p of uncertain) {
-    const claimed = new Set(
-      ctx
-        .filesOf(p.q)
-        .map((f) => f.uploadedId)
-        .filter(Boolean),
-    );
+    // Recomputed for each: an attachment adopted for one message is claimed for the next.
+    const claimed = claimedOn(ctx, p.dayKey);
     const name = p.q.event.attachments[p.i]!.fileName;
     const found = (onNote.get(p.noteId) ?? []).find(
       (a) =>

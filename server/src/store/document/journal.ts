@@ -6,13 +6,15 @@
  * and later are replayed.
  *
  * A write that fails half way (a full disk) may leave a partial line: the journal is cut back to the
- * last whole line before anything else is appended, so a later success never follows garbage.
+ * last whole line before anything else is appended, so a later success never follows garbage. A
+ * write the kernel answers short (the disk filled up mid-line, no error yet) is continued until it
+ * is whole or fails (`writeAll`): a line is acknowledged only once all of it is on disk.
  */
 import { constants, existsSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreFileError } from './image.js';
-import { syncDir } from './snapshot.js';
+import { syncDir, writeAll } from './snapshot.js';
 import type { DocOp } from './state.js';
 
 const HEADER = 'wa-zoho-sync journal v2';
@@ -31,9 +33,8 @@ export const realIo: JournalIo = {
       constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC,
       0o600,
     ),
-  write: async (fh, data) => {
-    await fh.write(data);
-  },
+  // A short write (the disk filled up mid-line) is not a whole one: the rest is written, or fails.
+  write: (fh, data) => writeAll(fh, data),
 };
 
 export class Journal {

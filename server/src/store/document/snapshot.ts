@@ -8,7 +8,7 @@
  * values are frozen and replaced), so the snapshot is exactly the state at that boundary however long
  * it takes to write. Files are created 0600: they hold phone numbers and message texts.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as pause } from 'node:timers/promises';
 
@@ -54,7 +54,7 @@ export async function writeSnapshot(
     buf = [];
     bufLen = 0;
     bytes += data.length;
-    await fh.write(data);
+    await writeAll(fh, data);
     if (bytes - synced >= SYNC_EVERY_BYTES) {
       await fh.datasync();
       synced = bytes;
@@ -96,6 +96,21 @@ export async function writeSnapshot(
   await rename(tmp, target);
   await syncDir(dir);
   return bytes;
+}
+
+/**
+ * Writes all of `data`. One write() may write less than asked without an error: the kernel does so
+ * when the disk fills up in the middle of a buffer (the error comes with the next write). Taking a
+ * short write for a whole one would acknowledge a commit that is only partly on disk, and the next
+ * line would follow it: so write until everything is written, or until the write that fails.
+ */
+export async function writeAll(fh: Pick<FileHandle, 'write'>, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await fh.write(data, offset, data.length - offset, null);
+    if (bytesWritten <= 0) throw Object.assign(new Error('EIO: a write wrote nothing'), { code: 'EIO' });
+    offset += bytesWritten;
+  }
 }
 
 export async function syncDir(dir: string): Promise<void> {
