@@ -55,7 +55,6 @@ export function verifyCrm(dump: EmulatorDump, expected: Expected[], truth: CrmTr
   for (const e of expected) chats.set(e.chatId, { phone: e.phone, isGroup: e.isGroup });
   const recordOfChat = new Map<string, string>();
   let duplicateRecords = 0;
-  let matchedOnTheirRecord = 0;
   for (const [chatId, c] of chats) {
     const number = canonicalNumber(c.phone);
     const mine = number ? (createdByNumber.get(number) ?? []) : [];
@@ -111,7 +110,7 @@ export function verifyCrm(dump: EmulatorDump, expected: Expected[], truth: CrmTr
       problem('message on the wrong day', `${e.messageId}: ${e.day} in "${note.title}"`);
     if (e.attachment) attachmentsWanted.set(note.id, (attachmentsWanted.get(note.id) ?? 0) + 1);
   }
-  matchedOnTheirRecord = matchedSeen.size;
+  const matchedOnTheirRecord = matchedSeen.size;
   let attachments = 0;
   for (const n of dump.notes) {
     const have = dump.attachments[n.id] ?? 0;

@@ -40,7 +40,6 @@ import {
 import { createSyncLogActions, type SyncLogActions } from './syncLogActions';
 import { createWebhookActions, type WebhookActions } from './webhookActions';
 import { createTimelinesController, type TimelinesController } from './timelinesController';
-import type { WebhookSetup } from '../api/client';
 
 export { isEditable, moduleLabel } from './state';
 export type { Busy, Loadable, LogFilter, Notice, SettingsState, SyncLogState } from './state';
