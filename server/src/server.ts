@@ -3,9 +3,8 @@
  * HTTP app, and binds them to a port. In sandbox mode (no ZOHO_CLIENT_ID) the Zoho CRM emulator runs
  * in the same process under /zoho and the sandbox pages under /sandbox.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http, { type RequestListener } from 'node:http';
+import type http from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,9 @@ import { oauthRoutes } from './http/oauthRoutes.js';
 import { allReady, Lifecycle, probeEndpoint, type Readiness } from './http/probes.js';
 import { requestLogger, setRequestWorkspace } from './http/requestLog.js';
 import { webhookEndpoint } from './http/webhookRoutes.js';
+import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, listen, notYet, type HttpTimeouts } from './http/listen.js';
+import { checkSecretKey, sandboxSecret } from './startup.js';
+
 import { TrustedOrigins } from './workspace/trustedOrigins.js';
 import { AttachmentFetcher } from './jobs/attachments.js';
 import { Housekeeping } from './jobs/housekeeping.js';
@@ -50,6 +52,9 @@ import { PanelTickets } from './panel/tickets.js';
 import { TimelinesPacing } from './timelines/api/index.js';
 import { TimelinesLinkService } from './workspace/timelinesLink.js';
 import type { TimelinesEmulator } from '../../emulator/timelines/index.js';
+
+export { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http/listen.js';
+export { StartupError } from './startup.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -100,34 +105,6 @@ export interface StartOptions {
   trustedAttachmentPrefixes?: string[];
 }
 
-export interface HttpTimeouts {
-  /** to receive a request's headers, from the connection or the previous request */
-  headersMs: number;
-  /** to receive a whole request, body included */
-  requestMs: number;
-  /** an idle kept-alive connection stays open this long */
-  keepAliveMs: number;
-  /** how often the deadlines above are checked */
-  checkIntervalMs: number;
-}
-
-/**
- * Slow clients must not hold connections: Node's defaults (headers 60 s, request 5 min, checked
- * every 30 s) let 2,000 trickling connections stay open for minutes. A webhook (at most 1 MB) or
- * an admin call is received in far less than these, so they cost the genuine traffic nothing.
- */
-export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
-  headersMs: 10_000,
-  requestMs: 30_000,
-  keepAliveMs: 5_000,
-  checkIntervalMs: 1_000,
-};
-
-/** A start-up problem a person must fix, said in one line (main.ts prints it and exits 1). */
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
-}
-
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const dataDir = path.dirname(path.resolve(config.dataFile));
@@ -136,12 +113,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     // Bind first: with PORT=0 the public URL is only known once listening.
     const t = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
-    server = http.createServer({
-      headersTimeout: t.headersMs,
-      requestTimeout: t.requestMs,
-      keepAliveTimeout: t.keepAliveMs,
-      connectionsCheckingInterval: t.checkIntervalMs,
-    });
+    server = createHttpServer(t);
     // Probes and metrics answer from the moment the port is bound; everything else gets 503 until
     // the connector runs. Ready = running, and the store takes writes (PostgreSQL answers, its
     // migrations applied); /healthz says so too, with the reason when the store cannot write.
@@ -425,42 +397,4 @@ async function compose(
 
 function webhookOutcome(outcome: string): WebhookOutcome {
   return (WEBHOOK_OUTCOMES as readonly string[]).includes(outcome) ? (outcome as WebhookOutcome) : 'other';
-}
-
-/** Requests other than the probes while the connector starts. */
-const notYet: RequestListener = (_req, res) => {
-  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
-  res.end(
-    JSON.stringify({ error: { code: 'STARTING', message: 'The connector is starting: try again shortly.' } }),
-  );
-};
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-}
-
-/** Stored tokens were sealed with a SECRET_KEY: a different one cannot open them (say so, change nothing). */
-async function checkSecretKey(store: Store, secrets: Secrets): Promise<void> {
-  for (const ws of await store.workspaces.all()) {
-    try {
-      secrets.open(ws.webhookToken);
-    } catch {
-      throw new StartupError(
-        `SECRET_KEY does not open the stored secrets of workspace ${ws.id} (${ws.orgName}): start with the SECRET_KEY they were sealed with. Nothing was changed.`,
-      );
-    }
-  }
-}
-
-/** The sandbox keeps its own SECRET_KEY beside the data file, so tokens survive restarts. */
-function sandboxSecret(dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = randomBytes(32).toString('hex');
-  writeFileSync(file, key, { mode: 0o600 });
-  return key;
 }

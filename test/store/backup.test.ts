@@ -77,7 +77,7 @@ describe('backup and restore of the embedded store (npm run backup / restore)', 
     const backupDir = path.join(dir, 'backup');
     const backup = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/backup.ts', '--data', dataFile, '--out', backupDir],
+      ['--import', 'tsx', 'server/src/cli/backup.ts', '--data', dataFile, '--out', backupDir],
       {
         cwd: ROOT,
         encoding: 'utf8',
@@ -92,7 +92,7 @@ describe('backup and restore of the embedded store (npm run backup / restore)', 
     const restoredFile = path.join(dir, 'restored', 'db.json');
     const restore = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/restore.ts', '--from', backupDir, '--data', restoredFile],
+      ['--import', 'tsx', 'server/src/cli/restore.ts', '--from', backupDir, '--data', restoredFile],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(restore.status, restore.stderr).toBe(0);
@@ -137,7 +137,7 @@ describe('backup and restore of the embedded store (npm run backup / restore)', 
     const target = path.join(dir, 'restored', 'db.json');
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/restore.ts', '--from', path.join(dir, 'backup'), '--data', target],
+      ['--import', 'tsx', 'server/src/cli/restore.ts', '--from', path.join(dir, 'backup'), '--data', target],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(r.status).toBe(1);

@@ -3,8 +3,8 @@
  * backend traffic goes through the ApiClient, all CRM traffic through the Host. The session's
  * actions (connect, renew, sign out, disconnect) are in sessionActions.ts, the sync log's in
  * syncLogActions.ts, the webhook URL's in webhookActions.ts, the destination's confirmation in
- * moduleChangeActions.ts, the phone index's progress in phoneIndexActions.ts; this file holds the
- * loading, the form and activation.
+ * moduleChangeActions.ts, the phone index's progress in phoneIndexActions.ts, activation's in
+ * activationActions.ts; this file holds the loading and the form.
  */
 import { ApiError, type ApiClient, type ModuleFields, type SettingKey, type Workspace } from '../api/client';
 import type { ConnectAttempt, EndReason, SessionStore } from '../api/session';
@@ -17,18 +17,16 @@ import {
   draftFromSettings,
   sameDraft,
   settingForError,
-  settingsFromDraft,
-  validateDraft,
   withCreatedField,
   withDefaults,
   type Draft,
   type FieldKey,
 } from './logic';
+import { createActivationActions, type ActivationActions } from './activationActions';
 import { createModuleChangeActions, type ModuleChangeActions } from './moduleChangeActions';
 import { createPhoneIndexActions, type PhoneIndexActions } from './phoneIndexActions';
 import { createSessionActions, type SessionActions } from './sessionActions';
 import {
-  activationNotice,
   idleRotation,
   initialState,
   isEditable,
@@ -69,10 +67,18 @@ export interface ControllerCore {
   loadFields(module: string, refresh?: boolean): Promise<void>;
   /** Makes `module` the draft's destination (clearing the field choices); `byUser` keeps the draft. */
   applyModule(module: string, byUser: boolean): void;
+  /** Puts a failed action's message where it belongs (a field, the form, read-only, signed out). */
+  placeError(err: unknown): void;
 }
 
 export interface SettingsController
-  extends SessionActions, SyncLogActions, WebhookActions, ModuleChangeActions, PhoneIndexActions {
+  extends
+    SessionActions,
+    SyncLogActions,
+    WebhookActions,
+    ModuleChangeActions,
+    PhoneIndexActions,
+    ActivationActions {
   store: Store<SettingsState>;
   /** The TimelinesAI section (token, webhook health, history import). */
   timelines: TimelinesController;
@@ -81,10 +87,6 @@ export interface SettingsController
   setField(key: FieldKey, value: string): void;
   setTimeZone(value: string): void;
   createChatLinkField(): Promise<void>;
-  activate(): Promise<void>;
-  /** Asks for confirmation first: messages arriving while inactive are not synced. */
-  requestDeactivate(): void;
-  deactivate(): Promise<void>;
   cancelConfirm(): void;
   discardDraft(): void;
 }
@@ -112,6 +114,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     loadModules,
     loadFields,
     applyModule,
+    placeError,
   };
   const moduleChange = createModuleChangeActions(core);
   const phoneIndex = createPhoneIndexActions(core);
@@ -124,6 +127,10 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     now: core.now,
   });
   const webhook = createWebhookActions(core, () => void timelines.load());
+  const activation = createActivationActions(core, () => {
+    void syncLog.refreshSyncLog();
+    void timelines.load();
+  });
 
   /** The workspace as the backend has it now (after a change made elsewhere on the page). */
   async function refreshWorkspace() {
@@ -306,70 +313,6 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     }
   }
 
-  async function activate() {
-    const s = get();
-    if (!isEditable(s) || !s.workspace) return;
-    const errors = validateDraft(s.draft);
-    if (Object.keys(errors).length > 0) {
-      set({ fieldErrors: errors, formError: null, notice: null });
-      return;
-    }
-    set({ busy: 'activating', fieldErrors: {}, formError: null, notice: null, moduleChange: null });
-    try {
-      const saved = await api.saveSettings(settingsFromDraft(s.draft));
-      set((st) => ({ workspace: st.workspace && { ...st.workspace, settings: saved } }));
-      const answer = await api.activate();
-      const ws = answer.workspace;
-      drafts.clear(ws.id);
-      set({
-        busy: null,
-        workspace: ws,
-        draft: ws.settings ? draftFromSettings(ws.settings) : s.draft,
-        draftRestored: false,
-        notice: activationNotice(
-          answer.testRecord,
-          moduleLabel(get(), answer.testRecord.module),
-          answer.webhooks,
-        ),
-      });
-      void syncLog.refreshSyncLog();
-      void timelines.load();
-    } catch (err) {
-      set({ busy: null });
-      placeError(err);
-      // A problem with a field (deleted or changed in Zoho CRM since the form loaded them): offer the
-      // fields as they are now, so the stale choice shows as unusable and "Create a field for me" returns.
-      if (err instanceof ApiError && err.field && err.status !== 401 && err.status !== 403) {
-        void loadFields(s.draft.module, true);
-      }
-    }
-  }
-
-  async function deactivate() {
-    const s = get();
-    if (s.phase !== 'ready' || !s.workspace?.active || s.readOnlyReason || s.busy) return;
-    set({ busy: 'deactivating', confirming: null, formError: null, notice: null });
-    try {
-      const ws = await api.deactivate();
-      const draft = draftFromSettings(ws.settings);
-      set({
-        busy: null,
-        workspace: ws,
-        draft,
-        draftRestored: false,
-        fieldErrors: {},
-        notice: {
-          text: 'The integration is inactive. WhatsApp messages that arrive now are not synced; activate it again when your changes are made.',
-        },
-      });
-      if (get().modules.status !== 'ready') void loadModules();
-      if (draft.module) void loadFields(draft.module);
-    } catch (err) {
-      set({ busy: null });
-      placeError(err);
-    }
-  }
-
   return {
     store,
     ...webhook,
@@ -389,14 +332,7 @@ export function createSettingsController(deps: SettingsDeps): SettingsController
     setField: (key, value) => setDraft({ [key]: value }, key),
     setTimeZone: (value) => setDraft({ timeZone: value }, 'timeZone'),
     createChatLinkField,
-    activate,
-
-    requestDeactivate() {
-      const s = get();
-      if (s.phase !== 'ready' || !s.workspace?.active || s.readOnlyReason || s.busy) return;
-      set({ confirming: 'deactivate', notice: null, formError: null });
-    },
-    deactivate,
+    ...activation,
     cancelConfirm: () => set({ confirming: null }),
 
     discardDraft() {

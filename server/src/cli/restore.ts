@@ -4,7 +4,7 @@
  * store is only replaced with --force.
  */
 import { parseArgs } from 'node:util';
-import { restoreDocumentStore } from '../server/src/store/document/backup.js';
+import { restoreDocumentStore } from '../store/document/backup.js';
 
 const { values } = parseArgs({
   options: {

@@ -2,11 +2,12 @@
  * `npm run backup -- [--out <folder>]`: a consistent backup of the embedded store while the connector
  * runs (server/src/store/document/backup.ts says why it is consistent). DATA_FILE as the connector
  * has it (default data/db.json); the folder defaults to backups/<date-time>. PostgreSQL: use
- * pg_dump / pg_basebackup (docs/deploy.md).
+ * pg_dump / pg_basebackup (docs/deploy.md). Compiled into dist/ with the server, so the production image
+ * runs it with plain node: `node dist/server/src/cli/backup.js --out /data/backups/<name>`.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { backupDocumentStore } from '../server/src/store/document/backup.js';
+import { backupDocumentStore } from '../store/document/backup.js';
 
 const { values } = parseArgs({
   options: {
