@@ -223,6 +223,20 @@ export interface HistoryImportAnswer {
   problem: string | null;
 }
 
+/** The answer before any import was started. */
+export const IDLE_HISTORY_IMPORT: Readonly<HistoryImportAnswer> = {
+  status: 'idle',
+  since: null,
+  startedAt: null,
+  finishedAt: null,
+  chats: { done: 0, total: null },
+  messages: { done: 0, total: null },
+  duplicates: 0,
+  skipped: 0,
+  etaSeconds: null,
+  problem: null,
+};
+
 // ---------------------------------------------------------------- chat panel (reps)
 
 /**

@@ -17,8 +17,21 @@ import {
 import { startEmulatorProcess, type EmulatorProcess } from '../../test/helpers/emulatorProcess.js';
 import { api, connectAs, CONTACT_SETTINGS, type Session } from '../../test/helpers/harness.js';
 import { freshDatabase, type TestDatabase } from '../../test/helpers/postgres.js';
+import type { BenchOptions } from './options.js';
 
 export type Engine = 'document' | 'postgres';
+
+/** A stack as the bench's options describe it. */
+export function benchStack(o: BenchOptions, pgServerUrl: string | undefined): Promise<Stack> {
+  return Stack.start({
+    engine: o.store,
+    pgServerUrl,
+    latencyMs: o.latencyMs,
+    cap: o.cap,
+    flushWindowMs: o.flushWindowMs,
+    profileDir: o.profile ? o.out : undefined,
+  });
+}
 
 export interface StackOptions {
   engine: Engine;

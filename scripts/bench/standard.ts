@@ -8,7 +8,7 @@ import { prepareCrm, total, type PreparedCrm } from './crm.js';
 import { intakePhase, type IntakePhase } from './intakePhase.js';
 import type { BenchOptions } from './options.js';
 import type { Check } from './report.js';
-import { Stack } from './stack.js';
+import { benchStack } from './stack.js';
 import { steadyPhase, type SteadyPhase } from './steadyPhase.js';
 import { syncPhase, type SyncPhase } from './syncPhase.js';
 import { unheldNumbers } from './workload.js';
@@ -27,14 +27,7 @@ export interface StandardRun {
 }
 
 export async function standardRun(o: BenchOptions, pgUrl: string | undefined): Promise<StandardRun> {
-  const stack = await Stack.start({
-    engine: o.store,
-    pgServerUrl: pgUrl,
-    latencyMs: o.latencyMs,
-    cap: o.cap,
-    flushWindowMs: o.flushWindowMs,
-    profileDir: o.profile ? o.out : undefined,
-  });
+  const stack = await benchStack(o, pgUrl);
   try {
     const conv: ConversationOptions = { ...o.conversation, filesBaseUrl: stack.emulator.filesUrl };
     const unheld = unheldNumbers(o.steadyPerKind);

@@ -10,7 +10,7 @@ import { intakePhase, type IntakePhase } from './intakePhase.js';
 import { fmt, loadText, MB, rssOf } from './measure.js';
 import type { BenchOptions } from './options.js';
 import type { Check, Rows } from './report.js';
-import { Stack, type Engine } from './stack.js';
+import { benchStack, type Engine } from './stack.js';
 
 export interface ScaleRow {
   stored: number;
@@ -31,14 +31,7 @@ export async function storeScale(o: BenchOptions, pgUrl: string | undefined): Pr
   const rows: ScaleRow[] = [];
   for (const n of o.scales) {
     console.log(`Store scale (${o.store}): ${fmt(n)} stored messages …`);
-    const stack = await Stack.start({
-      engine: o.store,
-      pgServerUrl: pgUrl,
-      latencyMs: o.latencyMs,
-      cap: o.cap,
-      flushWindowMs: o.flushWindowMs,
-      profileDir: o.profile ? o.out : undefined,
-    });
+    const stack = await benchStack(o, pgUrl);
     try {
       await stack.configure();
       await stack.activate();

@@ -1,6 +1,11 @@
 /** Fakes for the widget's two seams: the admin API client and the CRM host. */
 import { vi } from 'vitest';
-import type { HistoryImportAnswer, SessionAnswer, TimelinesStatusAnswer } from '../../contract/adminApi';
+import {
+  IDLE_HISTORY_IMPORT,
+  type HistoryImportAnswer,
+  type SessionAnswer,
+  type TimelinesStatusAnswer,
+} from '../../contract/adminApi';
 import {
   ApiError,
   type ActivateAnswer,
@@ -233,18 +238,7 @@ export class FakeApi implements ApiClient {
     };
   });
   timelinesToken: string | null = null;
-  history: HistoryImportAnswer = {
-    status: 'idle',
-    since: null,
-    startedAt: null,
-    finishedAt: null,
-    chats: { done: 0, total: null },
-    messages: { done: 0, total: null },
-    duplicates: 0,
-    skipped: 0,
-    etaSeconds: null,
-    problem: null,
-  };
+  history: HistoryImportAnswer = structuredClone(IDLE_HISTORY_IMPORT);
   timelinesStatus = (): TimelinesStatusAnswer => ({
     connection: this.ws.timelines,
     webhooks:

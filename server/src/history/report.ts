@@ -1,5 +1,5 @@
 /** A history import as the settings page shows it (with an ETA), and its final sync log entry. */
-import type { HistoryImportAnswer } from '../../../contract/adminApi.js';
+import { IDLE_HISTORY_IMPORT, type HistoryImportAnswer } from '../../../contract/adminApi.js';
 import type { HistoryImport, SyncLogEntry } from '../store/schema.js';
 import { formatDayForTitle } from '../sync/dayGrouping.js';
 
@@ -9,20 +9,7 @@ export function toAnswer(
   pace: { at: number; done: number } | undefined,
   now: number,
 ): HistoryImportAnswer {
-  if (!s) {
-    return {
-      status: 'idle',
-      since: null,
-      startedAt: null,
-      finishedAt: null,
-      chats: { done: 0, total: null },
-      messages: { done: 0, total: null },
-      duplicates: 0,
-      skipped: 0,
-      etaSeconds: null,
-      problem: null,
-    };
-  }
+  if (!s) return structuredClone(IDLE_HISTORY_IMPORT);
   return {
     status: s.status,
     since: s.since,

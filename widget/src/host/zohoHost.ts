@@ -171,9 +171,7 @@ export function createZohoHost(win: Window = window, options: ZohoHostOptions = 
         (sdk) => sdk.CRM.CONFIG.getOrgInfo(),
         (answer) => {
           // Zoho answers `{org: [{time_zone: "Europe/Madrid", …}]}`.
-          const orgs = isObject(answer) && Array.isArray(answer.org) ? answer.org : [];
-          const org: unknown = orgs[0];
-          const zone = isObject(org) ? str(org.time_zone) : '';
+          const zone = str(firstOrg(answer)?.time_zone);
           return isTimeZone(zone) ? zone : null;
         },
       ),
@@ -183,10 +181,7 @@ export function createZohoHost(win: Window = window, options: ZohoHostOptions = 
         'Could not read the organization from Zoho CRM',
         (sdk) => sdk.CRM.CONFIG.getOrgInfo(),
         (answer) => {
-          const orgs = isObject(answer) && Array.isArray(answer.org) ? answer.org : [];
-          const org: unknown = orgs[0];
-          const id = isObject(org) ? str(org.id) : '';
-          return id || null;
+          return str(firstOrg(answer)?.id) || null;
         },
       ),
 
@@ -297,4 +292,11 @@ function isTimeZone(zone: string): boolean {
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+/** The org of a `getOrgInfo` answer (`{org: [{…}]}`), when there is one. */
+function firstOrg(answer: unknown): Record<string, unknown> | undefined {
+  const orgs = isObject(answer) && Array.isArray(answer.org) ? answer.org : [];
+  const org: unknown = orgs[0];
+  return isObject(org) ? org : undefined;
 }
