@@ -84,11 +84,7 @@ describe('history import: 3,000 messages, killed halfway', () => {
       emulatorUrl: zohoUrl,
       dataFile: path.join(dir, 'db.json'),
       databaseUrl: db?.url,
-      // A lease of 5 s: short enough for a quick takeover after the kill, long enough that a busy
-      // 2-core machine (the whole suite beside it) never delays a renewal past it. With 1.5 s, renewals
-      // were missed under load on PostgreSQL: runs stopped halfway and were redone in smaller pieces
-      // (63 Zoho calls instead of 41), a cost of the test's timing, not of the import.
-      extra: { WORKSPACE_LEASE_MS: '5000', FLUSH_WINDOW_MS: '2000', TIMELINES_API_URL: tlApiUrl },
+      extra: { WORKSPACE_LEASE_MS: '1500', FLUSH_WINDOW_MS: '2000', TIMELINES_API_URL: tlApiUrl },
     });
   };
   const url = () => `http://localhost:${port}`;

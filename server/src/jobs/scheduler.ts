@@ -108,7 +108,7 @@ export class Scheduler {
   async #scheduleDue(): Promise<void> {
     const now = this.#now();
     for (const { workspaceId, dueAt } of await this.store.queue.due())
-      this.schedule(workspaceId, Math.max(0, dueAt - now));
+      this.schedule(workspaceId, this.#delayFor(dueAt, now));
   }
 
   #start(workspaceId: string): void {
@@ -168,6 +168,17 @@ export class Scheduler {
     }
     const due = (await this.store.queue.due()).find((d) => d.workspaceId === workspaceId)?.dueAt;
     if (again) this.schedule(workspaceId, this.options.flushWindowMs);
-    else if (due !== undefined) this.schedule(workspaceId, Math.max(0, due - this.#now()));
+    else if (due !== undefined) this.schedule(workspaceId, this.#delayFor(due, this.#now()));
+  }
+
+  /**
+   * When a workspace whose earliest pending message is due at `dueAt` should run. A message never
+   * tried (due 0: just received, possibly by another process) waits the flush window like one this
+   * process received, so that the poll does not cut a burst into one run a second: measured on
+   * PostgreSQL, a history import beside 100 live webhooks took 63 Zoho calls instead of 41 when the
+   * poll started a run for every second of the burst. A retry's due time is kept as it is.
+   */
+  #delayFor(dueAt: number, now: number): number {
+    return dueAt === 0 ? this.options.flushWindowMs : Math.max(0, dueAt - now);
   }
 }
