@@ -169,6 +169,18 @@ export interface ChatLink {
   lastMessageAt?: string | undefined;
 }
 
+/**
+ * What a chat link forgets when its record goes (deleted or merged away in the CRM, or the destination
+ * module changed): the chat is matched afresh, and nothing of the old record's naming is assumed.
+ */
+export const UNLINKED = {
+  recordId: undefined,
+  module: undefined,
+  createdByUs: false,
+  lastWrittenName: undefined,
+  humanEditedName: false,
+} as const satisfies Partial<ChatLink>;
+
 export interface DayLine {
   messageId: string;
   sentAt: string;

@@ -18,7 +18,7 @@
  * (a run batches every message of its flush window).
  */
 import type { Frozen } from '../../store/store.js';
-import type { PhoneIndexState } from '../../store/schema.js';
+import { UNLINKED, type PhoneIndexState } from '../../store/schema.js';
 import { indexedRecord, indexFields, type IndexJob } from './build.js';
 
 /** How often deletions are read (they matter less: a deleted record's chat is re-matched on write). */
@@ -67,14 +67,7 @@ export async function forgetRecords(job: IndexJob, recordIds: string[]): Promise
   const uow = job.store.begin({ lease: job.lease });
   uow.phoneIndex.delete(job.workspaceId, recordIds);
   for (const link of await job.store.chats.byRecords(job.workspaceId, recordIds)) {
-    uow.chats.put({
-      ...structuredClone(link),
-      recordId: undefined,
-      module: undefined,
-      createdByUs: false,
-      lastWrittenName: undefined,
-      humanEditedName: false,
-    });
+    uow.chats.put({ ...structuredClone(link), ...UNLINKED });
   }
   await uow.commit();
 }

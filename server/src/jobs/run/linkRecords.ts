@@ -8,7 +8,7 @@
  * not the lagging search index), so the chat is linked to it instead of creating a second one.
  * Matched records get the chat link written into the chat link field; nothing else on them changes.
  */
-import type { ChatLink } from '../../store/schema.js';
+import { UNLINKED, type ChatLink } from '../../store/schema.js';
 import { phoneKey } from '../../sync/phoneKey.js';
 import { toE164 } from '../../sync/phone.js';
 import { chooseOwner, contactName, newRecordFields } from '../../sync/recordRules.js';
@@ -106,14 +106,7 @@ function refreshed(
         lastSyncedAt: undefined,
       };
   if (link.recordId && link.module !== ctx.settings.module) {
-    Object.assign(link, {
-      recordId: undefined,
-      module: undefined,
-      createdByUs: false,
-      lastWrittenName: undefined,
-      humanEditedName: false,
-      createIntentAt: undefined,
-    });
+    Object.assign(link, UNLINKED, { createIntentAt: undefined });
   }
   const latest = events.reduce((a, b) => (a.event.sentAt >= b.event.sentAt ? a : b)).event;
   if (latest.chat.phone) link.e164 = toE164(latest.chat.phone, ctx.ws.countryCode) ?? link.e164;

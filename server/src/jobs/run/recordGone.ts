@@ -4,6 +4,7 @@
  * is unlinked, and their messages wait a moment for the next run, which matches them again (to
  * another record holding the number, or a new one).
  */
+import { UNLINKED } from '../../store/schema.js';
 import type { RowResult } from '../../zoho/gateway.js';
 import { copyOf, type RunContext } from './context.js';
 
@@ -25,13 +26,7 @@ export async function reResolve(ctx: RunContext, recordIds: string[]): Promise<v
   );
   for (const l of ctx.links.values()) if (l.recordId && gone.has(l.recordId)) links.set(l.chatId, l);
   for (const link of links.values()) {
-    Object.assign(link, {
-      recordId: undefined,
-      module: undefined,
-      createdByUs: false,
-      lastWrittenName: undefined,
-      humanEditedName: false,
-    });
+    Object.assign(link, UNLINKED);
     if (ctx.links.has(link.chatId)) ctx.putLink(link);
     else ctx.uow.chats.put(link);
     ctx.logChat(link, 'skipped', 'its record was deleted or merged in Zoho CRM: the chat is matched again');
