@@ -4,6 +4,7 @@
  * so demos, tests and benchmarks can check the CRM against what was sent.
  */
 import { timelinesMessagePayload, timelinesTimestamp } from '../server/src/sandbox/messages.js';
+import { seededRandom } from '../emulator/random.js';
 
 export interface ConversationOptions {
   chats: number;
@@ -73,16 +74,8 @@ const TOTAL_LENGTH: Record<string, number> = {
   '+5491123': 14,
 };
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The workload's seeded random numbers (one generator for the emulators, the bench and chaos). */
+export const mulberry32 = seededRandom;
 
 /** A distinct, valid mobile number per chat index: the prefix, then the index zero-padded. */
 function phoneFor(i: number): string {

@@ -5,6 +5,7 @@
  */
 import type { TimelinesState } from './state.js';
 import type { AccountRec, ChatRec, WorkspaceRec } from './types.js';
+import { seededRandom } from '../random.js';
 
 export interface HistorySeed {
   chats?: number;
@@ -55,25 +56,13 @@ const PHRASES = [
   'Recibido, muchas gracias 👍',
 ];
 
-/** mulberry32: a small, good-enough PRNG with a 32-bit seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function seedHistory(state: TimelinesState, ws: WorkspaceRec, opts: HistorySeed = {}): SeededHistory {
   const chatCount = opts.chats ?? 30;
   const messageCount = Math.max(opts.messages ?? 300, chatCount);
   const days = opts.days ?? 30;
   const endAt = opts.endAt ?? state.now();
   const startAt = endAt - days * 86_400_000;
-  const rand = prng(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const pick = <T>(items: T[]): T => items[Math.floor(rand() * items.length)]!;
   const account: AccountRec | undefined = opts.accountId ? state.account(ws, opts.accountId) : ws.accounts[0];
   if (!account) throw new Error('timelines emulator: add a WhatsApp account before seeding history');

@@ -2,7 +2,7 @@
 import type { EmulatorControls, EmulatorStats } from './api.js';
 import type { EmuCore, Injection } from './core.js';
 import { revokeRefresh } from './accounts/tokens.js';
-import { seededRandom } from './seed/bulk.js';
+import { seededRandom } from '../random.js';
 
 export function createControls(core: EmuCore, advanceClock: (ms: number) => void): EmulatorControls {
   const { state, switches } = core;

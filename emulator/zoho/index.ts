@@ -36,7 +36,7 @@ export type {
 } from './model/types.js';
 export { SANDBOX_ORG_ID } from './seed/defaults.js';
 export type { MessyPhoneSeed, SeededPhone, SeedRecordsOptions } from './seed/bulk.js';
-export { seededRandom } from './seed/bulk.js';
+export { seededRandom } from '../random.js';
 export { ALL_SCOPES } from './model/emuState.js';
 
 interface Clock {

@@ -13,6 +13,7 @@ import type { Mint } from '../model/build.js';
 import { validateRecordRow } from '../records/validate.js';
 import { insertRecord } from '../records/write.js';
 import { parseZohoDateTime } from '../time.js';
+import { seededRandom } from '../../random.js';
 
 export interface SeedRecordsOptions {
   /** Who created the records (default: the org's first active administrator). */
@@ -46,18 +47,6 @@ export interface SeededPhone {
   e164: string;
   field: string;
   spelling: string;
-}
-
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function timeOf(v: unknown, what: string, i: number): number | undefined {
