@@ -54,6 +54,20 @@ export function directionOfWord(word: string): Direction | undefined {
  * (`message:sent:received` is not a message event we can trust).
  */
 export function classifyEventName(name: string): EventNameMeaning {
+  // Every webhook asks, and a sender uses one or two names: the answers are remembered (frozen).
+  const known = meanings.get(name);
+  if (known) return known;
+  const meaning = Object.freeze(classify(name));
+  if (name.length <= 100) {
+    if (meanings.size >= 1000) meanings.clear();
+    meanings.set(name, meaning);
+  }
+  return meaning;
+}
+
+const meanings = new Map<string, EventNameMeaning>();
+
+function classify(name: string): EventNameMeaning {
   const words = normaliseEventName(name)
     .split(':')
     .filter((w) => w !== '');

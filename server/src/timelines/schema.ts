@@ -21,6 +21,7 @@ import * as z from 'zod';
 import type { AttachmentRef, ChatRef, MessageEvent, TimelinesEvent, WhatsAppAccountRef } from './events.js';
 import { classifyEventName, directionOfWord, type Direction } from './eventName.js';
 import { parseTimelinesTimestamp } from './timestamp.js';
+import { fastEventType, fastMessageEventWire, UNSURE } from './wireFastPath.js';
 
 /**
  * Longest message text kept. WhatsApp allows ~65k characters; a Zoho Note holds ~32k, and one message
@@ -168,7 +169,7 @@ const bestEffortIdsWire = z.looseObject({
     .catch(undefined),
 });
 
-type MessageEventWire = z.infer<typeof messageEventWire>;
+export type MessageEventWire = z.infer<typeof messageEventWire>;
 type ChatWire = z.infer<typeof chatWire>;
 type MessageWire = z.infer<typeof messageWire>;
 type AttachmentWire = z.infer<typeof attachmentWire>;
@@ -208,6 +209,11 @@ export function parseTimelinesWebhook(body: unknown): ParseResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, error: `Invalid TimelinesAI webhook payload: body: expected a JSON object` };
   }
+  return parseWellFormed(body as Record<string, unknown>) ?? parseWithSchemas(body);
+}
+
+/** `parseTimelinesWebhook` by the zod schemas alone (exported for the fast path's equivalence test). */
+export function parseWithSchemas(body: object): ParseResult {
   const problems = new Problems();
 
   const envelope = envelopeWire.safeParse(body);
@@ -230,6 +236,22 @@ export function parseTimelinesWebhook(body: unknown): ParseResult {
     return { ok: false, error: problems.toError() };
   }
   const event = toMessageEvent(wire.data, eventType, meaning.direction, problems);
+  return event && problems.list.length === 0 ? { ok: true, event } : { ok: false, error: problems.toError() };
+}
+
+/**
+ * A well-formed message event read without the schemas (wireFastPath.ts); undefined when the payload
+ * needs their judgement (any doubt, an unsupported event type), which then decides as before.
+ */
+function parseWellFormed(body: Record<string, unknown>): ParseResult | undefined {
+  const eventType = fastEventType(body);
+  if (eventType === UNSURE || eventType === undefined) return undefined;
+  const meaning = classifyEventName(eventType);
+  if (meaning.kind !== 'message') return undefined;
+  const wire = fastMessageEventWire(body);
+  if (!wire) return undefined;
+  const problems = new Problems();
+  const event = toMessageEvent(wire, eventType, meaning.direction, problems);
   return event && problems.list.length === 0 ? { ok: true, event } : { ok: false, error: problems.toError() };
 }
 
