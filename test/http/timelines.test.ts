@@ -101,7 +101,7 @@ describe('TimelinesAI connection', () => {
     // Someone else's subscription is left alone.
     expect(tl.emu.webhooks(tl.wsId).some((w) => w.url === 'https://elsewhere.example.com/hook')).toBe(true);
 
-    await call('POST', '/api/deactivate');
+    expect((await call('POST', '/api/deactivate')).status).toBe(200);
     const again = await call<ActivateAnswer>('POST', '/api/activate');
     expect(again.status).toBe(200);
     expect(again.body.webhooks).toEqual({
@@ -161,7 +161,7 @@ describe('TimelinesAI connection', () => {
     expect(removed.body.connection.connected).toBe(false);
     expect(tl.ours()).toEqual([]);
     // Without a token, activation leaves the webhook to the admin (manual copy-paste).
-    await call('POST', '/api/deactivate');
+    expect((await call('POST', '/api/deactivate')).status).toBe(200);
     const manual = await call<ActivateAnswer>('POST', '/api/activate');
     expect(manual.body.webhooks).toEqual({ mode: 'manual', eventTypes: [], problem: null });
   });

@@ -96,7 +96,18 @@ describeWithPostgres('several connector processes on one PostgreSQL', () => {
     };
     for (let start = 0; start < MESSAGES; start += 50) {
       await Promise.all(Array.from({ length: 50 }, (_, k) => deliver(start + k)));
-      if (start === MESSAGES / 2) await procs[1]!.kill(); // half way, in the middle of syncing
+      if (start === MESSAGES / 2) {
+        // Half way, in the middle of syncing: kill the process that held the workspace last, so that
+        // the rest is necessarily synced by another one (which process wins a lease is up to timing).
+        const holds = await until('a sync run', async () => {
+          const h = await leaseHolds(db.url);
+          return h.length > 0 ? h : undefined;
+        });
+        const last = holds[holds.length - 1]!.holder;
+        const victim = procs.find((p) => last.startsWith(`${p.proc.pid}-`));
+        expect(victim, `the process of lease holder ${last}`).toBeDefined();
+        await victim!.kill();
+      }
     }
 
     await until(
