@@ -7,12 +7,13 @@
  * states shown on the way.
  */
 import type { FrameLocator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   axeViolations,
   card,
   frameFitsContent,
   hasChromium,
+  checkAndClose,
   openSandbox,
   signInThroughPopup,
   STEP_MS,
@@ -56,13 +57,7 @@ describe.skipIf(!hasChromium)('second-round findings in Chromium', () => {
     s = b.settings;
   }, STEP_MS);
 
-  afterEach(() => {
-    expect(b.pageErrors.splice(0), 'uncaught errors in the page or the widget').toEqual([]);
-  });
-
-  afterAll(async () => {
-    await b?.close();
-  }, STEP_MS);
+  checkAndClose(() => b);
 
   it(
     'the chat link field refuses the name field: name fields are never offered, and one chosen as the name becomes unusable',

@@ -9,13 +9,14 @@
  * With UPDATE_SCREENSHOTS=1 it also saves docs/screenshots/settings.png and panel.png (a realistic
  * chat); a normal run writes nothing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   axeViolations,
   card,
   chatDay,
   frameFitsContent,
   hasChromium,
+  checkAndClose,
   openSandbox,
   screenshot,
   signInThroughPopup,
@@ -83,13 +84,7 @@ describe.skipIf(!hasChromium)('sandbox in Chromium: settings page and chat panel
     b = await openSandbox();
   }, STEP_MS);
 
-  afterEach(() => {
-    expect(b.pageErrors.splice(0), 'uncaught errors in the page or the widget').toEqual([]);
-  });
-
-  afterAll(async () => {
-    await b?.close();
-  }, STEP_MS);
+  checkAndClose(() => b);
 
   it(
     'connects through the OAuth popup, saves the chosen module and fields with a created chat link field, and activation creates the test record, named and linked into the CRM',

@@ -18,7 +18,7 @@ import {
   type FrameLocator,
   type Page,
 } from 'playwright-core';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { startSandbox, type Harness } from '../helpers/harness.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -76,6 +76,19 @@ export interface BrowserSandbox {
   /** A new tab of the same browser profile (localStorage shared), on the host page. */
   newTab(): Promise<Page>;
   close(): Promise<void>;
+}
+
+/**
+ * The hooks every suite needs around its sandbox: no uncaught error in the page or the widget after
+ * each test, and the browser and sandbox closed at the end.
+ */
+export function checkAndClose(sandbox: () => BrowserSandbox | undefined): void {
+  afterEach(() => {
+    expect(sandbox()!.pageErrors.splice(0), 'uncaught errors in the page or the widget').toEqual([]);
+  });
+  afterAll(async () => {
+    await sandbox()?.close();
+  }, STEP_MS);
 }
 
 export async function openSandbox(options: BrowserContextOptions = {}): Promise<BrowserSandbox> {

@@ -5,12 +5,13 @@
  * page. axe-core checks the states shown on the way, and the emulator's sign-in page.
  */
 import type { FrameLocator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
   axeViolations,
   card,
   hasChromium,
+  checkAndClose,
   openSandbox,
   REP,
   signInThroughPopup,
@@ -45,13 +46,7 @@ describe.skipIf(!hasChromium)('the settings page session in Chromium', () => {
     b = await openSandbox();
   }, STEP_MS);
 
-  afterEach(() => {
-    expect(b.pageErrors.splice(0), 'uncaught errors in the page or the widget').toEqual([]);
-  });
-
-  afterAll(async () => {
-    await b?.close();
-  }, STEP_MS);
+  checkAndClose(() => b);
 
   it(
     'stays connected in a new tab and after a reload, without clicking anything',

@@ -6,12 +6,13 @@
  * in the day's Note once, after TimelinesAI's echo → with the quota used up, the rep reads why nothing
  * was sent. Every state passes axe-core.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, connectAs, CONTACT_SETTINGS } from '../helpers/harness.js';
 import {
   axeViolations,
   card,
   hasChromium,
+  checkAndClose,
   openSandbox,
   REP,
   signInThroughPopup,
@@ -52,13 +53,7 @@ describe.skipIf(!hasChromium)(
       await api(b.sandbox.url, s.token, 'PUT', '/api/settings', CONTACT_SETTINGS);
     }, STEP_MS);
 
-    afterEach(() => {
-      expect(b.pageErrors.splice(0), 'uncaught errors in the page or the widget').toEqual([]);
-    });
-
-    afterAll(async () => {
-      await b?.close();
-    }, STEP_MS);
+    checkAndClose(() => b);
 
     it(
       'pastes the token shown by the emulated TimelinesAI; activation registers the webhook there',
