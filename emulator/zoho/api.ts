@@ -46,6 +46,12 @@ export interface EmulatorControls {
    * 429/500 and its load balancer's HTML for 502/503, as with `failNext`; each counts as `injected`.
    */
   randomFaults: RandomFaults | undefined;
+  /**
+   * The next `n` CRM calls (whose URL contains `pathIncludes` and whose method is `method`, when given) are held `ms` before they
+   * are carried out, counted as `held` when the hold starts. As on a slow Zoho, the write lands even
+   * when the client gave up or died meanwhile (its answer is lost).
+   */
+  holdNext(n: number, ms: number, opts?: { pathIncludes?: string; method?: string }): void;
   /** Pending injections (remaining count summed). */
   pendingFailures(): number;
   clearFailures(): void;
@@ -61,7 +67,7 @@ export interface EmulatorStats {
   /** Calls by kind: users, org, modules, fields, field_write, related_lists, coql, search, record_get,
    * record_list (the list without ids), deleted_list, record_count, record_create, record_update,
    * record_upsert, record_delete, note_create, note_update, note_list,
-   * note_delete, attachment, token, plus throttled (429 by the cap) and injected (failNext). */
+   * note_delete, attachment, token, plus throttled (429 by the cap), injected (failNext) and held (holdNext). */
   calls(orgId?: string): Record<string, number>;
   /** Requests to the token endpoint with grant_type=refresh_token (successful or not). */
   tokenRefreshes(): number;

@@ -48,6 +48,10 @@ export function createControls(core: EmuCore, advanceClock: (ms: number) => void
       const inj: Injection = { remaining: n, status, pathIncludes: o?.pathIncludes, body };
       switches.injections.push(inj);
     },
+    holdNext(n, ms, o) {
+      if (n <= 0 || ms <= 0) return;
+      switches.holds.push({ remaining: n, ms, pathIncludes: o?.pathIncludes, method: o?.method });
+    },
     pendingFailures: () => switches.injections.reduce((s, i) => s + i.remaining, 0),
     clearFailures() {
       switches.injections = [];

@@ -11,11 +11,20 @@ export interface Injection {
   body: 'json' | 'html';
 }
 
+/** The next `remaining` matching CRM calls are held `ms` before they are carried out (a slow Zoho). */
+export interface Hold {
+  remaining: number;
+  ms: number;
+  pathIncludes: string | undefined;
+  method: string | undefined;
+}
+
 export interface Switches {
   latencyMs: number;
   concurrencyCap: number | undefined;
   searchLagSec: number;
   injections: Injection[];
+  holds: Hold[];
   /** random faults with their seeded generator (controls.randomFaults) */
   faults: { spec: RandomFaults; rng: () => number } | undefined;
 }
@@ -31,6 +40,8 @@ export interface EmuCore {
   changed(): void;
   /** The next injected failure for this request path, if any (consumes one). `crm`: a CRM API call. */
   takeInjection(path: string, crm: boolean): Injection | undefined;
+  /** How long to hold this CRM call before carrying it out (consumes one hold), 0 for none. */
+  takeHold(method: string, path: string): number;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -56,6 +56,7 @@ function createCore(state: EmuState, clock: Clock, persistence: Persistence, bas
     concurrencyCap: undefined,
     searchLagSec: 0,
     injections: [],
+    holds: [],
     faults: undefined,
   };
   const globalCalls: Record<string, number> = {};
@@ -83,6 +84,18 @@ function createCore(state: EmuState, clock: Clock, persistence: Persistence, bas
       inj.remaining -= 1;
       switches.injections = switches.injections.filter((i) => i.remaining > 0);
       return inj;
+    },
+    takeHold(method, p) {
+      const hold = switches.holds.find(
+        (h) =>
+          h.remaining > 0 &&
+          (h.method === undefined || h.method === method) &&
+          (h.pathIncludes === undefined || p.includes(h.pathIncludes)),
+      );
+      if (!hold) return 0;
+      hold.remaining -= 1;
+      switches.holds = switches.holds.filter((h) => h.remaining > 0);
+      return hold.ms;
     },
   };
   return { core, globalCalls };

@@ -144,6 +144,18 @@ export const configSchema = z
       .refine((n) => n === undefined || (Number.isInteger(n) && n >= 1 && n <= 25), {
         message: 'ZOHO_MAX_CONCURRENCY must be a whole number from 1 to 25 (Zoho allows 5 to 25 by edition)',
       }),
+    /**
+     * How long a Zoho API call may take before it is given up. A create whose answer was lost is
+     * looked for in the CRM only this long after (Zoho carries out what it received even when the
+     * client stopped waiting), so this is also how long a chat waits after such a failure or a crash.
+     */
+    ZOHO_TIMEOUT_MS: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? 30_000 : Number(v)))
+      .refine((n) => Number.isInteger(n) && n >= 1000 && n <= 120_000, {
+        message: 'ZOHO_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 120000 (default 30000)',
+      }),
     /** Zoho API credits per 24 h per org; default from the edition (5,000 Free, 50,000 paid, without per-user credits). */
     ZOHO_DAILY_CREDITS: z
       .string()
@@ -229,6 +241,8 @@ export interface Config {
   zohoMaxConcurrency: number | undefined;
   /** overrides the daily credits from the org's edition */
   zohoDailyCredits: number | undefined;
+  /** a Zoho call's timeout; also how long a lost write is given to land before it is looked for */
+  zohoTimeoutMs: number;
   /** a workspace's lease (a crashed process's workspaces are taken over after it) */
   workspaceLeaseMs: number;
   /** the bearer token of /metrics; undefined: no /metrics */
@@ -280,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushWindowMs: c.FLUSH_WINDOW_MS,
     zohoMaxConcurrency: c.ZOHO_MAX_CONCURRENCY,
     zohoDailyCredits: c.ZOHO_DAILY_CREDITS,
+    zohoTimeoutMs: c.ZOHO_TIMEOUT_MS,
     workspaceLeaseMs: c.WORKSPACE_LEASE_MS,
     metricsToken: c.METRICS_TOKEN,
   };

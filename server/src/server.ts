@@ -47,6 +47,7 @@ import { queueStats } from './metrics/queueStats.js';
 import { packageVersion } from './packageRoot.js';
 import { panelRoutes } from './http/panelRoutes.js';
 import { HistoryImporter, type ImporterOptions } from './history/importer.js';
+import { PendingWrites } from './jobs/run/pendingWrites.js';
 import { PanelSender } from './panel/send.js';
 import { PanelTickets } from './panel/tickets.js';
 import { TimelinesPacing } from './timelines/api/index.js';
@@ -207,6 +208,7 @@ async function compose(
     onCreditWait: metrics.creditWaited,
     maxConcurrency: options.maxConcurrency ?? config.zohoMaxConcurrency,
     dailyCredits: config.zohoDailyCredits,
+    timeoutMs: config.zohoTimeoutMs,
   });
   const metadata = new MetadataCache();
   // `scheduler` is defined just below; downloads only finish after start-up.
@@ -229,6 +231,7 @@ async function compose(
     now: Date.now,
     batchSize: options.batchSize ?? 2000,
     retryBaseMs: options.retryBaseMs,
+    pendingWrites: new PendingWrites(config.zohoTimeoutMs),
     metrics,
   };
   const scheduler: Scheduler = new Scheduler(

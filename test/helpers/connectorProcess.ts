@@ -83,6 +83,9 @@ export async function startConnector(env: ConnectorEnv): Promise<ConnectorProces
       ZOHO_ACCOUNTS_URL: env.emulatorUrl,
       ZOHO_API_URL: env.emulatorUrl,
       LOG_LEVEL: 'info',
+      // The emulator answers in milliseconds (2 s in a chaos run's spikes): a write whose answer a
+      // kill or a fault lost is given 5 s to land before it is looked for (30 s against Zoho).
+      ZOHO_TIMEOUT_MS: '5000',
       ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : {}),
       ...(env.trustedFilesPrefix ? { TRUSTED_FILES_PREFIX: env.trustedFilesPrefix } : {}),
       ...env.extra,

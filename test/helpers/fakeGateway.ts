@@ -60,6 +60,7 @@ export class FakeGateway implements ZohoGateway {
   #offset = 0;
   #lose = new Set<Lossy>();
   #refuse = new Set<Lossy>();
+  #late = new Map<Lossy, number>();
 
   /** Now as ISO, strictly after the last time handed out (two writes never share a Modified_Time). */
   #stamp(): string {
@@ -105,6 +106,14 @@ export class FakeGateway implements ZohoGateway {
     this.#lose.add(method);
   }
 
+  /**
+   * The next call of `method` times out at once, and Zoho carries it out `ms` later (a slow Zoho:
+   * the write lands after its client gave up).
+   */
+  landLate(method: Lossy, ms: number): void {
+    this.#late.set(method, ms);
+  }
+
   /** The next call of `method` never reaches Zoho (the process died, the connection was refused). */
   refuseNext(method: Lossy): void {
     this.#refuse.add(method);
@@ -116,6 +125,16 @@ export class FakeGateway implements ZohoGateway {
   #maybeRefuse(method: Lossy): void {
     if (this.#refuse.delete(method))
       throw new ZohoError(`${method}: connection refused`, { code: 'temporary' });
+  }
+  #maybeLate(method: Lossy, perform: () => void): void {
+    const ms = this.#late.get(method);
+    if (ms === undefined) return;
+    this.#late.delete(method);
+    setTimeout(perform, ms);
+    throw new ZohoError(`${method}: network error talking to Zoho (ETIMEDOUT)`, {
+      code: 'temporary',
+      zohoCode: 'ETIMEDOUT',
+    });
   }
   #maybeLose(method: Lossy): void {
     if (this.#lose.delete(method)) throw new ZohoError(`${method}: socket hang up`, { code: 'temporary' });
@@ -215,14 +234,18 @@ export class FakeGateway implements ZohoGateway {
   }
   async createRecords(_m: string, rows: Record<string, unknown>[]): Promise<RowResult<{ id: string }>[]> {
     this.#count('record_create');
-    const out = rows.map((row) => {
+    this.#maybeLate('createRecords', () => this.#addRecords(rows));
+    const out = this.#addRecords(rows);
+    this.#maybeLose('createRecords');
+    return out;
+  }
+  #addRecords(rows: Record<string, unknown>[]): RowResult<{ id: string }>[] {
+    return rows.map((row) => {
       const id = this.#id();
       const at = this.#stamp();
       this.records.set(id, { ...row, id, Created_Time: at, Modified_Time: at });
       return { ok: true as const, value: { id } };
     });
-    this.#maybeLose('createRecords');
-    return out;
   }
   async updateRecords(
     _m: string,
@@ -238,7 +261,13 @@ export class FakeGateway implements ZohoGateway {
   }
   async createNotes(notes: NewNote[]): Promise<RowResult<{ id: string }>[]> {
     this.#count('note_create');
-    const out = notes.map((n): RowResult<{ id: string }> => {
+    this.#maybeLate('createNotes', () => this.#addNotes(notes));
+    const out = this.#addNotes(notes);
+    this.#maybeLose('createNotes');
+    return out;
+  }
+  #addNotes(notes: NewNote[]): RowResult<{ id: string }>[] {
+    return notes.map((n): RowResult<{ id: string }> => {
       if (this.deleted.has(n.recordId)) return gone('Parent_Id');
       const id = this.#id();
       const now = new Date().toISOString();
@@ -254,8 +283,6 @@ export class FakeGateway implements ZohoGateway {
       });
       return { ok: true as const, value: { id } };
     });
-    this.#maybeLose('createNotes');
-    return out;
   }
   async updateNotes(notes: NoteUpdate[]): Promise<RowResult<{ id: string }>[]> {
     this.#count('note_update');
@@ -273,12 +300,17 @@ export class FakeGateway implements ZohoGateway {
   async uploadNoteAttachment(noteId: string, file: AttachmentUpload): Promise<{ id: string }> {
     this.#count('attachment');
     this.#maybeRefuse('uploadNoteAttachment');
+    this.#maybeLate('uploadNoteAttachment', () => this.#attach(noteId, file));
+    const id = this.#attach(noteId, file);
+    this.#maybeLose('uploadNoteAttachment');
+    return { id };
+  }
+  #attach(noteId: string, file: AttachmentUpload): string {
     const id = this.#id();
     const list = this.attachments.get(noteId) ?? [];
     list.push({ id, noteId, fileName: file.fileName, size: file.data.length });
     this.attachments.set(noteId, list);
-    this.#maybeLose('uploadNoteAttachment');
-    return { id };
+    return id;
   }
   async noteAttachments(noteId: string): Promise<ZohoAttachment[]> {
     this.#count('attachment_list');

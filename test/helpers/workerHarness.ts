@@ -13,6 +13,7 @@ import { parseTimelinesWebhook } from '../../server/src/timelines/schema.js';
 import type { MessageEvent } from '../../server/src/timelines/events.js';
 import { queuedEvent } from '../../server/src/jobs/intake.js';
 import { MetadataCache } from '../../server/src/workspace/metadataCache.js';
+import { PendingWrites } from '../../server/src/jobs/run/pendingWrites.js';
 import { FakeGateway } from './fakeGateway.js';
 import { message, type Msg } from './messages.js';
 import { workspace, type EngineUnderTest } from './storeFixtures.js';
@@ -31,7 +32,12 @@ export interface WorkerHarness {
 
 export async function startWorker(
   engine: EngineUnderTest,
-  opts: { gateways?: (zoho: FakeGateway) => GatewayProvider; ws?: Partial<Workspace> } = {},
+  opts: {
+    gateways?: (zoho: FakeGateway) => GatewayProvider;
+    ws?: Partial<Workspace>;
+    /** how long a write whose answer was lost is given to land (ZOHO_TIMEOUT_MS; short here) */
+    settleMs?: number;
+  } = {},
 ): Promise<WorkerHarness> {
   const store = await engine.open();
   const zoho = new FakeGateway();
@@ -50,6 +56,7 @@ export async function startWorker(
     now: Date.now,
     batchSize: 2000,
     retryBaseMs: 5,
+    pendingWrites: new PendingWrites(opts.settleMs ?? 50),
   };
   const scheduler = new Scheduler(
     store,

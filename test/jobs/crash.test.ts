@@ -108,6 +108,57 @@ describe('crash safety (SIGKILL)', () => {
     },
   );
 
+  // Zoho may carry out a write after the client that sent it died: the restarted process must not
+  // look for the Note (and, not finding it yet, create a second one) while the first create may still land.
+  it(
+    'creates one Note when Zoho carries out the create after the process that sent it was killed',
+    { timeout: 90_000 },
+    async () => {
+      const phone = '+14155550160';
+      // A lost write is looked for a request timeout (6 s) after the restart: Zoho holds the create 5 s.
+      const env = { FLUSH_WINDOW_MS: '20', ZOHO_TIMEOUT_MS: '6000' };
+      await start(env);
+      const held = () => emu.stats.calls(orgId).held ?? 0;
+      const before = held();
+      emu.controls.holdNext(1, 5000, { pathIncludes: '/Notes', method: 'POST' });
+      await postWebhook(
+        session.webhookUrl!,
+        message({
+          chatId: 950,
+          phone,
+          name: 'Slow Zoho',
+          uid: 'held-1',
+          text: 'created while the process died',
+        }),
+      );
+      await until('the Note create reaching Zoho', () => (held() > before ? true : undefined), 20_000);
+      const landsBy = Date.now() + 5000;
+      await kill();
+      await start(env); // back at once, while Zoho still holds the create
+      await until(
+        'the message synced',
+        async () => {
+          const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
+            url(),
+            session.token,
+            'GET',
+            '/api/sync-log?limit=1000',
+          );
+          return log.body.entries.find((e) => e.messageId === 'held-1' && e.outcome === 'synced');
+        },
+        60_000,
+      );
+      // Whatever the restarted process did, the held create has landed by now.
+      await new Promise((r) => setTimeout(r, Math.max(0, landsBy - Date.now())));
+      await until('Zoho idle', () => (emu.controls.inflight(orgId) === 0 ? true : undefined));
+      const [record] = contactsWith(phone);
+      const notes = emu.state.notes(orgId, record!.id) as { Note_Content: string }[];
+      expect(notes).toHaveLength(1);
+      expect(notes[0]!.Note_Content).toContain('created while the process died');
+      await kill();
+    },
+  );
+
   // Five restarts of a real process: slow on a busy machine, so a longer timeout (nothing is timed).
   it(
     'leaves no duplicate record or Note when killed repeatedly in the middle of syncing',
@@ -118,7 +169,8 @@ describe('crash safety (SIGKILL)', () => {
       emu.controls.latencyMs = 120;
       emu.controls.searchLagSec = 30;
       const phones = Array.from({ length: 6 }, (_, i) => `+1415555017${i}`);
-      const env = { FLUSH_WINDOW_MS: '20' };
+      // Writes the kill left pending are looked for 2 s (the request timeout here) after each restart.
+      const env = { FLUSH_WINDOW_MS: '20', ZOHO_TIMEOUT_MS: '2000' };
       let sent = 0;
       for (let round = 0; round < 5; round++) {
         await start(env);

@@ -45,6 +45,72 @@ function workerSuite(makeEngine: () => Promise<EngineUnderTest>): void {
     expect(await newestLog()).toMatchObject({ outcome: 'synced' });
   });
 
+  // Zoho carries out a request it received even after its client gave up: a look taken before the
+  // write lands finds nothing, and a second create would make a duplicate.
+  it('waits for a Note create that timed out to land, then adopts it: one Note', async () => {
+    await start({ settleMs: 400 });
+    h.zoho.landLate('createNotes', 150);
+    await h.enqueue({ text: 'slow zoho' });
+    await h.drain();
+    expect(h.zoho.notes.size).toBe(1);
+    expect(h.zoho.calls.note_create).toBe(1);
+    expect([...h.zoho.notes.values()][0]!.content).toContain('slow zoho');
+    expect(await newestLog()).toMatchObject({ outcome: 'synced' });
+  });
+
+  it('waits for a record create that timed out to land, then links the chat to it: one record', async () => {
+    await start({ settleMs: 400 });
+    h.zoho.landLate('createRecords', 150);
+    await h.enqueue({ text: 'slow record' });
+    await h.drain();
+    expect(h.zoho.records.size).toBe(1);
+    expect(h.zoho.calls.record_create).toBe(1);
+    expect(h.zoho.notes.size).toBe(1);
+    expect(await queueEmpty()).toBe(true);
+  });
+
+  it('waits for an upload that timed out to land, then adopts it: one attachment', async () => {
+    await start({ settleMs: 400 });
+    h.zoho.landLate('uploadNoteAttachment', 150);
+    await h.store.files.put('f1', Buffer.from('file body'));
+    await h.enqueue(
+      { text: 'slow file', attachments: [{ url: 'https://files.timelines.ai/x', filename: 'offer.pdf' }] },
+      [{ localPath: 'f1', size: 9 }],
+    );
+    await h.drain();
+    const note = [...h.zoho.notes.values()][0]!;
+    expect(h.zoho.attachments.get(note.id)?.map((a) => a.fileName)).toEqual(['offer.pdf']);
+    expect(h.zoho.calls.attachment).toBe(1);
+    expect(await queueEmpty()).toBe(true);
+  });
+
+  it('finds a Note whose create answer was lost though the chat was renamed since (its title as sent)', async () => {
+    await start({ settleMs: 300 });
+    h.zoho.loseNextAnswer('createNotes');
+    await h.enqueue({
+      uid: 'r1',
+      name: 'Ann',
+      text: 'before the rename',
+      timestamp: '2026-11-20 10:00:00 +0000',
+    });
+    h.scheduler.schedule(h.ws.id, 0);
+    for (let i = 0; i < 500 && !h.zoho.calls.note_create; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(h.zoho.calls.note_create).toBe(1);
+    await h.enqueue({
+      uid: 'r2',
+      name: 'Ann Lee',
+      text: 'after the rename',
+      timestamp: '2026-11-20 10:05:00 +0000',
+    });
+    await h.drain();
+    expect(h.zoho.notes.size).toBe(1);
+    const note = [...h.zoho.notes.values()][0]!;
+    expect(note.content).toContain('before the rename');
+    expect(note.content).toContain('after the rename');
+    expect(note.title).toMatch(/^WhatsApp chat with Ann Lee \(/);
+    expect(await queueEmpty()).toBe(true);
+  });
+
   it('finds the attachment whose upload answer was lost instead of uploading it again', async () => {
     await start();
     h.zoho.loseNextAnswer('uploadNoteAttachment');

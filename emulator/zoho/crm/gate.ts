@@ -1,10 +1,13 @@
 /**
  * What happens to every CRM API call before its resource router sees it, in Zoho's order:
- * authentication (401), the per-org concurrency cap (429), the emulated latency, injected
- * failures, and the call counter by kind. The caller goes to `res.locals.crm`.
+ * authentication (401), the per-org concurrency cap (429), the request's body received whole, the
+ * emulated latency, injected failures, and the call counter by kind. The caller goes to
+ * `res.locals.crm`. From the moment the body is in, the call is carried out whatever the client does
+ * (a connector killed while Zoho is slow loses the answer, not the write).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { sleep, type EmuCore, type Injection } from '../core.js';
+import { receiveBody } from '../http/body.js';
 import { Errors, sendError, sendJson, type ApiError } from '../http/errors.js';
 import type { Caller } from './context.js';
 
@@ -132,11 +135,21 @@ export function gate(core: EmuCore) {
       return sendError(res, Errors.tooMany());
     }
     holdSlot(caller, res);
+    try {
+      if (!(await receiveBody(req))) return; // the client went away mid-request: nothing arrived
+    } catch (e) {
+      return sendError(res, e as ApiError);
+    }
     await sleep(core.switches.latencyMs);
     const inj = core.takeInjection(req.originalUrl, true) ?? (await randomFault(core));
     if (inj) {
       core.count(orgId, 'injected');
       return sendInjected(res, inj.status, inj.body);
+    }
+    const holdMs = core.takeHold(req.method, req.originalUrl);
+    if (holdMs > 0) {
+      core.count(orgId, 'held');
+      await sleep(holdMs);
     }
     core.count(orgId, classify(req.method, segments(req), typeof req.query.ids === 'string'));
     res.locals.crm = caller;

@@ -16,6 +16,23 @@ async function readRaw(req: Request, limit: number): Promise<Buffer> {
 }
 
 /**
+ * Reads a JSON request's whole body before the call is worked on (multipart uploads are left to
+ * `multipart`): as on Zoho, a write whose request arrived lands even when the client goes away while
+ * it waits (latency, a spike, a hold); its answer is what is lost. False when the client went away
+ * before the body was whole (nothing to work on).
+ */
+export async function receiveBody(req: Request): Promise<boolean> {
+  if (req.is('multipart/form-data') || req.readableEnded) return true;
+  try {
+    (req as { body?: unknown }).body = await readRaw(req, 50 * 1024 * 1024);
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    return false;
+  }
+}
+
+/**
  * JSON body, whatever the Content-Type (the SDK sends none). Uses a body already parsed by the host
  * app when there is one. Undefined when empty.
  */

@@ -18,6 +18,7 @@ import type { MetadataCache } from '../workspace/metadataCache.js';
 import type { AttachmentFetcher } from './attachments.js';
 import { buildIndex, type IndexJob } from './phoneIndex/build.js';
 import { RunContext, type Event, type RunServices } from './run/context.js';
+import type { PendingWrites } from './run/pendingWrites.js';
 import { isStaleMetadata, syncBatch } from './run/syncRun.js';
 
 /** Where a run gets a workspace's Zoho gateway (workspace/gateways.ts; a fake in tests). */
@@ -44,6 +45,8 @@ export interface RunnerDeps {
   now: () => number;
   batchSize: number;
   retryBaseMs?: number | undefined;
+  /** writes whose answer was lost (run/pendingWrites.ts): one per process, shared by its runs */
+  pendingWrites: PendingWrites;
 }
 
 /** What the scheduler should do after a turn. */

@@ -33,6 +33,8 @@ export interface GatewayRegistryOptions {
   maxConcurrency?: number | undefined;
   /** credits per 24 h per org; default from its edition */
   dailyCredits?: number | undefined;
+  /** a Zoho call's timeout (default 30 s) */
+  timeoutMs?: number | undefined;
   now?: () => number;
 }
 
@@ -137,6 +139,7 @@ export class GatewayRegistry {
       orgKey,
       tokens: { accessToken: async () => accessToken, invalidate: () => undefined },
       ...(this.#options.maxConcurrency ? { maxConcurrency: this.#options.maxConcurrency } : {}),
+      timeoutMs: this.#options.timeoutMs,
     });
   }
 
@@ -162,6 +165,7 @@ export class GatewayRegistry {
         this.#options.onAnswer?.(wsId, kind, status),
       maxConcurrency,
       pace,
+      timeoutMs: this.#options.timeoutMs,
     });
   }
 

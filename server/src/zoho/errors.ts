@@ -41,3 +41,16 @@ export class ZohoError extends Error {
 export function isZohoError(e: unknown): e is ZohoError {
   return e instanceof ZohoError;
 }
+
+/**
+ * Whether a write that failed with `e` may still be carried out by Zoho. Not when Zoho answered it
+ * (an HTTP answer under 500, or a 5xx in Zoho's own JSON: the call is over, and a refusal wrote
+ * nothing) or the SDK refused the values before sending; yes when the answer was lost (a network
+ * error, a timeout, a load balancer's error page, an unknown failure): Zoho carries out a request
+ * it received even when its client stopped waiting or died.
+ */
+export function mayStillLand(e: unknown): boolean {
+  if (!isZohoError(e)) return true;
+  if (e.httpStatus === undefined) return !(e.code === 'validation' || e.code === 'permission');
+  return e.httpStatus >= 500 && e.zohoCode === undefined;
+}

@@ -26,6 +26,7 @@ import type { ZohoGateway } from '../../zoho/gateway.js';
 import type { MetadataCache } from '../../workspace/metadataCache.js';
 import type { AttachmentFetcher } from '../attachments.js';
 import { decide } from '../retryPolicy.js';
+import type { PendingWrites } from './pendingWrites.js';
 
 export { chunk } from '../../lib/chunk.js';
 
@@ -43,6 +44,8 @@ export interface RunServices {
   now: () => number;
   /** first retry delay after a temporary failure (doubles each attempt) */
   retryBaseMs?: number | undefined;
+  /** writes whose answer was lost, and when they can no longer land (one per process) */
+  pendingWrites: PendingWrites;
 }
 
 export type Event = Frozen<QueuedEvent>;
@@ -138,6 +141,17 @@ export class RunContext {
     if (!this.isOpen(q)) return;
     this.#parked.add(q.key);
     this.#uow.queue.patch(q.key, { notBefore: Math.max(q.notBefore, until) });
+  }
+
+  /**
+   * Whether the write under this intent (pendingWrites.ts) may still land in Zoho: its events then
+   * wait, parked without an attempt counted, until it cannot; what it made is looked for after.
+   */
+  mayStillLand(intent: string, events: Event[]): boolean {
+    const at = this.services.pendingWrites.settledAt(intent);
+    if (this.now() >= at) return false;
+    for (const q of events) this.park(q, at);
+    return true;
   }
 
   /** The retry policy decides for each message hit by a failure; each is logged. */

@@ -5,7 +5,8 @@
  * index (one store lookup for all of them) after one incremental read of what changed in the CRM; no
  * match → one record is created (batched, 100 a call). A create is preceded by a committed intent:
  * after a crash the incremental read finds the record the lost answer created (it reads the database,
- * not the lagging search index), so the chat is linked to it instead of creating a second one.
+ * not the lagging search index), so the chat is linked to it instead of creating a second one; until
+ * the lost create can no longer land (pendingWrites.ts) the chat waits.
  * Matched records get the chat link written into the chat link field; nothing else on them changes.
  */
 import { UNLINKED, type ChatLink } from '../../store/schema.js';
@@ -16,6 +17,7 @@ import { matchNumbers, type ChatMatch } from '../phoneIndex/match.js';
 import { refreshIndex } from '../phoneIndex/refresh.js';
 import type { IndexJob } from '../phoneIndex/build.js';
 import { breathe, chunk, copyOf, rowFailure, type Event, type RunContext } from './context.js';
+import { intentKey } from './pendingWrites.js';
 import { isRecordGone, reResolve } from './recordGone.js';
 
 const WRITE_ROWS = 100;
@@ -69,6 +71,13 @@ export async function linkRecords(ctx: RunContext, index: IndexJob): Promise<voi
   const linkUpdates: ChatLink[] = [];
   for (const link of unresolved) {
     const match = matches.get(link.e164!);
+    const intent =
+      link.createIntentAt === undefined
+        ? undefined
+        : intentKey.record(ctx.ws.id, link.chatId, link.createIntentAt);
+    // A create whose answer was lost and that may still land: the chat waits until it cannot.
+    if (!match && intent && ctx.mayStillLand(intent, ctx.eventsOfChat(link.chatId))) continue;
+    if (intent) ctx.services.pendingWrites.resolved(intent);
     if (!match) toCreate.push(link);
     else if (adopt(ctx, link, match)) linkUpdates.push(link);
   }
@@ -167,7 +176,10 @@ async function createRecords(ctx: RunContext, links: ChatLink[]): Promise<void> 
         p.map((x) => x.row),
       ),
     ),
-  );
+  ).catch((e: unknown) => {
+    for (const l of links) ctx.services.pendingWrites.failed(intentKey.record(ctx.ws.id, l.chatId, now), e);
+    throw e;
+  });
   const created: { recordId: string; keys: string[]; modifiedTime: string }[] = [];
   parts.forEach((p, pi) =>
     p.forEach(({ l, row }, i) => {

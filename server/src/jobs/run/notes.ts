@@ -4,14 +4,16 @@
  * the settings' override); late and out-of-order messages land in their day, in time order; a
  * message already in the day (a redelivery) is not added twice.
  *
- * Crash safety: a Note create is preceded by a committed intent; a create whose answer was lost is
- * looked for on the record's Note list (which has no index lag) before a second one is made.
+ * Crash safety: a Note create is preceded by a committed intent (with the title it is created with);
+ * a create whose answer was lost is looked for on the record's Note list (which has no index lag)
+ * before a second one is made, once it can no longer land (pendingWrites.ts).
  */
 import type { DayNote } from '../../store/schema.js';
 import { contactName } from '../../sync/recordRules.js';
 import { authorOf, noteTitle, renderNoteContent } from '../../sync/noteText.js';
 import { localDay } from '../../sync/dayGrouping.js';
 import { breathe, chunk, copyOf, rowFailure, type Event, type RunContext } from './context.js';
+import { intentKey } from './pendingWrites.js';
 import { isRecordGone, reResolve } from './recordGone.js';
 
 const WRITE_ROWS = 100;
@@ -133,20 +135,34 @@ function render(ctx: RunContext, day: DayNote): { title: string; content: string
 async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Promise<void> {
   const recordOf = (d: DayNote) => ctx.links.get(d.chatId)?.recordId;
   const writable = touched.filter((d) => recordOf(d));
-  // A Note create whose answer was lost: look for it on the record (no index lag there).
+  // A Note create whose answer was lost: look for it on the record (no index lag there) once it can
+  // no longer land; meanwhile the day waits. Its title is the one the create sent (a rename since
+  // does not hide it).
+  const waiting = new Set<DayNote>();
   for (const d of writable.filter((x) => !x.noteId && x.createIntentAt !== undefined)) {
-    const title = render(ctx, d).title;
+    const intent = intentKey.note(d.key, d.createIntentAt!);
+    if (
+      ctx.mayStillLand(
+        intent,
+        ctx.open().filter((q) => ctx.dayKey(q.event) === d.key),
+      )
+    ) {
+      waiting.add(d);
+      continue;
+    }
+    const title = d.title ?? render(ctx, d).title;
     const existing = (await ctx.zoho.notesOf(ctx.settings.module, recordOf(d)!)).find(
       (n) => n.title === title,
     );
     if (existing)
       Object.assign(d, { noteId: existing.id, recordId: recordOf(d), title: existing.title, dirty: true });
     d.createIntentAt = undefined;
+    ctx.services.pendingWrites.resolved(intent);
   }
   await createNotes(
     ctx,
     days,
-    writable.filter((d) => !d.noteId),
+    writable.filter((d) => !d.noteId && !waiting.has(d)),
   );
   await updateNotes(
     ctx,
@@ -157,15 +173,15 @@ async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Prom
 
 async function createNotes(ctx: RunContext, days: Days, creates: DayNote[]): Promise<void> {
   if (creates.length === 0) return;
-  const now = ctx.now();
-  for (const d of creates) d.createIntentAt = now;
-  days.stage(creates);
-  await ctx.commit(); // the intents are durable before Zoho sees the creates
   const rendered = new Map<DayNote, { title: string; content: string }>();
   for (const d of creates) {
     await breathe();
     rendered.set(d, render(ctx, d));
   }
+  const now = ctx.now();
+  for (const d of creates) Object.assign(d, { createIntentAt: now, title: rendered.get(d)!.title });
+  days.stage(creates);
+  await ctx.commit(); // the intents are durable before Zoho sees the creates
   const parts = chunk(creates, WRITE_ROWS);
   const results = await Promise.all(
     parts.map((p) =>
@@ -177,7 +193,10 @@ async function createNotes(ctx: RunContext, days: Days, creates: DayNote[]): Pro
         })),
       ),
     ),
-  );
+  ).catch((e: unknown) => {
+    for (const d of creates) ctx.services.pendingWrites.failed(intentKey.note(d.key, now), e);
+    throw e;
+  });
   const gone: string[] = [];
   applyResults(
     ctx,

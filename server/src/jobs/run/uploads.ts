@@ -4,7 +4,8 @@
  * An attachment still downloading parks only its message for a second.
  *
  * Crash safety: an upload intent is committed first; an upload whose answer was lost is looked for on
- * the Note (same file name and size) before it is sent again, among the attachments no message has
+ * the Note (same file name and size), once it can no longer land (pendingWrites.ts), before it is
+ * sent again, among the attachments no message has
  * claimed: the day keeps the ids uploaded to its Note (`attachmentIds`), so when two messages sent
  * the same file and only one upload reached Zoho, the other is sent again instead of taking the
  * first one's attachment for its own.
@@ -12,6 +13,7 @@
 import type { EventFile } from '../../store/schema.js';
 import type { ZohoAttachment } from '../../zoho/gateway.js';
 import type { Event, RunContext } from './context.js';
+import { intentKey } from './pendingWrites.js';
 
 interface Pending {
   q: Event;
@@ -38,8 +40,8 @@ export async function uploads(ctx: RunContext): Promise<void> {
     });
   }
   if (pending.length === 0) return;
-  await adoptLostUploads(ctx, pending);
-  const toUpload = pending.filter((p) => !p.f.uploadedId);
+  const waiting = await adoptLostUploads(ctx, pending);
+  const toUpload = pending.filter((p) => !p.f.uploadedId && !waiting.has(p));
   for (const p of toUpload) {
     p.f.uploadIntentAt = ctx.now();
     ctx.uow.queue.file(p.q.key, p.i, { uploadIntentAt: p.f.uploadIntentAt });
@@ -58,6 +60,11 @@ export async function uploads(ctx: RunContext): Promise<void> {
       p.f.uploadedId = res.id;
     }),
   );
+  results.forEach((r, k) => {
+    const p = toUpload[k]!;
+    if (r.status === 'rejected')
+      ctx.services.pendingWrites.failed(intentKey.upload(p.q.key, p.i, p.f.uploadIntentAt!), r.reason);
+  });
   for (const p of pending) {
     if (!p.f.uploadedId || !p.f.localPath) continue;
     claim(ctx, p.dayKey, p.f.uploadedId);
@@ -92,9 +99,22 @@ function claimedOn(ctx: RunContext, dayKey: string): Set<string> {
   return claimed;
 }
 
-/** Uploads whose answer was lost may have reached Zoho: look on their Notes first. */
-async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<void> {
-  const uncertain = pending.filter((p) => p.f.uploadIntentAt !== undefined);
+/**
+ * Uploads whose answer was lost may have reached Zoho: look on their Notes first, once they can no
+ * longer land. Returns those that still may (their messages wait).
+ */
+async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<Set<Pending>> {
+  const waiting = new Set<Pending>();
+  const uncertain = pending.filter((p) => {
+    if (p.f.uploadIntentAt === undefined) return false;
+    const intent = intentKey.upload(p.q.key, p.i, p.f.uploadIntentAt);
+    if (ctx.mayStillLand(intent, [p.q])) {
+      waiting.add(p);
+      return false;
+    }
+    ctx.services.pendingWrites.resolved(intent);
+    return true;
+  });
   const onNote = new Map<string, ZohoAttachment[]>();
   for (const noteId of new Set(uncertain.map((p) => p.noteId)))
     onNote.set(noteId, await ctx.zoho.noteAttachments(noteId));
@@ -110,4 +130,5 @@ async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<vo
     );
     if (found) p.f.uploadedId = found.id;
   }
+  return waiting;
 }
