@@ -39,7 +39,7 @@ import {
 } from '../store.js';
 import { UnitOfWork, type CommitOptions, type Op } from '../unitOfWork.js';
 import { applyOps } from './applyOps.js';
-import { PgIntake } from './intake.js';
+import { PgIntake, WorkspaceByDigest } from './intake.js';
 import { pgLeases } from './leases.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 
@@ -82,6 +82,7 @@ export class PgStore implements Store {
   readonly engine = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #intake: PgIntake;
+  readonly #byDigest: WorkspaceByDigest;
   readonly #now: () => number;
   #closed = false;
 
@@ -89,6 +90,7 @@ export class PgStore implements Store {
     this.#pool = pool;
     this.#now = opts.now ?? Date.now;
     this.#intake = new PgIntake(pool, this.#now);
+    this.#byDigest = new WorkspaceByDigest(pool);
     this.leases = pgLeases((fn) => this.#tx(fn), pool);
   }
 
@@ -154,7 +156,7 @@ export class PgStore implements Store {
   readonly workspaces = {
     get: async (id: string) => this.#workspace('id = $1', id),
     byOrg: async (orgId: string) => this.#workspace('org_id = $1', orgId),
-    byWebhookDigest: async (digest: string) => this.#workspace('webhook_digest = $1', digest),
+    byWebhookDigest: (digest: string) => this.#byDigest.get(digest),
     all: async () =>
       (await this.#rows<{ data: Workspace }>('SELECT data FROM workspaces ORDER BY id')).map((r) => r.data),
     lastEventAt: async (id: string) => {
