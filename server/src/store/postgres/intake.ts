@@ -55,7 +55,8 @@ export class PgIntake {
   async #write(batch: Pending[]): Promise<IntakeOutcome[][]> {
     const flat: { item: IntakeItem; at: number; idx: number }[] = [];
     for (const p of batch) for (const item of p.items) flat.push({ item, at: p.at, idx: flat.length });
-    // Within the batch the first delivery of a message id is the one that may be new.
+    // Within the batch the first delivery of a message id is the one that may be new; a delivery
+    // without a message id (an unknown event type) is always stored.
     const firstOf = new Map<string, number>();
     for (const f of flat) {
       if (f.item.messageId === undefined) continue;
@@ -67,83 +68,94 @@ export class PgIntake {
         f.item.messageId !== undefined &&
         firstOf.get(keys.message(f.item.workspaceId, f.item.messageId)) === f.idx,
     );
-    const fresh = new Set<number>();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      if (candidates.length) {
-        const res = await client.query<{ idx: number }>(
-          `WITH input AS (
-             SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[]) AS t(idx, ws, mid, at)
-           ), ins AS (
-             INSERT INTO received (workspace_id, message_id, received_at)
-             SELECT ws, mid, at FROM input ON CONFLICT DO NOTHING
-             RETURNING workspace_id, message_id
-           )
-           SELECT i.idx FROM input i JOIN ins ON ins.workspace_id = i.ws AND ins.message_id = i.mid`,
-          [
-            candidates.map((f) => f.idx),
-            candidates.map((f) => f.item.workspaceId),
-            candidates.map((f) => f.item.messageId),
-            candidates.map((f) => f.at),
-          ],
-        );
-        for (const r of res.rows) fresh.add(r.idx);
-      }
-      const stored = flat.filter((f) => f.item.messageId === undefined || fresh.has(f.idx));
-      const events = stored.flatMap((f) => (f.item.event ? [f.item.event] : []));
-      if (events.length)
-        await client.query(
-          `INSERT INTO queue (key, workspace_id, received_at, event, attempts, not_before, state, files)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::bigint[], $7::text[], $8::jsonb[])
-           ON CONFLICT (key) DO NOTHING`,
-          [
-            events.map((q) => q.key),
-            events.map((q) => q.workspaceId),
-            events.map((q) => q.receivedAt),
-            events.map((q) => JSON.stringify(q.event)),
-            events.map((q) => q.attempts),
-            events.map((q) => q.notBefore),
-            events.map((q) => q.state),
-            events.map((q) => JSON.stringify(q.files)),
-          ],
-        );
-      const logs = stored.flatMap((f) => (f.item.log ? [f.item.log] : []));
-      if (logs.length)
-        await client.query(
-          `INSERT INTO sync_log (workspace_id, outcome, message_id, entry)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])`,
-          [
-            logs.map((e) => e.workspaceId),
-            logs.map((e) => e.outcome),
-            logs.map((e) => e.messageId),
-            logs.map((e) => JSON.stringify(e)),
-          ],
-        );
-      const skipped = new Map<string, number>();
-      for (const f of stored)
-        if (f.item.skippedInactive)
-          skipped.set(f.item.workspaceId, (skipped.get(f.item.workspaceId) ?? 0) + 1);
-      for (const [id, by] of skipped)
-        await client.query(
-          `UPDATE workspaces SET data = jsonb_set(data, '{skippedWhileInactive}',
-             to_jsonb(coalesce((data ->> 'skippedWhileInactive')::int, 0) + $2)) WHERE id = $1`,
-          [id, by],
-        );
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
-    const storedIdx = new Set(
-      flat.filter((f) => f.item.messageId === undefined || fresh.has(f.idx)).map((f) => f.idx),
-    );
+    const always = (f: { item: IntakeItem }) => f.item.messageId === undefined;
+    const withEvent = flat.filter((f) => f.item.event);
+    const withLog = flat.filter((f) => f.item.log);
+    const inactive = flat.filter((f) => f.item.skippedInactive);
+    const res = await this.pool.query<{ idx: number }>({
+      name: 'wa-intake',
+      text: INTAKE_SQL,
+      values: [
+        candidates.map((f) => f.idx),
+        candidates.map((f) => f.item.workspaceId),
+        candidates.map((f) => f.item.messageId),
+        candidates.map((f) => f.at),
+        withEvent.map((f) => f.idx),
+        withEvent.map(always),
+        withEvent.map((f) => f.item.event!.key),
+        withEvent.map((f) => f.item.event!.workspaceId),
+        withEvent.map((f) => f.item.event!.receivedAt),
+        withEvent.map((f) => JSON.stringify(f.item.event!.event)),
+        withEvent.map((f) => f.item.event!.attempts),
+        withEvent.map((f) => f.item.event!.notBefore),
+        withEvent.map((f) => f.item.event!.state),
+        withEvent.map((f) => JSON.stringify(f.item.event!.files)),
+        withLog.map((f) => f.idx),
+        withLog.map(always),
+        withLog.map((f) => f.item.log!.workspaceId),
+        withLog.map((f) => f.item.log!.outcome),
+        withLog.map((f) => f.item.log!.messageId),
+        withLog.map((f) => JSON.stringify(f.item.log)),
+        inactive.map((f) => f.idx),
+        inactive.map(always),
+        inactive.map((f) => f.item.workspaceId),
+      ],
+    });
+    const fresh = new Set(res.rows.map((r) => r.idx));
     let k = 0;
-    return batch.map((p) => p.items.map(() => (storedIdx.has(k++) ? 'new' : 'duplicate')));
+    return batch.map((p) =>
+      p.items.map(() => {
+        const f = flat[k++]!;
+        return always(f) || fresh.has(f.idx) ? 'new' : 'duplicate';
+      }),
+    );
   }
 }
+
+/**
+ * A batch in one statement, so one round trip and one commit (a statement outside a transaction
+ * block commits on its own, all of it or nothing): the message ids that are new, then the queue rows,
+ * log entries and skip counts of the deliveries that are stored (new, or without a message id), in
+ * the order they arrived. Five statements (BEGIN, three INSERTs, COMMIT) cost a fifth more CPU a
+ * delivery and took a fifth longer.
+ */
+const INTAKE_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[]) AS t(idx, ws, mid, at)
+), ins AS (
+  INSERT INTO received (workspace_id, message_id, received_at)
+  SELECT ws, mid, at FROM input ON CONFLICT DO NOTHING
+  RETURNING workspace_id, message_id
+), fresh AS (
+  SELECT i.idx FROM input i JOIN ins ON ins.workspace_id = i.ws AND ins.message_id = i.mid
+), q AS (
+  INSERT INTO queue (key, workspace_id, received_at, event, attempts, not_before, state, files)
+  SELECT e.key, e.ws, e.received_at, e.event, e.attempts, e.not_before, e.state, e.files
+  FROM unnest($5::int[], $6::bool[], $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::int[],
+              $12::bigint[], $13::text[], $14::jsonb[])
+    AS e(idx, always, key, ws, received_at, event, attempts, not_before, state, files)
+  WHERE e.always OR e.idx IN (SELECT idx FROM fresh)
+  ORDER BY e.idx
+  ON CONFLICT (key) DO NOTHING
+), l AS (
+  INSERT INTO sync_log (workspace_id, outcome, message_id, entry)
+  SELECT g.ws, g.outcome, g.mid, g.entry
+  FROM unnest($15::int[], $16::bool[], $17::text[], $18::text[], $19::text[], $20::jsonb[])
+    AS g(idx, always, ws, outcome, mid, entry)
+  WHERE g.always OR g.idx IN (SELECT idx FROM fresh)
+  ORDER BY g.idx
+), s AS (
+  UPDATE workspaces w SET data = jsonb_set(w.data, '{skippedWhileInactive}',
+    to_jsonb(coalesce((w.data ->> 'skippedWhileInactive')::int, 0) + c.n))
+  FROM (
+    SELECT k.ws, count(*)::int AS n
+    FROM unnest($21::int[], $22::bool[], $23::text[]) AS k(idx, always, ws)
+    WHERE k.always OR k.idx IN (SELECT idx FROM fresh)
+    GROUP BY k.ws
+  ) c
+  WHERE w.id = c.ws
+)
+SELECT idx FROM fresh`;
 
 interface Waiter<T> {
   resolve: (value: T) => void;
