@@ -213,6 +213,56 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
   });
 
   describe('a unit of work', () => {
+    it('applies interleaved finishes, log entries, lines and day patches as a sync run leaves them', async () => {
+      const line = (id: string) => ({
+        messageId: id,
+        sentAt: 'x',
+        author: 'A',
+        text: id,
+        attachmentNames: [],
+      });
+      const day = (chat: string) => `${ws.id}:${chat}:2026-01-01`;
+      await store.queue.enqueue(
+        [1, 2, 3, 4, 5].map((i) => ({ workspaceId: ws.id, messageId: `m${i}`, event: queued(ws.id, i) })),
+      );
+      let uow = store.begin();
+      for (const chat of ['c1', 'c2'])
+        uow.days.put(chatDay(ws.id, chat, '2026-01-01', { lines: [line('a')] }));
+      await uow.commit();
+      uow = store.begin();
+      for (let i = 1; i <= 4; i++) {
+        uow.queue.finish(`${ws.id}:m${i}`);
+        uow.syncLog.add({
+          workspaceId: ws.id,
+          chatId: 'c1',
+          messageId: `m${i}`,
+          outcome: 'synced',
+          reason: null,
+          recordId: 'r1',
+          noteId: 'n1',
+          kind: 'message',
+        });
+      }
+      // Two days, one of them changed twice: each change of a day in its order.
+      uow.days.appendLines(day('c1'), 1, [line('b')]);
+      uow.days.patch(day('c1'), { noteId: 'n1', dirty: true });
+      uow.days.appendLines(day('c2'), 1, [line('x')]);
+      uow.days.appendLines(day('c1'), 2, [line('c')]);
+      uow.days.patch(day('c1'), { dirty: false, title: 't' });
+      uow.days.patch(day('c2'), { noteId: 'n2' });
+      uow.days.appendLines(day('c1'), 1, [line('d')]);
+      await uow.commit();
+      await reopen();
+      expect((await store.queue.claim(ws.id, Date.now(), 10)).map((q) => q.key)).toEqual([`${ws.id}:m5`]);
+      const log = await store.syncLog.list(ws.id, { limit: 10 });
+      expect(log.entries.map((e) => e.messageId)).toEqual(['m4', 'm3', 'm2', 'm1']);
+      const days = await store.days.getMany([day('c1'), day('c2')]);
+      expect(days.get(day('c1'))?.lines.map((l) => l.messageId)).toEqual(['a', 'd']);
+      expect(days.get(day('c1'))).toMatchObject({ noteId: 'n1', dirty: false, title: 't' });
+      expect(days.get(day('c2'))?.lines.map((l) => l.messageId)).toEqual(['a', 'x']);
+      expect(days.get(day('c2'))).toMatchObject({ noteId: 'n2', dirty: false });
+    });
+
     it('commits all of its changes or none', async () => {
       const uow = store.begin();
       uow.chats.put(chatLink(ws.id, 'c9'));
