@@ -1,5 +1,6 @@
 /** Request bodies: JSON whatever the Content-Type, multipart uploads, accounts form fields. */
 import type { Request, Response } from 'express';
+import { Readable } from 'node:stream';
 import multer from 'multer';
 import { ApiError } from './errors.js';
 
@@ -15,16 +16,20 @@ async function readRaw(req: Request, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A multipart body received whole before the call was worked on (parsed later by `multipart`). */
+const receivedMultipart = new WeakMap<Request, Buffer>();
+
 /**
- * Reads a JSON request's whole body before the call is worked on (multipart uploads are left to
- * `multipart`): as on Zoho, a write whose request arrived lands even when the client goes away while
- * it waits (latency, a spike, a hold); its answer is what is lost. False when the client went away
- * before the body was whole (nothing to work on).
+ * Reads a request's whole body before the call is worked on: as on Zoho, a write whose request
+ * arrived lands even when the client goes away while it waits (latency, a spike, a hold); its answer
+ * is what is lost. False when the client went away before the body was whole (nothing to work on).
  */
 export async function receiveBody(req: Request): Promise<boolean> {
-  if (req.is('multipart/form-data') || req.readableEnded) return true;
+  if (req.readableEnded) return true;
   try {
-    (req as { body?: unknown }).body = await readRaw(req, 50 * 1024 * 1024);
+    if (req.is('multipart/form-data'))
+      receivedMultipart.set(req, await readRaw(req, MAX_ATTACHMENT_BYTES + 1024 * 1024));
+    else (req as { body?: unknown }).body = await readRaw(req, 50 * 1024 * 1024);
     return true;
   } catch (e) {
     if (e instanceof ApiError) throw e;
@@ -82,8 +87,13 @@ export function multipart(
   req: Request,
   res: Response,
 ): Promise<{ files: UploadedFile[]; fields: Record<string, string> }> {
+  // A body already received (receiveBody) is parsed from its bytes: the connection may be gone.
+  const raw = receivedMultipart.get(req);
+  const source: Request = raw
+    ? (Object.assign(Readable.from([raw]), { headers: req.headers }) as unknown as Request)
+    : req;
   return new Promise((resolve, reject) => {
-    upload.any()(req, res, (err: unknown) => {
+    upload.any()(source, res, (err: unknown) => {
       if (err) {
         const code = (err as { code?: string }).code;
         if (code === 'LIMIT_FILE_SIZE') {
@@ -103,8 +113,8 @@ export function multipart(
           );
         return;
       }
-      const files = ((req as unknown as { files?: UploadedFile[] }).files ?? []).slice();
-      const body = (req as { body?: Record<string, unknown> }).body ?? {};
+      const files = ((source as unknown as { files?: UploadedFile[] }).files ?? []).slice();
+      const body = (source as { body?: Record<string, unknown> }).body ?? {};
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(body)) if (typeof v === 'string') fields[k] = v;
       resolve({ files, fields });
