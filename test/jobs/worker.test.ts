@@ -111,6 +111,31 @@ function workerSuite(makeEngine: () => Promise<EngineUnderTest>): void {
     expect(await queueEmpty()).toBe(true);
   });
 
+  it("does not take another chat's Note of the same title for the one whose create answer was lost", async () => {
+    await start();
+    await h.enqueue({ uid: 'd1', text: 'day one', timestamp: '2026-11-20 10:00:00 +0000' });
+    await h.drain();
+    const [first] = [...h.zoho.notes.values()];
+    // Another chat on this record (the contact's second number, the same name) has a Note that day.
+    const other = {
+      ...first!,
+      id: 'other-chat-note',
+      title: 'WhatsApp chat with Jane Roe (21/11/2026)',
+      content:
+        '09:00 Jane Roe: from the other number\n\nChat in TimelinesAI: https://app.timelines.ai/chat/1/messages/',
+    };
+    h.zoho.notes.set(other.id, other);
+    h.zoho.loseNextAnswer('createNotes');
+    await h.enqueue({ uid: 'd2', text: 'day two', timestamp: '2026-11-21 10:00:00 +0000' });
+    await h.drain();
+    expect(h.zoho.notes.get(other.id)!.content).toContain('from the other number');
+    expect(h.zoho.notes.get(other.id)!.content).not.toContain('day two');
+    const ours = [...h.zoho.notes.values()].filter((n) => n.content.includes('day two'));
+    expect(ours).toHaveLength(1);
+    expect(h.zoho.notes.size).toBe(3);
+    expect(await queueEmpty()).toBe(true);
+  });
+
   it('finds the attachment whose upload answer was lost instead of uploading it again', async () => {
     await start();
     h.zoho.loseNextAnswer('uploadNoteAttachment');

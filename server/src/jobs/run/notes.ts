@@ -137,7 +137,8 @@ async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Prom
   const writable = touched.filter((d) => recordOf(d));
   // A Note create whose answer was lost: look for it on the record (no index lag there) once it can
   // no longer land; meanwhile the day waits. Its title is the one the create sent (a rename since
-  // does not hide it).
+  // does not hide it), and it links this chat: another chat on the record (a second number of the
+  // contact, the same name) may have a Note of the same title that day.
   const waiting = new Set<DayNote>();
   for (const d of writable.filter((x) => !x.noteId && x.createIntentAt !== undefined)) {
     const intent = intentKey.note(d.key, d.createIntentAt!);
@@ -151,8 +152,9 @@ async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Prom
       continue;
     }
     const title = d.title ?? render(ctx, d).title;
+    const url = ctx.links.get(d.chatId)?.chatUrl;
     const existing = (await ctx.zoho.notesOf(ctx.settings.module, recordOf(d)!)).find(
-      (n) => n.title === title,
+      (n) => n.title === title && (url === undefined || n.content.includes(url)),
     );
     if (existing)
       Object.assign(d, { noteId: existing.id, recordId: recordOf(d), title: existing.title, dirty: true });
