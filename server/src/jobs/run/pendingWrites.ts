@@ -5,11 +5,12 @@
  * balancer's error page) the next run looks for what it made before making it again. Zoho carries
  * out a request it received even when the client stopped waiting or died, so a look taken while the
  * request may still be in Zoho's hands finds nothing, and the second create makes a duplicate
- * (test/jobs/crash.test.ts holds a Note create 5 s across a kill: two Notes before this rule). An intent found pending is
- * therefore looked for only once the write cannot land any more: `settleMs` (the Zoho request
- * timeout, 30 s by default: as long as Zoho is given to answer) after the failure this process saw,
- * or, for an intent it did not see fail (left by a process that died or lost its lease), after this
- * process first came across it. A write Zoho answered in its own words is over: looked for at once.
+ * (test/jobs/crash.test.ts holds a Note create 5 s across a kill: two Notes before this rule). An
+ * intent found pending is therefore looked for only once the write cannot land any more:
+ * `settleMs` (the Zoho request timeout, 30 s by default: as long as Zoho is given to answer) after
+ * the failure this process saw, or, for an intent it did not see fail (left by a process that died
+ * or lost its lease), after this process first came across it. A write Zoho answered in its own
+ * words is over: looked for at once.
  *
  * Only the failure path waits: a run whose writes are answered never meets a pending intent.
  */
