@@ -78,8 +78,10 @@ describe('faults', () => {
     expect((await postWebhook(rotated.body.webhookUrl, message({ uid: 'new-url' }))).status).toBe(200);
     const ws = await api<{ workspace: { webhookUrl: string } }>(h.url, s.token, 'GET', '/api/workspace');
     expect(ws.body.workspace.webhookUrl).toBe(rotated.body.webhookUrl);
-    const rep = await api(h.url, s.token.replace(/.$/, 'x'), 'POST', '/api/webhook/rotate');
-    expect(rep.status).toBe(401);
+    // A forged session (its last character changed; `x` → `y` when it already ends in `x`) is refused.
+    const forged = s.token.slice(0, -1) + (s.token.endsWith('x') ? 'y' : 'x');
+    const refused = await api(h.url, forged, 'POST', '/api/webhook/rotate');
+    expect(refused.status).toBe(401);
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeededOrg } from '../../emulator/zoho/index.js';
 import { ZohoError } from '../../server/src/zoho/errors.js';
 import { callKindOf, createSdkGateway, sdkTransportStats } from '../../server/src/zoho/sdk/index.js';
-import { gatewayWithToken, seedOrg, startEmulator, type Env } from './helpers.js';
+import { CLIENT_ID, gatewayWithToken, seedOrg, startEmulator, type Env } from './helpers.js';
 
 let env: Env;
 let org: SeededOrg;
@@ -21,6 +21,51 @@ afterAll(async () => {
 });
 
 describe('SDK gateway round trips against the emulator', () => {
+  it('refreshes a refused token twice, then fails as temporary (retried later), never as a lost connection', async () => {
+    let issued = 0;
+    let invalidated = 0;
+    const onceValid = { left: 0 };
+    // Each token handed out has expired by the time it is used, unless `onceValid.left` says otherwise
+    // (as when Zoho's expiry lands between a refresh and the call, which a chaos run makes likely).
+    const tokens = {
+      accessToken: async () => {
+        issued += 1;
+        const t = env.emu.issueToken({ orgId: org.orgId, userId: org.admin.id, clientId: CLIENT_ID });
+        if (onceValid.left > 0) onceValid.left -= 1;
+        else env.emu.controls.expireAllAccessTokens(org.orgId);
+        return t.accessToken;
+      },
+      invalidate: () => void (invalidated += 1),
+    };
+    const gw = createSdkGateway({
+      apiUrl: env.url,
+      accountsUrl: env.url,
+      orgKey: `${org.orgId}-expiry`,
+      tokens,
+    });
+    const err = (await gw.activeUsers().catch((e: unknown) => e)) as ZohoError;
+    expect(err).toBeInstanceOf(ZohoError);
+    expect(err).toMatchObject({ code: 'temporary', zohoCode: 'INVALID_TOKEN' });
+    expect({ issued, invalidated }).toEqual({ issued: 3, invalidated: 2 });
+    // The token of the second refresh holds: the call goes through.
+    let asked = 0;
+    const tokensThenGood = {
+      ...tokens,
+      accessToken: async () => {
+        asked += 1;
+        if (asked === 3) onceValid.left = 1;
+        return tokens.accessToken();
+      },
+    };
+    const gw2 = createSdkGateway({
+      apiUrl: env.url,
+      accountsUrl: env.url,
+      orgKey: `${org.orgId}-expiry2`,
+      tokens: tokensThenGood,
+    });
+    await expect(gw2.activeUsers()).resolves.toHaveLength(2);
+  });
+
   it('reads the current user, the org, the active users and the modules', async () => {
     const { gw } = gatewayWithToken(env, org);
     await expect(gw.currentUser()).resolves.toEqual({

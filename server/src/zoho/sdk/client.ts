@@ -136,7 +136,16 @@ export class SdkClient {
         return await this.#inLane(ctx, what, call, opts);
       } catch (e) {
         const err = toZohoError(e, ctx, what);
-        if (attempt === 0 && err.code === 'auth' && REFRESHABLE.has(err.zohoCode ?? '')) {
+        if (err.code === 'auth' && REFRESHABLE.has(err.zohoCode ?? '')) {
+          // A token that expired or was revoked: refreshed (a refused refresh is the reconnect case).
+          // Refused again after two good refreshes (it expired in between): the connection still
+          // works, so the call is retried later, never left waiting for a reconnection.
+          if (attempt >= 2)
+            throw new ZohoError(`${err.message} (just after a token refresh)`, {
+              code: 'temporary',
+              zohoCode: err.zohoCode,
+              httpStatus: err.httpStatus,
+            });
           this.#opts.tokens.invalidate(ctx.token);
           try {
             token = await this.#opts.tokens.accessToken();
