@@ -159,11 +159,13 @@ export async function storedText(h: Harness): Promise<string> {
   const client = new pg.Client({ connectionString: h.server.config.databaseUrl });
   await client.connect();
   try {
-    const tables = ['workspaces', 'queue', 'chat_links', 'chat_days', 'sync_log'];
-    const parts = await Promise.all(
-      tables.map((t) => client.query(`SELECT row_to_json(x)::text AS j FROM ${t} x`)),
-    );
-    return parts.flatMap((r) => r.rows.map((row: { j: string }) => row.j)).join('\n');
+    const rows: string[] = [];
+    // One query at a time: a pg client queues concurrent ones, which pg 9 will refuse.
+    for (const t of ['workspaces', 'queue', 'chat_links', 'chat_days', 'sync_log']) {
+      const r = await client.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM ${t} x`);
+      rows.push(...r.rows.map((row) => row.j));
+    }
+    return rows.join('\n');
   } finally {
     await client.end();
   }
