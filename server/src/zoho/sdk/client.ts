@@ -152,6 +152,7 @@ export class SdkClient {
           } catch (e2) {
             throw isZohoError(e2) ? e2 : err;
           }
+          if (token === ctx.token) throw err; // no new token to try: the connection needs the admin
           continue;
         }
         throw err;
