@@ -44,7 +44,7 @@ interface Entry {
   background: ZohoGateway;
   tokens: TokenManager;
   /** the sealed tokens the entry was built from (by their random iv): a reconnection replaces them */
-  source: string;
+  readonly source: string;
 }
 
 export class GatewayRegistry {
@@ -98,6 +98,10 @@ export class GatewayRegistry {
     if (ws.connection.status !== 'connected' || !sealed) return undefined;
     const cached = this.#entries.get(ws.id);
     if (cached && cached.source === sourceOf(sealed)) return cached;
+    // The sealed tokens this manager holds (moves with its refreshes). A run that started before a
+    // reconnection keeps its old manager: it must neither overwrite the new tokens nor mark the new
+    // connection as needing a reconnection when its own, replaced refresh token is refused.
+    const mine = { source: sourceOf(sealed) };
     const tokens = new TokenManager({
       accountsUrl: ws.connection.accountsUrl,
       clientId: this.#app.clientId,
@@ -105,16 +109,15 @@ export class GatewayRegistry {
       initial: this.#secrets.open<ZohoTokens>(sealed),
       persist: async (next: ZohoTokens) => {
         const current = await this.#store.workspaces.get(ws.id);
-        if (!current) return;
+        if (!current?.connection.tokens || sourceOf(current.connection.tokens) !== mine.source) return;
         const tokens = this.#secrets.seal(next);
         await patchWorkspace(this.#store, ws.id, { connection: { ...current.connection, tokens } });
-        const entry = this.#entries.get(ws.id);
-        if (entry) entry.source = sourceOf(tokens);
+        mine.source = sourceOf(tokens);
       },
       onRevoked: () => {
         // Fire and forget (the token manager is synchronous here); a failed write is retried by the
         // next refusal, and the sync keeps the events queued meanwhile.
-        void this.#markNeedsReconnect(ws.id).catch(() => undefined);
+        void this.#markNeedsReconnect(ws.id, mine.source).catch(() => undefined);
       },
       ...(this.#options.onCall ? { onRefresh: () => this.#options.onCall?.(ws.id, 'token') } : {}),
       ...(this.#options.onAnswer ? { fetch: this.#answeredFetch(ws.id) } : {}),
@@ -123,7 +126,14 @@ export class GatewayRegistry {
     const cap = this.#options.maxConcurrency ?? concurrencyFor(ws.edition);
     const gateway = this.#gatewayWith(ws.id, ws.connection, tokens, cap, undefined);
     const background = this.#gatewayWith(ws.id, ws.connection, tokens, cap, () => budget.acquire());
-    const entry = { gateway, background, tokens, source: sourceOf(sealed) };
+    const entry: Entry = {
+      gateway,
+      background,
+      tokens,
+      get source() {
+        return mine.source;
+      },
+    };
     this.#entries.set(ws.id, entry);
     return entry;
   }
@@ -193,9 +203,10 @@ export class GatewayRegistry {
       );
   }
 
-  async #markNeedsReconnect(workspaceId: string): Promise<void> {
+  /** The connection whose tokens are `source` needs the admin (a newer connection is left alone). */
+  async #markNeedsReconnect(workspaceId: string, source: string): Promise<void> {
     const current = await this.#store.workspaces.get(workspaceId);
-    if (!current) return;
+    if (!current?.connection.tokens || sourceOf(current.connection.tokens) !== source) return;
     await patchWorkspace(this.#store, workspaceId, {
       connection: {
         ...current.connection,
