@@ -69,6 +69,17 @@ describe('crash safety (SIGKILL)', () => {
 
   let session: Session;
 
+  /** Message ids the sync log says are synced. */
+  async function syncedIds(): Promise<Set<string>> {
+    const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
+      url(),
+      session.token,
+      'GET',
+      '/api/sync-log?limit=1000',
+    );
+    return new Set(log.body.entries.filter((e) => e.outcome === 'synced').map((e) => e.messageId));
+  }
+
   it(
     'syncs exactly once a message whose 200 was answered just before the process was killed',
     { timeout: 60_000 },
@@ -92,15 +103,7 @@ describe('crash safety (SIGKILL)', () => {
         const n = emu.state.notes(orgId, record!.id) as { Note_Content: string }[];
         return n.length ? n : undefined;
       });
-      await until('the sync log', async () => {
-        const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
-          url(),
-          session.token,
-          'GET',
-          '/api/sync-log',
-        );
-        return log.body.entries.find((e) => e.messageId === 'kill-1' && e.outcome === 'synced');
-      });
+      await until('the sync log', async () => ((await syncedIds()).has('kill-1') ? true : undefined));
       expect(contactsWith('+14155550150')).toHaveLength(1);
       expect(notes).toHaveLength(1);
       expect(notes[0]!.Note_Content.split('survives the crash')).toHaveLength(2);
@@ -137,15 +140,7 @@ describe('crash safety (SIGKILL)', () => {
       await start(env); // back at once, while Zoho still holds the create
       await until(
         'the message synced',
-        async () => {
-          const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
-            url(),
-            session.token,
-            'GET',
-            '/api/sync-log?limit=1000',
-          );
-          return log.body.entries.find((e) => e.messageId === 'held-1' && e.outcome === 'synced');
-        },
+        async () => ((await syncedIds()).has('held-1') ? true : undefined),
         60_000,
       );
       // Whatever the restarted process did, the held create has landed by now.
@@ -196,20 +191,8 @@ describe('crash safety (SIGKILL)', () => {
       await start(env);
       await until(
         'every message synced',
-        async () => {
-          const log = await api<{ entries: { messageId: string; outcome: string }[] }>(
-            url(),
-            session.token,
-            'GET',
-            '/api/sync-log?limit=1000',
-          );
-          const synced = new Set(
-            log.body.entries
-              .filter((e) => e.outcome === 'synced' && e.messageId.startsWith('crash-'))
-              .map((e) => e.messageId),
-          );
-          return synced.size === sent ? true : undefined;
-        },
+        async () =>
+          [...(await syncedIds())].filter((id) => id.startsWith('crash-')).length === sent ? true : undefined,
         60_000,
       );
       for (const [i, phone] of phones.entries()) {
