@@ -57,6 +57,15 @@ describe('configuration', () => {
     expect((error as Error).message).toMatch(/^Invalid configuration \(\d+ problems\):/);
   });
 
+  it('takes a Zoho request timeout (also how long a lost write is given to land), refusing a bad one', () => {
+    expect(loadConfig({}).zohoTimeoutMs).toBe(30_000);
+    expect(loadConfig({ ZOHO_TIMEOUT_MS: '5000' }).zohoTimeoutMs).toBe(5000);
+    for (const bad of ['abc', '500', '2.5', '600000'])
+      expect(() => loadConfig({ ZOHO_TIMEOUT_MS: bad })).toThrow(
+        /ZOHO_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 120000/,
+      );
+  });
+
   it('refuses a flush window that would break the 30-second latency promise', () => {
     expect(() => loadConfig({ FLUSH_WINDOW_MS: '40000' })).toThrow(/FLUSH_WINDOW_MS/);
   });

@@ -87,15 +87,17 @@ const emptyToUndefined = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** A whole number setting: `fallback` when unset or empty, else within [min, max], or `message`. */
+const wholeNumber = (fallback: number, min: number, max: number, message: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, { message });
+
 export const configSchema = z
   .object({
-    PORT: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v === '' ? 3000 : Number(v)))
-      .refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, {
-        message: 'PORT must be a whole number from 0 to 65535',
-      }),
+    PORT: wholeNumber(3000, 0, 65535, 'PORT must be a whole number from 0 to 65535'),
     /** Listen address; default 127.0.0.1 for the sandbox (it has no passwords), else all interfaces. */
     HOST: emptyToUndefined.refine(
       (v) => v === undefined || isIP(v) !== 0 || /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/i.test(v),
@@ -149,13 +151,12 @@ export const configSchema = z
      * looked for in the CRM only this long after (Zoho carries out what it received even when the
      * client stopped waiting), so this is also how long a chat waits after such a failure or a crash.
      */
-    ZOHO_TIMEOUT_MS: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v === '' ? 30_000 : Number(v)))
-      .refine((n) => Number.isInteger(n) && n >= 1000 && n <= 120_000, {
-        message: 'ZOHO_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 120000 (default 30000)',
-      }),
+    ZOHO_TIMEOUT_MS: wholeNumber(
+      30_000,
+      1000,
+      120_000,
+      'ZOHO_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 120000 (default 30000)',
+    ),
     /** Zoho API credits per 24 h per org; default from the edition (5,000 Free, 50,000 paid, without per-user credits). */
     ZOHO_DAILY_CREDITS: z
       .string()
@@ -176,13 +177,12 @@ export const configSchema = z
      * How long a process holds a workspace's sync without renewing (renewed every third of it while
      * it runs): after a crash, another process takes the workspace over this long later.
      */
-    WORKSPACE_LEASE_MS: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v === '' ? 15_000 : Number(v)))
-      .refine((n) => Number.isInteger(n) && n >= 1000 && n <= 600_000, {
-        message: 'WORKSPACE_LEASE_MS must be a whole number of milliseconds from 1000 to 600000',
-      }),
+    WORKSPACE_LEASE_MS: wholeNumber(
+      15_000,
+      1000,
+      600_000,
+      'WORKSPACE_LEASE_MS must be a whole number of milliseconds from 1000 to 600000',
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.ZOHO_CLIENT_ID && !c.ZOHO_CLIENT_SECRET) {

@@ -15,6 +15,9 @@ import {
   type EngineUnderTest,
 } from '../helpers/storeFixtures.js';
 
+/** A Note line of a message (the contract tests' chat-days). */
+const line = (id: string) => ({ messageId: id, sentAt: 'x', author: 'A', text: id, attachmentNames: [] });
+
 function contract(makeEngine: () => Promise<EngineUnderTest>): void {
   let engine: EngineUnderTest;
   let store: Store;
@@ -190,13 +193,6 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
 
     it('appends lines at a position (a second append there replaces the first) and patches a day', async () => {
       const key = `${ws.id}:c1:2026-01-01`;
-      const line = (id: string) => ({
-        messageId: id,
-        sentAt: 'x',
-        author: 'A',
-        text: id,
-        attachmentNames: [],
-      });
       let uow = store.begin();
       uow.days.put(chatDay(ws.id, 'c1', '2026-01-01', { lines: [line('a')] }));
       uow.days.appendLines(key, 1, [line('b')]);
@@ -214,13 +210,6 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
 
   describe('a unit of work', () => {
     it('applies interleaved finishes, log entries, lines and day patches as a sync run leaves them', async () => {
-      const line = (id: string) => ({
-        messageId: id,
-        sentAt: 'x',
-        author: 'A',
-        text: id,
-        attachmentNames: [],
-      });
       const day = (chat: string) => `${ws.id}:${chat}:2026-01-01`;
       await store.queue.enqueue(
         [1, 2, 3, 4, 5].map((i) => ({ workspaceId: ws.id, messageId: `m${i}`, event: queued(ws.id, i) })),

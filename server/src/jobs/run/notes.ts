@@ -140,6 +140,7 @@ async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Prom
   // does not hide it), and it links this chat: another chat on the record (a second number of the
   // contact, the same name) may have a Note of the same title that day.
   const waiting = new Set<DayNote>();
+  const notesOf = new Map<string, ReturnType<RunContext['zoho']['notesOf']>>(); // one read a record
   for (const d of writable.filter((x) => !x.noteId && x.createIntentAt !== undefined)) {
     const intent = intentKey.note(d.key, d.createIntentAt!);
     if (
@@ -153,11 +154,12 @@ async function writeNotes(ctx: RunContext, days: Days, touched: DayNote[]): Prom
     }
     const title = d.title ?? render(ctx, d).title;
     const url = ctx.links.get(d.chatId)?.chatUrl;
-    const existing = (await ctx.zoho.notesOf(ctx.settings.module, recordOf(d)!)).find(
+    const recordId = recordOf(d)!;
+    if (!notesOf.has(recordId)) notesOf.set(recordId, ctx.zoho.notesOf(ctx.settings.module, recordId));
+    const existing = (await notesOf.get(recordId)!).find(
       (n) => n.title === title && (url === undefined || n.content.includes(url)),
     );
-    if (existing)
-      Object.assign(d, { noteId: existing.id, recordId: recordOf(d), title: existing.title, dirty: true });
+    if (existing) Object.assign(d, { noteId: existing.id, recordId, title: existing.title, dirty: true });
     d.createIntentAt = undefined;
     ctx.services.pendingWrites.resolved(intent);
   }
