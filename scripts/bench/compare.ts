@@ -76,7 +76,13 @@ export async function compareEngines(o: BenchOptions, pgUrl: string): Promise<Co
 }
 
 async function settledRun(o: BenchOptions, engine: Engine, pgUrl: string): Promise<EngineCalls> {
-  const stack = await Stack.start({ engine, pgServerUrl: pgUrl, latencyMs: o.latencyMs, cap: o.cap });
+  const stack = await Stack.start({
+    engine,
+    pgServerUrl: pgUrl,
+    latencyMs: o.latencyMs,
+    cap: o.cap,
+    compiledDir: o.compiledDir,
+  });
   try {
     const conv: ConversationOptions = {
       ...o.conversation,

@@ -8,7 +8,7 @@ import type { ConversationOptions } from '../conversations.js';
 import { apiCalls, total } from './crm.js';
 import { missingFromStore } from './durability.js';
 import { runIntake, type IntakeResult } from './load.js';
-import { probeProcess, type ProcessStats } from './measure.js';
+import { probeCpuSplit, probeProcess, type CpuSplit, type ProcessStats } from './measure.js';
 import type { Stack } from './stack.js';
 import { TIME_ZONE } from './syncPhase.js';
 import { verifyCrm, type CrmTruth, type Verification } from './verify.js';
@@ -21,6 +21,8 @@ export interface IntakePhase {
   process: ProcessStats;
   /** connector CPU per request (µs), worker and downloads included */
   cpuUsPerRequest: number;
+  /** the machine's CPU during the load, by process (connector, PostgreSQL, load generator, emulator) */
+  cpu: CpuSplit;
   /** the connector's event-loop delay p99 over the load (prom-client's sampler, ms) */
   eventLoopP99Ms: number | undefined;
   durableChecked: number;
@@ -43,6 +45,9 @@ export interface IntakeInput {
 export async function intakePhase(stack: Stack, input: IntakeInput): Promise<IntakePhase> {
   const prefix = input.prefix ?? 'i';
   let probe: ReturnType<typeof probeProcess> | undefined;
+  let split: ReturnType<typeof probeCpuSplit> | undefined;
+  let processStats: ProcessStats | undefined;
+  let cpu: CpuSplit | undefined;
   const before = apiCalls(await stack.emulator.call({ cmd: 'stats' }));
   const result = await runIntake(
     {
@@ -53,12 +58,22 @@ export async function intakePhase(stack: Stack, input: IntakeInput): Promise<Int
       seconds: input.seconds,
     },
     stack.dir,
-    async () => {
+    async (loadPid) => {
       await eventLoopP99(stack); // resets the sampler: the next reading covers the load only
       probe = probeProcess(stack.pid);
+      split = probeCpuSplit({
+        connector: (pid) => pid === stack.pid,
+        postgres: (_pid, comm) => comm === 'postgres',
+        'load generator': (pid) => pid === loadPid,
+        'Zoho emulator': (pid) => pid === stack.emulator.pid,
+        benchmark: (pid) => pid === process.pid,
+      });
+    },
+    () => {
+      processStats = probe!.stop();
+      cpu = split!.stop();
     },
   );
-  const processStats = probe!.stop();
   const loopP99 = await eventLoopP99(stack);
   const missing = await missingFromStore(stack, stack.session!.workspaceId, result.acked);
   const syncedAt = await stack.waitSynced(20 * 60_000);
@@ -75,12 +90,14 @@ export async function intakePhase(stack: Stack, input: IntakeInput): Promise<Int
     verification = verifyCrm(dump, [...input.earlier.expected, ...mine], input.earlier.truth);
   }
   const { acked, ...summary } = result;
+  if (!processStats || !cpu) throw new Error('the load generator ended without saying so');
   return {
     connections: input.connections,
     seconds: input.seconds,
     result: { ...summary, acked: acked.length },
     process: processStats,
     cpuUsPerRequest: (processStats.cpuMs * 1000) / Math.max(1, result.requests),
+    cpu,
     eventLoopP99Ms: loopP99,
     durableChecked: acked.length,
     durableMissing: missing,

@@ -64,7 +64,8 @@ function run<T>(
   role: 'send' | 'intake',
   spec: object,
   dir: string,
-  onReady?: () => Promise<void>,
+  onReady?: (pid: number) => Promise<void>,
+  onDone?: () => void,
 ): Promise<T> {
   const resultFile = path.join(dir, `${role}-${Date.now()}.json`);
   const specFile = `${resultFile}.spec`;
@@ -72,8 +73,13 @@ function run<T>(
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, specFile], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  child.on('message', () => {
-    void (onReady?.() ?? Promise.resolve()).then(() => child.send('go'));
+  child.on('message', (m) => {
+    if (m === 'done') {
+      onDone?.();
+      child.send('go');
+      return;
+    }
+    void (onReady?.(child.pid!) ?? Promise.resolve()).then(() => child.send('go'));
   });
   return new Promise<T>((resolve, reject) => {
     child.once('error', reject);
@@ -88,11 +94,15 @@ export function runSend(spec: Omit<SendSpec, 'resultFile'>, dir: string): Promis
   return run<SendResult>('send', spec, dir);
 }
 
-/** `onReady` runs once autocannon has its payloads ready, just before it starts. */
+/**
+ * `onReady` (given the load generator's pid) runs once autocannon has its payloads ready, just
+ * before it starts; `onDone` as soon as the load ends, while the generator still runs.
+ */
 export function runIntake(
   spec: Omit<IntakeSpec, 'resultFile'>,
   dir: string,
-  onReady: () => Promise<void>,
+  onReady: (pid: number) => Promise<void>,
+  onDone: () => void,
 ): Promise<IntakeResult> {
-  return run<IntakeResult>('intake', spec, dir, onReady);
+  return run<IntakeResult>('intake', spec, dir, onReady, onDone);
 }

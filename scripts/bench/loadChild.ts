@@ -122,6 +122,12 @@ async function intake(spec: IntakeSpec): Promise<IntakeResult> {
       },
     ],
   });
+  const endedAt = Date.now();
+  // Done: the parent reads this process's CPU while it still exists, then says go.
+  await new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    process.send?.('done');
+  });
   const latency = r.latency as Record<string, number>;
   const requests = r.requests as Record<string, number>;
   return {
@@ -140,7 +146,7 @@ async function intake(spec: IntakeSpec): Promise<IntakeResult> {
     acked: [...acked],
     started: next,
     startedAt,
-    endedAt: Date.now(),
+    endedAt,
   };
 }
 

@@ -14,8 +14,10 @@
  * durability, duplicates, the call counts' bounds, the engines' calls); speed and memory goals are
  * reported as met or missed, with the machine's load beside them.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compareEngines, compareChecks, compareRows, type Comparison } from './compare.js';
 import { machineLoad } from './measure.js';
 import { parseOptions } from './options.js';
@@ -36,13 +38,22 @@ import { fmt } from './measure.js';
 import { standardChecks, standardRun, type StandardRun } from './standard.js';
 import { scaleChecks, scaleRows, storeScale, type ScaleRun } from './storeScale.js';
 
+const BUILD_SCRIPT = fileURLToPath(new URL('../build-server.mjs', import.meta.url));
+
 async function main(): Promise<number> {
   const o = parseOptions(process.argv.slice(2));
   mkdirSync(o.out, { recursive: true });
   const startLoad = machineLoad();
   const needsPg = o.store === 'postgres' || (o.compare && !o.storeScale && !o.indexMemory);
   const pg: PgServer | undefined = needsPg ? await pgServer() : undefined;
+  if (o.compiledDir) buildConnector(o.compiledDir);
   const rows: Rows = headerRows(o.store, o.latencyMs, o.cap, startLoad, pg?.origin);
+  rows.push([
+    'connector',
+    o.compiledDir
+      ? `the compiled bundle (${path.relative(process.cwd(), o.compiledDir) || '.'}/, node alone, as the Docker image runs it)`
+      : 'the TypeScript sources under tsx (--sources)',
+  ]);
   const checks: Check[] = [];
   let standard: StandardRun | undefined;
   let scale: ScaleRun | undefined;
@@ -116,6 +127,13 @@ async function main(): Promise<number> {
   const failed = checks.filter((c) => !c.ok && c.kind === 'correctness');
   if (failed.length) console.error(`Failed: ${failed.map((c) => c.name).join(', ')}`);
   return failed.length ? 1 : 0;
+}
+
+/** `npm run build:server` into the folder the stacks run: the figures are those of the shipped code. */
+function buildConnector(dir: string): void {
+  console.log(`Building the connector into ${dir} …`);
+  const r = spawnSync(process.execPath, [BUILD_SCRIPT, '--out', dir], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm run build:server failed (exit ${r.status}); or run with --sources`);
 }
 
 process.exit(await main());

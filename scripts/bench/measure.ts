@@ -4,7 +4,7 @@
  * figure taken at a load average of 4 is not one taken at 0.5).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export const MB = 1024 * 1024;
@@ -109,4 +109,70 @@ export function probeProcess(pid: number): { stop(): ProcessStats } {
 /** Thousands separators; `digits` decimals. */
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Where the machine's CPU went during a phase, by role (ms of CPU), and the machine's busy total. */
+export interface CpuSplit {
+  byRole: Record<string, number>;
+  /** all CPUs' busy time (user, nice, system, irq, softirq, steal) from /proc/stat, ms */
+  machineBusyMs: number;
+  /** time the hypervisor gave the VM's CPUs to others (steal), ms: a noisy neighbour */
+  stealMs: number;
+  wallMs: number;
+}
+
+type Role = (pid: number, comm: string) => boolean;
+
+function processTicks(): Map<number, { comm: string; ticks: number }> {
+  const out = new Map<number, { comm: string; ticks: number }>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, { comm, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return out;
+}
+
+function machineTicks(): { busy: number; steal: number } {
+  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const [user, nice, system, , , irq, softirq, steal] = f as number[];
+  return { busy: user! + nice! + system! + irq! + softirq! + steal!, steal: steal! };
+}
+
+/**
+ * Starts measuring the CPU of every process by role (the first role that claims a pid; the rest is
+ * "other"). A process that starts during the phase counts from zero; one that ends loses its share.
+ */
+export function probeCpuSplit(roles: Record<string, Role>): { stop(): CpuSplit } {
+  const t0 = performance.now();
+  const before = processTicks();
+  const m0 = machineTicks();
+  return {
+    stop() {
+      const after = processTicks();
+      const m1 = machineTicks();
+      const tick = 1000 / clockTicks();
+      const byRole: Record<string, number> = {};
+      for (const [pid, { comm, ticks }] of after) {
+        const used = (ticks - (before.get(pid)?.ticks ?? 0)) * tick;
+        if (used <= 0) continue;
+        const role = Object.keys(roles).find((r) => roles[r]!(pid, comm)) ?? 'other';
+        byRole[role] = (byRole[role] ?? 0) + used;
+      }
+      return {
+        byRole,
+        machineBusyMs: (m1.busy - m0.busy) * tick,
+        stealMs: (m1.steal - m0.steal) * tick,
+        wallMs: performance.now() - t0,
+      };
+    },
+  };
 }

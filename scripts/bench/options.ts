@@ -1,4 +1,5 @@
 /** `npm run bench` options (see main.ts for what each run does). */
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ConversationOptions } from '../conversations.js';
 import type { Engine } from './stack.js';
@@ -28,7 +29,12 @@ export interface BenchOptions {
   steady: boolean;
   profile: boolean;
   out: string;
+  /** the compiled bundle the connector runs (main.ts builds it); undefined: the sources under tsx */
+  compiledDir: string | undefined;
 }
+
+/** Where `npm run build:server` writes the bundle (the Docker image runs the same). */
+export const COMPILED_DIR = fileURLToPath(new URL('../../dist', import.meta.url));
 
 const HELP = `npm run bench [-- options]
   --quick                 2,000 messages over 200 chats (about a minute)
@@ -41,8 +47,11 @@ const HELP = `npm run bench [-- options]
   --match-rate 0.3        share of the 1:1 chats whose number one of them holds
   --no-encrypt            leave the Phone field unencrypted
   --latency 150 --cap 10  Zoho latency (ms) and concurrent calls per org
-  --flush-window MS --senders 16 --connections 16 --intake-seconds 10
+  --flush-window MS --senders 16 --intake-seconds 10
+  --connections 64        autocannon's connections in the intake phase (see docs/scaling.md, "Intake")
   --no-intake --no-steady --steady-runs 5 --seed 42 --out bench-results
+  --sources               run the connector from its TypeScript sources under tsx (default: the
+                          compiled bundle in dist/, built first, as the Docker image runs it)
   BENCH_PROFILE=1         CPU profiles of the connector into --out`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -71,13 +80,17 @@ export function parseOptions(argv: string[]): BenchOptions {
       cap: { type: 'string', default: '10' },
       'flush-window': { type: 'string' },
       senders: { type: 'string', default: '16' },
-      connections: { type: 'string', default: '16' },
+      // Capacity needs enough requests in flight: a sender delivering 1,500 a second at a 20–40 ms
+      // answer keeps 30–60 in flight (Little's law); 16 connections cap the rate at 16 / latency
+      // (1,100/s at 14 ms) with the machine a fifth idle. --connections 16 gives that figure.
+      connections: { type: 'string', default: '64' },
       'intake-seconds': { type: 'string' },
       'no-intake': { type: 'boolean', default: false },
       'no-steady': { type: 'boolean', default: false },
       'steady-runs': { type: 'string' },
       seed: { type: 'string', default: '42' },
       out: { type: 'string', default: 'bench-results' },
+      sources: { type: 'boolean', default: false },
     },
   });
   if (a.help) {
@@ -128,5 +141,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     steady: !a['no-steady'],
     profile: Boolean(process.env.BENCH_PROFILE),
     out: a.out!,
+    compiledDir: a.sources ? undefined : COMPILED_DIR,
   };
 }

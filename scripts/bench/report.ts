@@ -127,6 +127,7 @@ export function intakeRows(i: IntakePhase, title: string): Rows {
       'connector CPU',
       `${fmt(i.cpuUsPerRequest)} µs a request (${fmt((100 * i.process.cpuMs) / i.process.wallMs)}% of one core, worker and downloads included); event-loop delay p99 ${i.eventLoopP99Ms === undefined ? '?' : fmt(i.eventLoopP99Ms, 1)} ms`,
     ],
+    ['the two cores', cpuSplitText(i)],
     [
       'durability',
       `${fmt(i.durableChecked - i.durableMissing)} of ${fmt(i.durableChecked)} acknowledged messages in the store read back`,
@@ -169,4 +170,16 @@ export function headerRows(
     ['Zoho (emulator)', `${latencyMs} ms a call, ${cap} concurrent calls per org (429 beyond)`],
     ['machine at start', loadText(load)],
   ];
+}
+
+/** µs of CPU a request by process, and how busy the machine was: what a request costs end to end. */
+function cpuSplitText(i: IntakePhase): string {
+  const c = i.cpu;
+  const perRequest = (ms: number) => fmt((ms * 1000) / Math.max(1, i.result.requests));
+  const roles = Object.entries(c.byRole)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, ms]) => `${role} ${perRequest(ms)}`)
+    .join(', ');
+  const busy = (100 * c.machineBusyMs) / c.wallMs;
+  return `${perRequest(c.machineBusyMs)} µs of CPU a request in all: ${roles}; machine ${fmt(busy)}% busy of ${fmt(100 * i.process.loadBefore.cpus)}%${c.stealMs > 0 ? `, ${fmt((100 * c.stealMs) / c.wallMs)}% stolen by the host` : ''}`;
 }

@@ -30,6 +30,7 @@ export function benchStack(o: BenchOptions, pgServerUrl: string | undefined): Pr
     cap: o.cap,
     flushWindowMs: o.flushWindowMs,
     profileDir: o.profile ? o.out : undefined,
+    compiledDir: o.compiledDir,
   });
 }
 
@@ -45,6 +46,8 @@ export interface StackOptions {
   dataDir?: string | undefined;
   /** --cpu-prof of the connector into this folder */
   profileDir?: string | undefined;
+  /** run the compiled bundle in this folder (as the Docker image does); default the sources under tsx */
+  compiledDir?: string | undefined;
   env?: Record<string, string>;
 }
 
@@ -94,6 +97,7 @@ export class Stack {
       dataFile: this.dataFile,
       databaseUrl: this.db?.url,
       trustedFilesPrefix: this.emulator.filesUrl,
+      compiledDir: o.compiledDir,
       readyTimeoutMs: 10 * 60_000,
       nodeArgs: o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [],
       extra: {

@@ -1,7 +1,7 @@
 /**
  * Starting the connector as a process: reads the configuration (stopping with every problem listed),
  * starts it, says where to go, and closes it gracefully on SIGINT/SIGTERM. `npm start` (main.ts) and
- * the benchmarks' connector entry (test/helpers/connectorMain.ts) both start this way.
+ * the benchmarks' connector entry (test/helpers/connectorMain.mjs) both start this way.
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';

@@ -59,6 +59,11 @@ export interface ConnectorEnv {
    * the process then runs connectorMain.ts, the benchmarks' main, instead of server/src/main.ts.
    */
   trustedFilesPrefix?: string | undefined;
+  /**
+   * The compiled bundle's folder (`npm run build:server -- --out <folder>`): the connector runs it
+   * with node alone, as the Docker image does, instead of the sources under tsx.
+   */
+  compiledDir?: string | undefined;
   /** node options (e.g. `--cpu-prof`) */
   nodeArgs?: string[] | undefined;
   /** how long to wait for "Connector ready" (a store of a million messages opens slowly); default 60 s */
@@ -68,8 +73,14 @@ export interface ConnectorEnv {
 /** Starts a connector process and resolves once it says it is ready. */
 export async function startConnector(env: ConnectorEnv): Promise<ConnectorProcess> {
   const url = `http://localhost:${env.port}`;
-  const entry = env.trustedFilesPrefix ? 'test/helpers/connectorMain.ts' : 'server/src/main.ts';
-  const proc = spawn(process.execPath, [...(env.nodeArgs ?? []), '--import', 'tsx', entry], {
+  const compiled = env.compiledDir;
+  const entry = env.trustedFilesPrefix
+    ? 'test/helpers/connectorMain.mjs'
+    : compiled
+      ? path.join(compiled, 'server/src/main.js')
+      : 'server/src/main.ts';
+  const loader = compiled ? [] : ['--import', 'tsx'];
+  const proc = spawn(process.execPath, [...(env.nodeArgs ?? []), ...loader, entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -88,6 +99,7 @@ export async function startConnector(env: ConnectorEnv): Promise<ConnectorProces
       ZOHO_TIMEOUT_MS: '5000',
       ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : {}),
       ...(env.trustedFilesPrefix ? { TRUSTED_FILES_PREFIX: env.trustedFilesPrefix } : {}),
+      ...(compiled ? { CONNECTOR_LAUNCH: path.join(compiled, 'server/src/launch.js') } : {}),
       ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
