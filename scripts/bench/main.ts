@@ -133,7 +133,8 @@ async function main(): Promise<number> {
 function buildConnector(dir: string): void {
   console.log(`Building the connector into ${dir} …`);
   const r = spawnSync(process.execPath, [BUILD_SCRIPT, '--out', dir], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`npm run build:server failed (exit ${r.status}); or run with --sources`);
+  if (r.status !== 0)
+    throw new Error(`npm run build:server failed (exit ${r.status}); or run with --sources`);
 }
 
 process.exit(await main());
