@@ -2,9 +2,17 @@
  * The webhook endpoint is served in front of Express (for speed): it must answer as the Express
  * stack did, and leave every other request to it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAndActivate, startSandbox, type Harness, type Session } from '../helpers/harness.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  api,
+  connectAndActivate,
+  postWebhook,
+  startSandbox,
+  type Harness,
+  type Session,
+} from '../helpers/harness.js';
 import { message } from '../helpers/messages.js';
+import { WORKSPACE_REUSE_MS } from '../../server/src/jobs/intake.js';
 
 describe('webhook endpoint', () => {
   let h: Harness;
@@ -67,5 +75,78 @@ describe('webhook endpoint', () => {
     const get = await fetch(s.webhookUrl!);
     expect(get.status).toBe(404);
     expect(((await get.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+});
+
+/**
+ * A delivery reuses the workspace an earlier delivery read for its token (for a second), and its
+ * write is guarded: what the decision rests on (the token, the active state) is checked when it
+ * commits, so a rotation or a deactivation still counts from the next delivery on.
+ */
+describe('the workspace a delivery reuses', () => {
+  let h: Harness;
+  let s: Session;
+  let reads: number;
+  let now: number;
+  beforeEach(async () => {
+    now = Date.now();
+    h = await startSandbox({}, { intakeNow: () => now });
+    s = await connectAndActivate(h.url);
+    const repo = h.server.store.workspaces;
+    const read = repo.byWebhookDigest.bind(repo);
+    reads = 0;
+    repo.byWebhookDigest = (digest) => {
+      reads += 1;
+      return read(digest);
+    };
+  });
+  afterEach(() => h.close());
+
+  const deliver = (url: string, uid: string) => postWebhook(url, message({ uid }));
+
+  it('is read once for deliveries within a second, not once a delivery', async () => {
+    for (let i = 0; i < 5; i++)
+      expect((await deliver(s.webhookUrl!, `reuse-${i}`)).body.outcome).toBe('queued');
+    expect(reads).toBe(1);
+    now += WORKSPACE_REUSE_MS - 1;
+    expect((await deliver(s.webhookUrl!, 'reuse-5')).body.outcome).toBe('queued');
+    expect(reads).toBe(1);
+    now += 1;
+    expect((await deliver(s.webhookUrl!, 'reuse-6')).body.outcome).toBe('queued');
+    expect(reads).toBe(2);
+    // An unknown token is read every time (nothing about it is remembered).
+    const unknown = `${h.url}/webhooks/timelines/${'u'.repeat(32)}`;
+    for (let i = 0; i < 2; i++)
+      expect((await postWebhook(unknown, message({ uid: `u-${i}` }))).status).toBe(404);
+    expect(reads).toBe(4);
+  });
+
+  it('stops taking the old URL at once after a rotation, even right after a delivery through it', async () => {
+    expect((await deliver(s.webhookUrl!, 'before')).body.outcome).toBe('queued');
+    const rotated = await api<{ webhookUrl: string }>(h.url, s.token, 'POST', '/api/webhook/rotate');
+    expect(rotated.status).toBe(200);
+    const old = await deliver(s.webhookUrl!, 'after');
+    expect(old).toMatchObject({ status: 404, body: { error: { code: 'UNKNOWN_WEBHOOK' } } });
+    expect((await deliver(rotated.body.webhookUrl, 'after')).body.outcome).toBe('queued');
+    // The refused delivery stored nothing: through the new URL it was new, not a duplicate.
+    expect((await deliver(rotated.body.webhookUrl, 'after')).body.outcome).toBe('duplicate');
+  });
+
+  it('skips the next message after a deactivation, and queues again after the reactivation', async () => {
+    expect((await deliver(s.webhookUrl!, 'active-1')).body.outcome).toBe('queued');
+    expect((await api(h.url, s.token, 'POST', '/api/deactivate')).status).toBe(200);
+    expect((await deliver(s.webhookUrl!, 'inactive-1')).body).toMatchObject({
+      outcome: 'skipped',
+      reason: 'integration inactive: activate it to sync new messages',
+    });
+    const ws = await api<{ workspace: { skippedWhileInactive: number } }>(
+      h.url,
+      s.token,
+      'GET',
+      '/api/workspace',
+    );
+    expect(ws.body.workspace.skippedWhileInactive).toBe(1);
+    expect((await api(h.url, s.token, 'POST', '/api/activate')).status).toBe(200);
+    expect((await deliver(s.webhookUrl!, 'active-2')).body.outcome).toBe('queued');
   });
 });

@@ -111,6 +111,69 @@ function contract(makeEngine: () => Promise<EngineUnderTest>): void {
       expect(await store.queue.claim(ws.id, Date.now(), 10)).toEqual([]);
       expect((await store.workspaces.get(ws.id))?.skippedWhileInactive).toBe(1);
     });
+
+    it('stores a guarded item only while the workspace is as the guard saw it', async () => {
+      const guard = { digest: ws.webhookTokenDigest, active: ws.active, countryCode: ws.countryCode };
+      const item = (id: string, g = guard) => ({
+        workspaceId: ws.id,
+        messageId: id,
+        event: queued(ws.id, Number(id.slice(1))),
+        guard: g,
+      });
+      const skip = (id: string, g = guard) => ({
+        workspaceId: ws.id,
+        messageId: id,
+        log: {
+          at: new Date().toISOString(),
+          workspaceId: ws.id,
+          chatId: 'c1',
+          messageId: id,
+          outcome: 'skipped' as const,
+          reason: 'integration inactive',
+          recordId: null,
+          noteId: null,
+        },
+        skippedInactive: true,
+        guard: g,
+      });
+      expect(await store.queue.enqueue([item('m1')])).toEqual(['new']);
+      // Each field the intake's decision rests on, changed: nothing of the item is stored.
+      for (const g of [
+        { ...guard, digest: 'another' },
+        { ...guard, active: !guard.active },
+        { ...guard, countryCode: 'BR' },
+        { ...guard, countryCode: undefined },
+      ])
+        expect(await store.queue.enqueue([item('m2', g), skip('m3', g), item('m1', g)])).toEqual([
+          'stale',
+          'stale',
+          'stale',
+        ]);
+      expect((await store.queue.claim(ws.id, Date.now(), 10)).map((q) => q.key)).toEqual([`${ws.id}:m1`]);
+      expect((await store.syncLog.list(ws.id, { limit: 10 })).entries).toEqual([]);
+      expect((await store.workspaces.get(ws.id))?.skippedWhileInactive).toBeUndefined();
+      // Not remembered as accepted: decided again, they are new; a rotated token's guard is stale.
+      expect(await store.queue.enqueue([item('m2'), skip('m3')])).toEqual(['new', 'new']);
+      // A second delivery of a message whose first one in the batch was stale is never answered as a
+      // duplicate: it is stored (the document engine) or decided again (PostgreSQL decides by batch).
+      const [first, second] = await store.queue.enqueue([
+        item('m4', { ...guard, active: false }),
+        item('m4'),
+      ]);
+      expect(first).toBe('stale');
+      expect(['new', 'stale']).toContain(second);
+      expect(await store.queue.enqueue([item('m4')])).toEqual([second === 'new' ? 'duplicate' : 'new']);
+      expect((await store.queue.claim(ws.id, Date.now(), 10)).map((q) => q.key)).toEqual([
+        `${ws.id}:m1`,
+        `${ws.id}:m2`,
+        `${ws.id}:m4`,
+      ]);
+      const uow = store.begin();
+      uow.workspaces.patch(ws.id, { webhookTokenDigest: 'rotated' });
+      await uow.commit();
+      expect(await store.queue.enqueue([item('m5')])).toEqual(['stale']);
+      expect(await store.queue.enqueue([item('m5', { ...guard, digest: 'rotated' })])).toEqual(['new']);
+    });
   });
 
   describe('queue', () => {

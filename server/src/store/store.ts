@@ -45,10 +45,35 @@ export interface IntakeItem {
   log?: Omit<SyncLogEntry, 'id'> | undefined;
   /** a message skipped because the integration is inactive (the settings page counts them) */
   skippedInactive?: boolean | undefined;
+  /**
+   * Store the item only if the workspace still is as the intake saw it (a workspace it remembered
+   * instead of reading it for this delivery): same webhook token digest, same active state, same
+   * country code. Otherwise nothing is stored and the outcome is `stale`.
+   */
+  guard?: WorkspaceGuard | undefined;
 }
 
-/** `new`: stored now; `duplicate`: the message id was accepted before (nothing changed). */
-export type IntakeOutcome = 'new' | 'duplicate';
+export interface WorkspaceGuard {
+  digest: string;
+  active: boolean;
+  countryCode: string | undefined;
+}
+
+/** Whether a workspace still matches a guard (the document engine's check; PostgreSQL's is in SQL). */
+export function guardHolds(ws: Frozen<Workspace> | undefined, g: WorkspaceGuard): boolean {
+  return (
+    ws !== undefined &&
+    ws.webhookTokenDigest === g.digest &&
+    ws.active === g.active &&
+    (ws.countryCode ?? undefined) === g.countryCode
+  );
+}
+
+/**
+ * `new`: stored now; `duplicate`: the message id was accepted before (nothing changed); `stale`: the
+ * item's guard no longer holds (nothing stored; read the workspace again and decide again).
+ */
+export type IntakeOutcome = 'new' | 'duplicate' | 'stale';
 
 export interface WorkspaceRepo {
   get(id: string): Promise<Frozen<Workspace> | undefined>;

@@ -19,7 +19,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { IntakeItem, IntakeOutcome, Store, StoreHealth, SweepResult } from '../store.js';
-import { keys } from '../store.js';
+import { guardHolds, keys } from '../store.js';
 import { UnitOfWork, type CommitOptions } from '../unitOfWork.js';
 import { FolderFiles } from './files.js';
 import { captureImage, DataFileAdapter, emptyImage, type DocumentImage } from './image.js';
@@ -298,7 +298,9 @@ export class DocumentStore implements Store {
     const inThisCall = new Set<string>();
     for (const item of items) {
       const key = item.messageId === undefined ? undefined : keys.message(item.workspaceId, item.messageId);
-      if (key !== undefined && (this.#state.seen.has(key) || inThisCall.has(key))) {
+      if (item.guard && !guardHolds(this.#state.workspaces.get(item.workspaceId), item.guard)) {
+        outcomes.push('stale');
+      } else if (key !== undefined && (this.#state.seen.has(key) || inThisCall.has(key))) {
         outcomes.push('duplicate');
       } else if (key !== undefined && this.#pending.has(key)) {
         // Accepted by a delivery whose write is in flight: answer once it is durable (or take over if it fails).

@@ -72,7 +72,8 @@ export class PgIntake {
     const withEvent = flat.filter((f) => f.item.event);
     const withLog = flat.filter((f) => f.item.log);
     const inactive = flat.filter((f) => f.item.skippedInactive);
-    const res = await this.pool.query<{ idx: number }>({
+    const guarded = flat.filter((f) => f.item.guard);
+    const res = await this.pool.query<{ idx: number; stale: boolean }>({
       name: 'wa-intake',
       text: INTAKE_SQL,
       values: [
@@ -99,14 +100,25 @@ export class PgIntake {
         inactive.map((f) => f.idx),
         inactive.map(always),
         inactive.map((f) => f.item.workspaceId),
+        guarded.map((f) => f.idx),
+        guarded.map((f) => f.item.workspaceId),
+        guarded.map((f) => f.item.guard!.digest),
+        guarded.map((f) => f.item.guard!.active),
+        guarded.map((f) => f.item.guard!.countryCode ?? null),
       ],
     });
-    const fresh = new Set(res.rows.map((r) => r.idx));
+    const fresh = new Set(res.rows.filter((r) => !r.stale).map((r) => r.idx));
+    const stale = new Set(res.rows.filter((r) => r.stale).map((r) => r.idx));
     let k = 0;
     return batch.map((p) =>
-      p.items.map(() => {
+      p.items.map((): IntakeOutcome => {
         const f = flat[k++]!;
-        return always(f) || fresh.has(f.idx) ? 'new' : 'duplicate';
+        if (stale.has(f.idx)) return 'stale';
+        if (always(f) || fresh.has(f.idx)) return 'new';
+        // A later delivery of a message whose first delivery in this batch was stale: nothing of
+        // it was stored, so it is decided again too (not answered as a duplicate).
+        const first = firstOf.get(keys.message(f.item.workspaceId, f.item.messageId!));
+        return first !== undefined && stale.has(first) ? 'stale' : 'duplicate';
       }),
     );
   }
@@ -114,14 +126,24 @@ export class PgIntake {
 
 /**
  * A batch in one statement, so one round trip and one commit (a statement outside a transaction
- * block commits on its own, all of it or nothing): the message ids that are new, then the queue rows,
- * log entries and skip counts of the deliveries that are stored (new, or without a message id), in
- * the order they arrived. Five statements (BEGIN, three INSERTs, COMMIT) cost a fifth more CPU a
+ * block commits on its own, all of it or nothing): the guarded deliveries whose workspace changed
+ * (stale: nothing of them is stored), the message ids that are new, then the queue rows, log entries
+ * and skip counts of the deliveries that are stored (new, or without a message id), in the order
+ * they arrived. Five statements (BEGIN, three INSERTs, COMMIT) cost a fifth more CPU a
  * delivery and took a fifth longer.
  */
 const INTAKE_SQL = `
-WITH input AS (
+WITH stale AS (
+  SELECT g.idx FROM unnest($24::int[], $25::text[], $26::text[], $27::bool[], $28::text[])
+    AS g(idx, ws, digest, active, cc)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM workspaces w
+    WHERE w.id = g.ws AND w.webhook_digest = g.digest
+      AND coalesce((w.data ->> 'active')::boolean, false) = g.active
+      AND (w.data ->> 'countryCode') IS NOT DISTINCT FROM g.cc)
+), input AS (
   SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[]) AS t(idx, ws, mid, at)
+  WHERE t.idx NOT IN (SELECT idx FROM stale)
 ), ins AS (
   INSERT INTO received (workspace_id, message_id, received_at)
   SELECT ws, mid, at FROM input ON CONFLICT DO NOTHING
@@ -134,7 +156,7 @@ WITH input AS (
   FROM unnest($5::int[], $6::bool[], $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::int[],
               $12::bigint[], $13::text[], $14::jsonb[])
     AS e(idx, always, key, ws, received_at, event, attempts, not_before, state, files)
-  WHERE e.always OR e.idx IN (SELECT idx FROM fresh)
+  WHERE (e.always AND e.idx NOT IN (SELECT idx FROM stale)) OR e.idx IN (SELECT idx FROM fresh)
   ORDER BY e.idx
   ON CONFLICT (key) DO NOTHING
 ), l AS (
@@ -142,7 +164,7 @@ WITH input AS (
   SELECT g.ws, g.outcome, g.mid, g.entry
   FROM unnest($15::int[], $16::bool[], $17::text[], $18::text[], $19::text[], $20::jsonb[])
     AS g(idx, always, ws, outcome, mid, entry)
-  WHERE g.always OR g.idx IN (SELECT idx FROM fresh)
+  WHERE (g.always AND g.idx NOT IN (SELECT idx FROM stale)) OR g.idx IN (SELECT idx FROM fresh)
   ORDER BY g.idx
 ), s AS (
   UPDATE workspaces w SET data = jsonb_set(w.data, '{skippedWhileInactive}',
@@ -150,12 +172,12 @@ WITH input AS (
   FROM (
     SELECT k.ws, count(*)::int AS n
     FROM unnest($21::int[], $22::bool[], $23::text[]) AS k(idx, always, ws)
-    WHERE k.always OR k.idx IN (SELECT idx FROM fresh)
+    WHERE (k.always AND k.idx NOT IN (SELECT idx FROM stale)) OR k.idx IN (SELECT idx FROM fresh)
     GROUP BY k.ws
   ) c
   WHERE w.id = c.ws
 )
-SELECT idx FROM fresh`;
+SELECT idx, false AS stale FROM fresh UNION ALL SELECT idx, true FROM stale`;
 
 interface Waiter<T> {
   resolve: (value: T) => void;
