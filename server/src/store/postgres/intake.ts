@@ -185,10 +185,10 @@ interface Waiter<T> {
 }
 
 /**
- * Every webhook delivery looks its workspace up by the token's digest (read every time: a rotated
- * token stops at once). The lookups that arrive while one query is in flight share the next one, as
- * deliveries share a commit, so each answer still comes from a query sent after its lookup arrived.
- * One query a delivery had been a third of the intake's round trips.
+ * Workspaces looked up by their webhook token's digest (the intake reads one when it has none from
+ * the last second; its writes are guarded, jobs/intake.ts). The lookups that arrive while one query
+ * is in flight share the next one, as deliveries share a commit, so each answer still comes from a
+ * query sent after its lookup arrived.
  */
 export class WorkspaceByDigest {
   readonly #waiting = new Map<string, Waiter<Frozen<Workspace> | undefined>[]>();
