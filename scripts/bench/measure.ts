@@ -54,16 +54,23 @@ export function rssOf(pid: number): number | undefined {
   }
 }
 
-/** CPU time used so far (user + system, ms), or undefined when the process is gone. */
-export function cpuMsOf(pid: number): number | undefined {
+/** A process's command name and CPU time so far (user + system, clock ticks), from /proc/<pid>/stat. */
+function statOf(pid: number): { comm: string; ticks: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The fields after the command name (which may hold spaces) start after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
-    return undefined;
+    return undefined; // gone
   }
+}
+
+/** CPU time used so far (user + system, ms), or undefined when the process is gone. */
+export function cpuMsOf(pid: number): number | undefined {
+  const stat = statOf(pid);
+  return stat && (stat.ticks * 1000) / clockTicks();
 }
 
 export interface ProcessStats {
@@ -127,15 +134,8 @@ function processTicks(): Map<number, { comm: string; ticks: number }> {
   const out = new Map<number, { comm: string; ticks: number }>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, { comm, ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // gone between the listing and the read
-    }
+    const stat = Number.isInteger(pid) ? statOf(pid) : undefined;
+    if (stat) out.set(pid, stat);
   }
   return out;
 }

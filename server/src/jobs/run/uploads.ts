@@ -105,6 +105,7 @@ function claimedOn(ctx: RunContext, dayKey: string): Set<string> {
  */
 async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<Set<Pending>> {
   const waiting = new Set<Pending>();
+  const intents: string[] = [];
   const uncertain = pending.filter((p) => {
     if (p.f.uploadIntentAt === undefined) return false;
     const intent = intentKey.upload(p.q.key, p.i, p.f.uploadIntentAt);
@@ -112,12 +113,14 @@ async function adoptLostUploads(ctx: RunContext, pending: Pending[]): Promise<Se
       waiting.add(p);
       return false;
     }
-    ctx.services.pendingWrites.resolved(intent);
+    intents.push(intent);
     return true;
   });
   const onNote = new Map<string, ZohoAttachment[]>();
   for (const noteId of new Set(uncertain.map((p) => p.noteId)))
     onNote.set(noteId, await ctx.zoho.noteAttachments(noteId));
+  // Looked for (as the Notes step does, only once the look succeeded: a failed one waits no longer).
+  for (const intent of intents) ctx.services.pendingWrites.resolved(intent);
   for (const p of uncertain) {
     // Recomputed for each: an attachment adopted for one message is claimed for the next.
     const claimed = claimedOn(ctx, p.dayKey);

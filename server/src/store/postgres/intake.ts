@@ -12,16 +12,50 @@ import type { Workspace } from '../schema.js';
 import type { Frozen, IntakeItem, IntakeOutcome } from '../store.js';
 import { keys } from '../store.js';
 
+/**
+ * Calls that arrive while a flush is in flight share the next one: one query (one commit) for all of
+ * them, and each answer still comes from a query sent after its call arrived. `flush` answers the
+ * calls' inputs in their order; a failed flush fails each of its calls.
+ */
+class SharedFlush<I, O> {
+  #next: { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  #running = false;
+
+  constructor(readonly flush: (inputs: I[]) => Promise<O[]>) {}
+
+  run(input: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.#next.push({ input, resolve, reject });
+      if (!this.#running) void this.#loop();
+    });
+  }
+
+  async #loop(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#next.length) {
+        const batch = this.#next;
+        this.#next = [];
+        try {
+          const out = await this.flush(batch.map((c) => c.input));
+          batch.forEach((c, i) => c.resolve(out[i]!));
+        } catch (e) {
+          for (const c of batch) c.reject(e);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+}
+
 interface Pending {
   items: IntakeItem[];
   at: number;
-  resolve: (outcomes: IntakeOutcome[]) => void;
-  reject: (e: unknown) => void;
 }
 
 export class PgIntake {
-  #next: Pending[] = [];
-  #flushing: Promise<void> | undefined;
+  readonly #commits = new SharedFlush<Pending, IntakeOutcome[]>((batch) => this.#write(batch));
 
   constructor(
     readonly pool: Pool,
@@ -29,27 +63,7 @@ export class PgIntake {
   ) {}
 
   enqueue(items: IntakeItem[]): Promise<IntakeOutcome[]> {
-    return new Promise((resolve, reject) => {
-      this.#next.push({ items, at: this.now(), resolve, reject });
-      if (!this.#flushing) this.#flushing = this.#loop();
-    });
-  }
-
-  async #loop(): Promise<void> {
-    try {
-      while (this.#next.length) {
-        const batch = this.#next;
-        this.#next = [];
-        try {
-          const results = await this.#write(batch);
-          batch.forEach((p, i) => p.resolve(results[i]!));
-        } catch (e) {
-          for (const p of batch) p.reject(e);
-        }
-      }
-    } finally {
-      this.#flushing = undefined;
-    }
+    return this.#commits.run({ items, at: this.now() });
   }
 
   async #write(batch: Pending[]): Promise<IntakeOutcome[][]> {
@@ -81,8 +95,13 @@ export class PgIntake {
         candidates.map((f) => f.item.workspaceId),
         candidates.map((f) => f.item.messageId),
         candidates.map((f) => f.at),
+        flat.filter(always).map((f) => f.idx),
+        guarded.map((f) => f.idx),
+        guarded.map((f) => f.item.workspaceId),
+        guarded.map((f) => f.item.guard!.digest),
+        guarded.map((f) => f.item.guard!.active),
+        guarded.map((f) => f.item.guard!.countryCode ?? null),
         withEvent.map((f) => f.idx),
-        withEvent.map(always),
         withEvent.map((f) => f.item.event!.key),
         withEvent.map((f) => f.item.event!.workspaceId),
         withEvent.map((f) => f.item.event!.receivedAt),
@@ -92,19 +111,12 @@ export class PgIntake {
         withEvent.map((f) => f.item.event!.state),
         withEvent.map((f) => JSON.stringify(f.item.event!.files)),
         withLog.map((f) => f.idx),
-        withLog.map(always),
         withLog.map((f) => f.item.log!.workspaceId),
         withLog.map((f) => f.item.log!.outcome),
         withLog.map((f) => f.item.log!.messageId),
         withLog.map((f) => JSON.stringify(f.item.log)),
         inactive.map((f) => f.idx),
-        inactive.map(always),
         inactive.map((f) => f.item.workspaceId),
-        guarded.map((f) => f.idx),
-        guarded.map((f) => f.item.workspaceId),
-        guarded.map((f) => f.item.guard!.digest),
-        guarded.map((f) => f.item.guard!.active),
-        guarded.map((f) => f.item.guard!.countryCode ?? null),
       ],
     });
     const fresh = new Set(res.rows.filter((r) => !r.stale).map((r) => r.idx));
@@ -134,7 +146,7 @@ export class PgIntake {
  */
 const INTAKE_SQL = `
 WITH stale AS (
-  SELECT g.idx FROM unnest($24::int[], $25::text[], $26::text[], $27::bool[], $28::text[])
+  SELECT g.idx FROM unnest($6::int[], $7::text[], $8::text[], $9::bool[], $10::text[])
     AS g(idx, ws, digest, active, cc)
   WHERE NOT EXISTS (
     SELECT 1 FROM workspaces w
@@ -150,79 +162,59 @@ WITH stale AS (
   RETURNING workspace_id, message_id
 ), fresh AS (
   SELECT i.idx FROM input i JOIN ins ON ins.workspace_id = i.ws AND ins.message_id = i.mid
+), stored AS (
+  SELECT idx FROM fresh
+  UNION ALL
+  SELECT a.idx FROM unnest($5::int[]) AS a(idx) WHERE a.idx NOT IN (SELECT idx FROM stale)
 ), q AS (
   INSERT INTO queue (key, workspace_id, received_at, event, attempts, not_before, state, files)
   SELECT e.key, e.ws, e.received_at, e.event, e.attempts, e.not_before, e.state, e.files
-  FROM unnest($5::int[], $6::bool[], $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::int[],
-              $12::bigint[], $13::text[], $14::jsonb[])
-    AS e(idx, always, key, ws, received_at, event, attempts, not_before, state, files)
-  WHERE (e.always AND e.idx NOT IN (SELECT idx FROM stale)) OR e.idx IN (SELECT idx FROM fresh)
+  FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::int[],
+              $17::bigint[], $18::text[], $19::jsonb[])
+    AS e(idx, key, ws, received_at, event, attempts, not_before, state, files)
+  WHERE e.idx IN (SELECT idx FROM stored)
   ORDER BY e.idx
   ON CONFLICT (key) DO NOTHING
 ), l AS (
   INSERT INTO sync_log (workspace_id, outcome, message_id, entry)
   SELECT g.ws, g.outcome, g.mid, g.entry
-  FROM unnest($15::int[], $16::bool[], $17::text[], $18::text[], $19::text[], $20::jsonb[])
-    AS g(idx, always, ws, outcome, mid, entry)
-  WHERE (g.always AND g.idx NOT IN (SELECT idx FROM stale)) OR g.idx IN (SELECT idx FROM fresh)
+  FROM unnest($20::int[], $21::text[], $22::text[], $23::text[], $24::jsonb[])
+    AS g(idx, ws, outcome, mid, entry)
+  WHERE g.idx IN (SELECT idx FROM stored)
   ORDER BY g.idx
 ), s AS (
   UPDATE workspaces w SET data = jsonb_set(w.data, '{skippedWhileInactive}',
     to_jsonb(coalesce((w.data ->> 'skippedWhileInactive')::int, 0) + c.n))
   FROM (
     SELECT k.ws, count(*)::int AS n
-    FROM unnest($21::int[], $22::bool[], $23::text[]) AS k(idx, always, ws)
-    WHERE (k.always AND k.idx NOT IN (SELECT idx FROM stale)) OR k.idx IN (SELECT idx FROM fresh)
+    FROM unnest($25::int[], $26::text[]) AS k(idx, ws)
+    WHERE k.idx IN (SELECT idx FROM stored)
     GROUP BY k.ws
   ) c
   WHERE w.id = c.ws
 )
 SELECT idx, false AS stale FROM fresh UNION ALL SELECT idx, true FROM stale`;
 
-interface Waiter<T> {
-  resolve: (value: T) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * Workspaces looked up by their webhook token's digest (the intake reads one when it has none from
  * the last second; its writes are guarded, jobs/intake.ts). The lookups that arrive while one query
- * is in flight share the next one, as deliveries share a commit, so each answer still comes from a
- * query sent after its lookup arrived.
+ * is in flight share the next one, as deliveries share a commit.
  */
 export class WorkspaceByDigest {
-  readonly #waiting = new Map<string, Waiter<Frozen<Workspace> | undefined>[]>();
-  #running: Promise<void> | undefined;
+  readonly #lookups: SharedFlush<string, Frozen<Workspace> | undefined>;
 
-  constructor(readonly pool: Pool) {}
-
-  get(digest: string): Promise<Frozen<Workspace> | undefined> {
-    return new Promise((resolve, reject) => {
-      const waiting = this.#waiting.get(digest);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.#waiting.set(digest, [{ resolve, reject }]);
-      if (this.#running === undefined) this.#running = this.#loop();
+  constructor(readonly pool: Pool) {
+    this.#lookups = new SharedFlush(async (digests) => {
+      const { rows } = await this.pool.query<{ webhook_digest: string; data: Workspace }>(
+        'SELECT webhook_digest, data FROM workspaces WHERE webhook_digest = ANY($1::text[])',
+        [[...new Set(digests)]],
+      );
+      const found = new Map(rows.map((r) => [r.webhook_digest, r.data]));
+      return digests.map((d) => found.get(d));
     });
   }
 
-  async #loop(): Promise<void> {
-    try {
-      while (this.#waiting.size) {
-        const batch = new Map(this.#waiting);
-        this.#waiting.clear();
-        try {
-          const { rows } = await this.pool.query<{ webhook_digest: string; data: Workspace }>(
-            'SELECT webhook_digest, data FROM workspaces WHERE webhook_digest = ANY($1::text[])',
-            [[...batch.keys()]],
-          );
-          const found = new Map(rows.map((r) => [r.webhook_digest, r.data]));
-          for (const [digest, waiters] of batch) for (const w of waiters) w.resolve(found.get(digest));
-        } catch (e) {
-          for (const waiters of batch.values()) for (const w of waiters) w.reject(e);
-        }
-      }
-    } finally {
-      this.#running = undefined;
-    }
+  get(digest: string): Promise<Frozen<Workspace> | undefined> {
+    return this.#lookups.run(digest);
   }
 }
